@@ -1,0 +1,59 @@
+# Ascend's tasks. `make demo` and `make test` work on a fresh machine (see README).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Tests and `make serve-pg` talk to the machine's PostgreSQL and Redis.
+PG_ENV := DATABASE_URL=postgres://ascend_app@127.0.0.1:5432/ascend \
+	DATABASE_OWNER_URL=postgres://ascend_owner@127.0.0.1:5432/ascend \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=rediscache://127.0.0.1:6379/1
+
+.PHONY: demo install system-deps db test quicktest lint format serve-pg worker clean
+
+demo: install  ## SQLite, tasks in-process, demo data, http://127.0.0.1:8000
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py seed_demo
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+system-deps:  ## Debian's Chromium for the browser tests, and the PostgreSQL client
+	@command -v chromium >/dev/null && command -v psql >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium postgresql-client)
+
+db:  ## the owner and application roles, idempotently
+	./scripts/setup-postgres.sh
+
+test: system-deps install db  ## lint, migrations check and the whole suite on PostgreSQL and Redis
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PG_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest --create-db
+
+quicktest: install  ## the suite, reusing the test database
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+serve-pg: install db  ## the app on PostgreSQL with a real worker: run `make worker` beside it
+	$(PG_ENV) $(BIN)/python manage.py migrate --noinput
+	$(PG_ENV) $(BIN)/python manage.py seed_demo
+	$(PG_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+worker: install
+	$(PG_ENV) $(BIN)/celery -A config worker --loglevel=INFO
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

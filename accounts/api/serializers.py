@@ -1,0 +1,51 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from tenancy.models import Membership, Role
+
+from ..models import Account
+
+
+class CsmField(serializers.SlugRelatedField):
+    """The account's CSM, by email, among the organization's non-viewer members."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="email", **kwargs)
+
+    def get_queryset(self):
+        owners = Membership.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True)
+        return get_user_model().objects.filter(pk__in=owners)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    owner_csm = CsmField(required=False, allow_null=True)
+    external_id = serializers.CharField(
+        max_length=100, required=False, allow_null=True, allow_blank=False
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "external_id",
+            "industry",
+            "isic_code",
+            "size_band",
+            "region",
+            "lifecycle_stage",
+            "arr",
+            "renewal_date",
+            "owner_csm",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_external_id(self, value):
+        others = Account.objects.filter(external_id=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if value is not None and others.exists():
+            raise serializers.ValidationError("Another account already has this external_id.")
+        return value

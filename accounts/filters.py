@@ -1,0 +1,64 @@
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from tenancy.models import Membership
+
+from .models import Account, LifecycleStage, SizeBand
+
+
+def _csms(request):
+    if request is None or getattr(request, "organization", None) is None:
+        return get_user_model().objects.none()
+    member_ids = Membership.objects.values_list("user_id", flat=True)
+    return get_user_model().objects.filter(pk__in=member_ids).order_by("email")
+
+
+def _distinct(field):
+    def choices():
+        values = Account.objects.exclude(**{field: ""}).values_list(field, flat=True)
+        return [(value, value) for value in values.distinct().order_by(field)]
+
+    return choices
+
+
+class AccountFilter(django_filters.FilterSet):
+    """One filter for the list page, the CSV export and the API."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    industry = django_filters.CharFilter()
+    region = django_filters.CharFilter()
+    size_band = django_filters.ChoiceFilter(choices=SizeBand.choices)
+    lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
+    owner_csm = django_filters.ModelChoiceFilter(queryset=_csms, label="CSM")
+    arr_min = django_filters.NumberFilter(field_name="arr", lookup_expr="gte", label="ARR from")
+    arr_max = django_filters.NumberFilter(field_name="arr", lookup_expr="lte", label="ARR to")
+    renewal_before = django_filters.DateFilter(
+        field_name="renewal_date", lookup_expr="lte", label="Renews by"
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("arr", "arr"),
+            ("renewal_date", "renewal_date"),
+            ("updated_at", "updated_at"),
+            ("industry", "industry"),
+            ("region", "region"),
+        ),
+        label="Sort",
+    )
+
+    class Meta:
+        model = Account
+        fields = ["q", "industry", "region", "size_band", "lifecycle_stage", "owner_csm"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
+
+
+class AccountBrowserFilter(AccountFilter):
+    """In the browser, industry and region are picked from the values the tenant has."""
+
+    industry = django_filters.ChoiceFilter(choices=_distinct("industry"))
+    region = django_filters.ChoiceFilter(choices=_distinct("region"))

@@ -1,0 +1,56 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import demo_accounts
+from accounts.models import Account
+from tenancy.context import tenant_context
+from tenancy.models import Membership, Organization, Role
+from tenancy.selectors import organization_get_by_slug
+from tenancy.services import organization_create, user_get_or_create
+
+DEMO_PASSWORD = "ascend-demo"
+PEOPLE = [
+    ("owner@demo.ascend.local", Role.OWNER),
+    ("manager@demo.ascend.local", Role.MANAGER),
+    ("csm1@demo.ascend.local", Role.CSM),
+    ("csm2@demo.ascend.local", Role.CSM),
+    ("csm3@demo.ascend.local", Role.CSM),
+    ("viewer@demo.ascend.local", Role.VIEWER),
+]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo organization with a few hundred accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--slug", default="demo")
+        parser.add_argument("--accounts", type=int, default=400)
+
+    @transaction.atomic
+    def handle(self, *args, slug, accounts, **options):
+        users = {
+            email: user_get_or_create(email=email, password=DEMO_PASSWORD)[0] for email, _ in PEOPLE
+        }
+        owner = users[PEOPLE[0][0]]
+        try:
+            organization = organization_get_by_slug(slug=slug)
+        except Organization.DoesNotExist:
+            organization = organization_create(name="Northwind Software", slug=slug, owner=owner)
+        with tenant_context(organization.id):
+            for email, role in PEOPLE:
+                Membership.objects.get_or_create(
+                    organization=organization, user=users[email], defaults={"role": role}
+                )
+            csm_ids = [users[email].pk for email, role in PEOPLE if role == Role.CSM]
+            rows = demo_accounts(accounts, csm_ids=csm_ids)
+            Account.objects.bulk_create(
+                [Account(organization=organization, **row) for row in rows],
+                update_conflicts=True,
+                unique_fields=["organization", "external_id"],
+                update_fields=[field for field in rows[0] if field != "external_id"],
+            )
+        self.stdout.write(
+            f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts.\n"
+            f"Log in at http://127.0.0.1:8000/ as {PEOPLE[0][0]} (owner), "
+            f"{PEOPLE[1][0]} (manager) or {PEOPLE[2][0]} (CSM), password {DEMO_PASSWORD}"
+        )

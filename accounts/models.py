@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+from tenancy.models import TenantModel
+
+
+class SizeBand(models.TextChoices):
+    SMALL = "small", "Small (1–50)"
+    MID = "mid", "Mid-market (51–500)"
+    LARGE = "large", "Large (501–5,000)"
+    ENTERPRISE = "enterprise", "Enterprise (5,000+)"
+
+
+class LifecycleStage(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ADOPTION = "adoption", "Adoption"
+    EXPANSION = "expansion", "Expansion"
+    RENEWAL = "renewal", "Renewal"
+    CHURNED = "churned", "Churned"
+
+
+isic_code_validator = RegexValidator(r"^\d{4}$", "An ISIC Rev.4 class is four digits, e.g. 4651.")
+
+
+class Account(TenantModel):
+    """A customer of the vendor that uses Ascend."""
+
+    name = models.CharField(max_length=200)
+    # NULL, not "", when absent: accounts without a CRM id must not collide on the constraint.
+    external_id = models.CharField(  # noqa: DJ001
+        "CRM id", max_length=100, null=True, blank=True, help_text="The account's id in your CRM."
+    )
+    industry = models.CharField(max_length=100, blank=True)
+    isic_code = models.CharField(
+        "ISIC code", max_length=4, blank=True, validators=[isic_code_validator]
+    )
+    size_band = models.CharField(max_length=12, choices=SizeBand.choices, blank=True)
+    region = models.CharField(max_length=50, blank=True)
+    lifecycle_stage = models.CharField(
+        max_length=12, choices=LifecycleStage.choices, default=LifecycleStage.ONBOARDING
+    )
+    arr = models.DecimalField(
+        "ARR", max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    renewal_date = models.DateField(null=True, blank=True)
+    owner_csm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="CSM",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"], name="account_unique_external_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "name"])]
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportJob(TenantModel):
+    """One CSV upload of accounts: its file, its outcome and the report of bad rows."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", "Write nothing if any row is bad"
+        GOOD_ROWS = "good", "Import the good rows, report the bad ones"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    content = models.TextField()
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)

@@ -1,0 +1,106 @@
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from tenancy.models import Membership, Organization, Role
+
+from . import importing
+from .models import Account, ImportJob
+
+IMPORT_CHUNK = 1000
+
+
+@transaction.atomic
+def account_create(*, organization: Organization, **fields) -> Account:
+    account = Account(organization=organization, **fields)
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, **fields) -> Account:
+    for name, value in fields.items():
+        setattr(account, name, value)
+    account.full_clean()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def account_delete(*, account: Account) -> None:
+    account.delete()
+
+
+def csm_ids_by_email() -> dict[str, int]:
+    """Members who may own accounts, in the active organization."""
+    members = Membership.objects.exclude(role=Role.VIEWER).values_list("user__email", "user_id")
+    return {email.lower(): user_id for email, user_id in members}
+
+
+@transaction.atomic
+def import_job_create(
+    *, organization: Organization, filename: str, content: str, mode: str, by
+) -> ImportJob:
+    from .tasks import import_accounts
+
+    job = ImportJob.objects.create(
+        organization=organization, filename=filename, content=content, mode=mode, created_by=by
+    )
+    import_accounts.delay_on_commit(str(organization.id), job.id)
+    return job
+
+
+def import_progress_key(job_id: int) -> str:
+    return f"accounts:import:{job_id}:progress"
+
+
+def _progress(job: ImportJob, done: int, total: int) -> None:
+    cache.set(import_progress_key(job.id), {"done": done, "total": total}, timeout=3600)
+
+
+@transaction.atomic
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Validate every row, then upsert by external_id in one transaction: all or nothing,
+    unless the job asked to import the good rows."""
+    if job.is_finished:
+        return job  # a redelivered task must not import twice
+    try:
+        frame = importing.read_accounts_csv(job.content)
+    except importing.FileError as error:
+        return _finish(
+            job, ImportJob.Status.REJECTED, errors=[{"line": None, "message": str(error)}]
+        )
+    records, errors = importing.validate_accounts(frame, csm_ids_by_email=csm_ids_by_email())
+    job.total_rows = len(frame)
+    report = [error.as_dict() for error in errors]
+    if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+        return _finish(job, ImportJob.Status.REJECTED, errors=report)
+
+    fields = importing.imported_fields(frame)
+    created = updated = 0
+    for start in range(0, len(records), IMPORT_CHUNK):
+        chunk = records[start : start + IMPORT_CHUNK]
+        ids = [record["external_id"] for record in chunk]
+        existing = set(
+            Account.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
+        )
+        Account.objects.bulk_create(
+            [Account(organization_id=job.organization_id, **record) for record in chunk],
+            update_conflicts=True,
+            unique_fields=["organization", "external_id"],
+            update_fields=[*fields, "updated_at"],
+        )
+        updated += len(existing)
+        created += len(chunk) - len(existing)
+        _progress(job, start + len(chunk), len(records))
+    job.created_count, job.updated_count = created, updated
+    return _finish(job, ImportJob.Status.DONE, errors=report)
+
+
+def _finish(job: ImportJob, status: str, *, errors: list[dict]) -> ImportJob:
+    job.status = status
+    job.errors = errors
+    job.finished_at = timezone.now()
+    job.save()
+    return job

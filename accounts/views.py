@@ -1,0 +1,128 @@
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from tenancy.permissions import can_manage, can_write, member_required
+
+from . import selectors, services
+from .filters import AccountBrowserFilter
+from .forms import AccountForm, ImportForm
+from .models import Account, ImportJob
+
+PAGE_SIZE = 50
+
+
+def _editable(request, account: Account) -> bool:
+    membership = request.membership
+    return membership.can_manage or (
+        membership.can_write and account.owner_csm_id == request.user.pk
+    )
+
+
+@member_required()
+def account_list(request):
+    filterset = AccountBrowserFilter(
+        request.GET or None, queryset=selectors.account_list(), request=request
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/account_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode()},
+    )
+
+
+@member_required()
+def account_export(request):
+    filterset = AccountBrowserFilter(
+        request.GET or None, queryset=selectors.account_list(), request=request
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        selectors.account_export_csv(accounts=filterset.qs), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
+    return response
+
+
+@member_required()
+def account_detail(request, pk):
+    account = get_object_or_404(selectors.account_list(), pk=pk)
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {"account": account, "can_edit": _editable(request, account)},
+    )
+
+
+@member_required(can_write)
+def account_create(request):
+    form = AccountForm(request.POST or None, organization=request.organization)
+    if not request.membership.can_manage:
+        form.fields["owner_csm"].disabled = True
+        form.initial["owner_csm"] = request.user.pk
+    if request.method == "POST" and form.is_valid():
+        account = form.save()
+        messages.success(request, f"{account} was created.")
+        return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form})
+
+
+@member_required(can_write)
+def account_edit(request, pk):
+    account = get_object_or_404(Account, pk=pk)
+    if not _editable(request, account):
+        raise PermissionDenied("Only the account's CSM or a manager can edit it.")
+    form = AccountForm(request.POST or None, instance=account, organization=request.organization)
+    if not request.membership.can_manage:
+        form.fields["owner_csm"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"{account} was saved.")
+        return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@member_required(can_manage)
+def account_delete(request, pk):
+    account = get_object_or_404(Account, pk=pk)
+    if request.method == "POST":
+        services.account_delete(account=account)
+        messages.success(request, f"{account} was deleted.")
+        return redirect("accounts:list")
+    return render(request, "accounts/account_confirm_delete.html", {"account": account})
+
+
+@member_required(can_manage)
+def import_start(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.import_job_create(
+            organization=request.organization,
+            filename=form.cleaned_data["file"].name,
+            content=form.content,
+            mode=form.cleaned_data["mode"],
+            by=request.user,
+        )
+        return redirect("accounts:import_detail", pk=job.pk)
+    jobs = ImportJob.objects.defer("content")[:10]
+    return render(request, "accounts/import_start.html", {"form": form, "jobs": jobs})
+
+
+@member_required(can_manage)
+def import_detail(request, pk):
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    return render(request, "accounts/import_detail.html", {"job": job})
+
+
+@member_required(can_manage)
+def import_status(request, pk):
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    progress = cache.get(services.import_progress_key(job.pk)) or {"done": 0, "total": 0}
+    return JsonResponse({"status": job.status, "finished": job.is_finished, **progress})

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from .views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts:list"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("org/", include("tenancy.urls")),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+    path("api/v1/", include("config.api_urls")),
+]

@@ -1,0 +1,100 @@
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from .context import tenant_context
+from .models import Membership, Organization, OrganizationAPIKey, Role
+
+User = get_user_model()
+
+
+@transaction.atomic
+def organization_create(*, name: str, slug: str, owner: User) -> Organization:
+    organization = Organization(id=uuid.uuid4(), name=name, slug=slug)
+    with tenant_context(organization.id):
+        organization.save()
+        Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    return organization
+
+
+def user_get_or_create(*, email: str, password: str | None = None) -> tuple[User, bool]:
+    email = User.objects.normalize_email(email).lower()
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user, False
+    return User.objects.create_user(email=email, password=password), True
+
+
+@transaction.atomic
+def membership_add(
+    *, organization: Organization, email: str, role: str, request: HttpRequest | None = None
+) -> Membership:
+    """Add a person by email; someone new gets an account and a link to choose a password."""
+    user, created = user_get_or_create(email=email)
+    membership = Membership.objects.create(organization=organization, user=user, role=role)
+    if created and request is not None:
+        transaction.on_commit(lambda: _send_invitation(user, organization, request))
+    return membership
+
+
+def _send_invitation(user: User, organization: Organization, request: HttpRequest) -> None:
+    """A password-reset link doubles as the invitation: the new member chooses a password."""
+    context = {
+        "organization": organization,
+        "email": user.email,
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = render_to_string("registration/invitation_subject.txt", context).strip()
+    body = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+class LastOwnerError(Exception):
+    pass
+
+
+def _ensure_another_owner(membership: Membership) -> None:
+    others = Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk)
+    if membership.role == Role.OWNER and not others.exists():
+        raise LastOwnerError("An organization needs at least one owner.")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    if role != Role.OWNER:
+        _ensure_another_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    _ensure_another_owner(membership)
+    membership.delete()
+
+
+@transaction.atomic
+def api_key_create(
+    *, organization: Organization, name: str, created_by: User | None = None
+) -> tuple[OrganizationAPIKey, str]:
+    return OrganizationAPIKey.objects.create_key(
+        organization=organization, name=name, created_by=created_by
+    )
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: OrganizationAPIKey) -> OrganizationAPIKey:
+    api_key.revoked = True
+    api_key.save(update_fields=["revoked"])
+    return api_key

@@ -1,0 +1,32 @@
+"""Celery tasks that touch tenant data run inside their organization, or refuse to run."""
+
+from celery import shared_task
+
+from .context import tenant_context
+
+
+class TenantRequired(RuntimeError):
+    pass
+
+
+def tenant_task(**celery_options):
+    """Declare a task whose first argument is the organization id it runs as.
+
+    Call it as `task.delay_on_commit(organization_id, ...)`: enqueued only after the
+    transaction commits, and run inside `tenant_context` (ORM scope and RLS setting).
+    """
+
+    def decorator(function):
+        def run(organization_id, *args, **kwargs):
+            if not organization_id:
+                raise TenantRequired(f"{function.__name__} needs an organization id")
+            with tenant_context(organization_id):
+                return function(*args, **kwargs)
+
+        run.__name__ = function.__name__
+        run.__qualname__ = function.__qualname__
+        run.__module__ = function.__module__
+        run.__doc__ = function.__doc__
+        return shared_task(name=f"{function.__module__}.{function.__name__}", **celery_options)(run)
+
+    return decorator

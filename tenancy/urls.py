@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tenancy"
+urlpatterns = [
+    path("switch/", views.organization_switch, name="switch"),
+    path("members/", views.member_list, name="members"),
+    path("members/<int:pk>/", views.member_update, name="member_update"),
+    path("api-keys/", views.api_key_list, name="api_keys"),
+    path("api-keys/<str:prefix>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+]

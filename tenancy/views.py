@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import ApiKeyForm, MemberAddForm, MemberRoleForm
+from .middleware import SESSION_KEY
+from .models import Membership, OrganizationAPIKey, Role
+from .permissions import is_owner, member_required
+
+
+@login_required
+@require_POST
+def organization_switch(request):
+    wanted = request.POST.get("organization")
+    if not any(str(m.organization_id) == wanted for m in request.memberships):
+        raise Http404("No such organization.")
+    request.session[SESSION_KEY] = wanted
+    return redirect("home")
+
+
+@member_required(is_owner)
+def member_list(request):
+    form = MemberAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.membership_add(
+            organization=request.organization,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            request=request,
+        )
+        messages.success(request, f"{form.cleaned_data['email']} was added.")
+        return redirect("tenancy:members")
+    members = Membership.objects.select_related("user")
+    return render(
+        request,
+        "tenancy/member_list.html",
+        {"form": form, "members": members, "roles": Role.choices},
+    )
+
+
+@member_required(is_owner)
+@require_POST
+def member_update(request, pk):
+    membership = get_object_or_404(Membership, pk=pk)
+    try:
+        if "remove" in request.POST:
+            services.membership_remove(membership=membership)
+            messages.success(request, f"{membership.user} was removed.")
+        else:
+            form = MemberRoleForm(request.POST)
+            if form.is_valid():
+                services.membership_change_role(
+                    membership=membership, role=form.cleaned_data["role"]
+                )
+                messages.success(request, f"{membership.user} is now {membership.role}.")
+    except services.LastOwnerError as error:
+        messages.error(request, str(error))
+    return redirect("tenancy:members")
+
+
+@member_required(is_owner)
+def api_key_list(request):
+    form = ApiKeyForm(request.POST or None)
+    plain_key = None
+    if request.method == "POST" and form.is_valid():
+        _, plain_key = services.api_key_create(
+            organization=request.organization,
+            name=form.cleaned_data["name"],
+            created_by=request.user,
+        )
+        form = ApiKeyForm()
+    keys = OrganizationAPIKey.objects.select_related("created_by").order_by("-created")
+    return render(
+        request, "tenancy/api_key_list.html", {"form": form, "keys": keys, "plain_key": plain_key}
+    )
+
+
+@member_required(is_owner)
+@require_POST
+def api_key_revoke(request, prefix):
+    api_key = get_object_or_404(OrganizationAPIKey, prefix=prefix)
+    services.api_key_revoke(api_key=api_key)
+    messages.success(request, f"The key “{api_key.name}” was revoked.")
+    return redirect("tenancy:api_keys")

@@ -1,0 +1,150 @@
+"""The accounts resource of the REST API, with API keys and browser sessions."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Account
+from tenancy.models import OrganizationAPIKey
+from tenancy.services import api_key_create, api_key_revoke
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def key_a(org_a, in_tenant):
+    with in_tenant(org_a):
+        return api_key_create(organization=org_a, name="CRM")[1]
+
+
+@pytest.fixture
+def key_b(org_b, in_tenant):
+    with in_tenant(org_b):
+        return api_key_create(organization=org_b, name="CRM B")[1]
+
+
+def api(key=None):
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+def test_a_key_lists_its_organizations_accounts(key_a, account_a, account_b):
+    response = api(key_a).get("/api/v1/accounts/")
+    assert response.status_code == 200
+    assert [a["name"] for a in response.json()["results"]] == ["Acme (A)"]
+
+
+def test_a_key_records_when_it_was_last_used(key_a, org_a, in_tenant):
+    api(key_a).get("/api/v1/accounts/")
+    with in_tenant(org_a):
+        assert OrganizationAPIKey.objects.get().last_used_at is not None
+
+
+def test_another_organizations_account_is_404(key_b, account_a):
+    client = api(key_b)
+    assert client.get(f"/api/v1/accounts/{account_a.pk}/").status_code == 404
+    assert client.patch(f"/api/v1/accounts/{account_a.pk}/", {"name": "x"}).status_code == 404
+    assert client.delete(f"/api/v1/accounts/{account_a.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("header", [None, "Api-Key nonsense", "Api-Key abc.def"])
+def test_missing_or_wrong_keys_are_401(header, account_a):
+    client = APIClient()
+    if header:
+        client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/accounts/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Api-Key"
+
+
+def test_a_revoked_key_is_401(key_a, org_a, in_tenant):
+    with in_tenant(org_a):
+        api_key_revoke(api_key=OrganizationAPIKey.objects.get())
+    assert api(key_a).get("/api/v1/accounts/").status_code == 401
+
+
+def test_create_and_update_with_a_key(key_a, bob, org_a, in_tenant):
+    client = api(key_a)
+    created = client.post(
+        "/api/v1/accounts/",
+        {
+            "name": "Zeta",
+            "external_id": "Z-1",
+            "arr": "1200.50",
+            "owner_csm": "bob@alpha.test",
+            "size_band": "large",
+            "isic_code": "8422",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["owner_csm"] == "bob@alpha.test" and body["arr"] == "1200.50"
+    updated = client.patch(f"/api/v1/accounts/{body['id']}/", {"region": "APAC"}, format="json")
+    assert updated.status_code == 200
+    with in_tenant(org_a):
+        account = Account.objects.get(external_id="Z-1")
+    assert account.region == "APAC" and account.organization_id == org_a.id
+
+
+def test_bad_input_is_400_with_a_message_per_field(key_a, account_a, carol):
+    response = api(key_a).post(
+        "/api/v1/accounts/",
+        {
+            "external_id": account_a.external_id,
+            "arr": "-5",
+            "size_band": "huge",
+            "isic_code": "12",
+            "owner_csm": "carol@beta.test",
+            "renewal_date": "tomorrow",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {
+        "name",
+        "external_id",
+        "arr",
+        "size_band",
+        "isic_code",
+        "owner_csm",
+        "renewal_date",
+    }
+
+
+def test_filters_and_updated_since(key_a, org_a):
+    from ..factories import AccountFactory
+
+    AccountFactory(organization=org_a, name="In EMEA", region="EMEA")
+    AccountFactory(organization=org_a, name="In APAC", region="APAC")
+    client = api(key_a)
+    names = [a["name"] for a in client.get("/api/v1/accounts/?region=APAC").json()["results"]]
+    assert names == ["In APAC"]
+    future = client.get("/api/v1/accounts/?updated_since=2999-01-01T00:00:00Z").json()
+    assert future["results"] == []
+
+
+def test_a_viewer_session_reads_but_cannot_write(vera, account_a):
+    client = APIClient()
+    client.force_login(vera)
+    assert client.get(f"/api/v1/accounts/{account_a.pk}/").status_code == 200
+    assert client.patch(f"/api/v1/accounts/{account_a.pk}/", {"name": "x"}).status_code == 403
+
+
+def test_a_csm_session_changes_only_their_own_accounts(bob, org_a, account_a):
+    from ..factories import AccountFactory
+
+    other = AccountFactory(organization=org_a)
+    client = APIClient()
+    client.force_login(bob)
+    assert client.patch(f"/api/v1/accounts/{account_a.pk}/", {"region": "NA"}).status_code == 200
+    assert client.patch(f"/api/v1/accounts/{other.pk}/", {"region": "NA"}).status_code == 403
+
+
+def test_session_writes_need_the_csrf_token(mike, account_a):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(mike)
+    response = client.patch(f"/api/v1/accounts/{account_a.pk}/", {"name": "x"})
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]

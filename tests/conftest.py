@@ -1,0 +1,192 @@
+"""Two organizations and their people, on the real PostgreSQL as the application role.
+
+alice owns org A, mike manages it, bob is a CSM there and vera a viewer; carol owns org B.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from tenancy.context import tenant_context
+from tenancy.db import grant_app_role
+from tenancy.models import Role
+
+from .factories import AccountFactory, MembershipFactory, OrganizationFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _use_role(user: str) -> None:
+    connection.close()
+    connection.settings_dict["USER"] = user
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings():
+    """Create and migrate the test database as the owner role."""
+    _use_role(settings.DATABASE_OWNER["USER"])
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then run every test as the application role, which RLS applies to."""
+    with django_db_blocker.unblock():
+        grant_app_role()
+        with connection.cursor() as cursor:
+            # Only so that transactional tests can flush between tests; never in production.
+            cursor.execute(
+                f"GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO {settings.APP_DATABASE_ROLE}"
+            )
+        _use_role(settings.APP_DATABASE_ROLE)
+    yield
+    with django_db_blocker.unblock():
+        _use_role(settings.DATABASE_OWNER["USER"])
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="Alpha Software", slug="alpha")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="Beta Systems", slug="beta")
+
+
+def _member(organization, email, role):
+    return MembershipFactory(
+        organization=organization, user=UserFactory(email=email), role=role
+    ).user
+
+
+@pytest.fixture
+def alice(org_a):
+    return _member(org_a, "alice@alpha.test", Role.OWNER)
+
+
+@pytest.fixture
+def mike(org_a):
+    return _member(org_a, "mike@alpha.test", Role.MANAGER)
+
+
+@pytest.fixture
+def bob(org_a):
+    return _member(org_a, "bob@alpha.test", Role.CSM)
+
+
+@pytest.fixture
+def vera(org_a):
+    return _member(org_a, "vera@alpha.test", Role.VIEWER)
+
+
+@pytest.fixture
+def carol(org_b):
+    return _member(org_b, "carol@beta.test", Role.OWNER)
+
+
+@pytest.fixture
+def account_a(org_a, bob):
+    return AccountFactory(organization=org_a, name="Acme (A)", owner_csm=bob)
+
+
+@pytest.fixture
+def account_b(org_b, carol):
+    return AccountFactory(organization=org_b, name="Bravo (B)", external_id="B-1")
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def in_tenant():
+    """`with in_tenant(org): ...` reads a tenant's rows from a test."""
+    return lambda organization: tenant_context(organization.id)
+
+
+def _worker_env() -> dict:
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://{settings.APP_DATABASE_ROLE}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        DATABASE_OWNER_URL=f"postgres://{settings.DATABASE_OWNER['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CACHE_URL=os.environ.get("CACHE_URL", "rediscache://127.0.0.1:6379/10"),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the real Redis broker and the test database."""
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        env = _worker_env()
+    app.control.purge()
+    log = open(ROOT / "tests" / ".worker.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=0.5):
+            break
+        if process.poll() is not None:
+            raise RuntimeError(f"the worker exited; see {log.name}")
+    else:
+        process.kill()
+        raise RuntimeError(f"the worker did not start; see {log.name}")
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def worker(celery_worker_process, transactional_db):
+    """Use with tests whose writes must be committed for the worker to see them."""
+    return celery_worker_process
+
+
+def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value, or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s: {predicate.__doc__ or predicate}")

@@ -1,0 +1,132 @@
+"""Another organization's objects are not found: 404, never 403, never data."""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from accounts.models import ImportJob
+from tenancy.models import Membership, OrganizationAPIKey
+from tenancy.services import api_key_create
+
+from ..factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def b_objects(org_b, carol, account_b, in_tenant):
+    with in_tenant(org_b):
+        job = ImportJob.objects.create(organization=org_b, filename="b.csv", content="x")
+        key, _ = api_key_create(organization=org_b, name="B sync")
+        membership = Membership.objects.get(user=carol)
+    return {"account": account_b, "job": job, "key": key, "membership": membership}
+
+
+# Every browser URL that names an object, with the object of org B it is given.
+OBJECT_PAGES = [
+    ("accounts:detail", "account", "get"),
+    ("accounts:edit", "account", "get"),
+    ("accounts:edit", "account", "post"),
+    ("accounts:delete", "account", "get"),
+    ("accounts:delete", "account", "post"),
+    ("accounts:import_detail", "job", "get"),
+    ("accounts:import_status", "job", "get"),
+    ("tenancy:member_update", "membership", "post"),
+    ("tenancy:api_key_revoke", "key", "post"),
+]
+
+
+def _url(name, obj):
+    if isinstance(obj, OrganizationAPIKey):
+        return reverse(name, args=[obj.prefix])
+    return reverse(name, args=[obj.pk])
+
+
+@pytest.mark.parametrize(("name", "kind", "method"), OBJECT_PAGES)
+def test_an_owner_of_a_gets_404_for_every_page_of_b(
+    name, kind, method, alice, b_objects, client_for
+):
+    response = getattr(client_for(alice), method)(_url(name, b_objects[kind]), {"name": "hijack"})
+    assert response.status_code == 404
+
+
+def test_every_page_that_takes_an_object_is_covered():
+    covered = {name for name, _, _ in OBJECT_PAGES}
+    names = set()
+    for namespace in ("accounts", "tenancy"):
+        resolver = get_resolver().namespace_dict[namespace][1]
+        for pattern in resolver.url_patterns:
+            if pattern.pattern.converters:
+                names.add(f"{namespace}:{pattern.name}")
+    assert names - {"tenancy:switch"} <= covered
+
+
+def test_b_objects_survive_a_attempts(alice, b_objects, client_for, in_tenant, org_b):
+    client = client_for(alice)
+    client.post(reverse("accounts:delete", args=[b_objects["account"].pk]))
+    client.post(reverse("tenancy:api_key_revoke", args=[b_objects["key"].prefix]))
+    with in_tenant(org_b):
+        b_objects["key"].refresh_from_db()
+        b_objects["account"].refresh_from_db()
+    assert not b_objects["key"].revoked
+
+
+def test_lists_and_exports_show_only_own_accounts(alice, org_a, b_objects, client_for):
+    AccountFactory(organization=org_a, name="Own account")
+    client = client_for(alice)
+    listing = client.get(reverse("accounts:list")).content.decode()
+    export = client.get(reverse("accounts:export")).content.decode()
+    members = client.get(reverse("tenancy:members")).content.decode()
+    keys = client.get(reverse("tenancy:api_keys")).content.decode()
+    assert "Own account" in listing and "Own account" in export
+    assert "Bravo (B)" not in listing + export
+    assert "carol@beta.test" not in members
+    assert "B sync" not in keys
+
+
+def test_switching_to_an_organization_one_is_not_in_is_404(alice, org_b, client_for):
+    response = client_for(alice).post(reverse("tenancy:switch"), {"organization": str(org_b.id)})
+    assert response.status_code == 404
+
+
+def test_a_member_of_two_organizations_switches_between_them(
+    alice, org_b, client_for, account_b, account_a
+):
+    from tenancy.models import Role
+
+    from ..factories import MembershipFactory
+
+    MembershipFactory(organization=org_b, user=alice, role=Role.VIEWER)
+    client = client_for(alice)
+    assert "Acme (A)" in client.get(reverse("accounts:list")).content.decode()
+    client.post(reverse("tenancy:switch"), {"organization": str(org_b.id)})
+    page = client.get(reverse("accounts:list")).content.decode()
+    assert "Bravo (B)" in page and "Acme (A)" not in page
+    assert client.get(reverse("accounts:detail", args=[account_a.pk])).status_code == 404
+
+
+def test_a_user_with_no_membership_sees_no_organization(client_for, account_a):
+    from ..factories import UserFactory
+
+    response = client_for(UserFactory()).get(reverse("accounts:list"))
+    assert response.status_code == 403
+    assert "not a member of any organization" in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, account_a):
+    for url in (reverse("accounts:list"), reverse("accounts:detail", args=[account_a.pk])):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_the_admin_stays_inside_the_active_organization(
+    alice, b_objects, client_for, in_tenant, org_a
+):
+    alice.is_staff = alice.is_superuser = True
+    alice.save()
+    client = client_for(alice)
+    listing = client.get("/admin/accounts/account/").content.decode()
+    assert "Bravo (B)" not in listing
+    change = client.get(f"/admin/accounts/account/{b_objects['account'].pk}/change/")
+    assert change.status_code in (302, 404)  # the admin redirects "does not exist" to its index
+    users = client.get("/admin/tenancy/user/").content.decode()
+    assert "carol@beta.test" not in users and "alice@alpha.test" in users
