@@ -62,3 +62,4 @@ class AccountBrowserFilter(AccountFilter):
 
     industry = django_filters.ChoiceFilter(choices=_distinct("industry"))
     region = django_filters.ChoiceFilter(choices=_distinct("region"))
+    updated_since = None  # an integration's filter, not a person's
