@@ -54,6 +54,10 @@ class Account(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Derived by the recompute (maturity.services), never edited by hand.
+    cmi = models.FloatField("CMI", null=True, blank=True, editable=False)
+    cmi_tier = models.CharField("CMI tier", max_length=60, blank=True, editable=False)
+    cmi_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

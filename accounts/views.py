@@ -6,21 +6,16 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from maturity.panels import maturity_panel
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import selectors, services
 from .filters import AccountBrowserFilter
 from .forms import AccountForm, ImportForm
 from .models import Account, ImportJob
+from .permissions import can_edit_account
 
 PAGE_SIZE = 50
-
-
-def _editable(request, account: Account) -> bool:
-    membership = request.membership
-    return membership.can_manage or (
-        membership.can_write and account.owner_csm_id == request.user.pk
-    )
 
 
 @member_required()
@@ -57,7 +52,11 @@ def account_detail(request, pk):
     return render(
         request,
         "accounts/account_detail.html",
-        {"account": account, "can_edit": _editable(request, account)},
+        {
+            "account": account,
+            "can_edit": can_edit_account(request.membership, account),
+            **maturity_panel(account),
+        },
     )
 
 
@@ -77,7 +76,7 @@ def account_create(request):
 @member_required(can_write)
 def account_edit(request, pk):
     account = get_object_or_404(Account, pk=pk)
-    if not _editable(request, account):
+    if not can_edit_account(request.membership, account):
         raise PermissionDenied("Only the account's CSM or a manager can edit it.")
     form = AccountForm(request.POST or None, instance=account, organization=request.organization)
     if not request.membership.can_manage:

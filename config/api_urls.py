@@ -5,9 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet
+from maturity.api.views import AssessmentViewSet, FrameworkViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
+router.register("frameworks", FrameworkViewSet, basename="framework")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("", include(router.urls)),

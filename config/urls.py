@@ -9,6 +9,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("org/", include("tenancy.urls")),
+    path("maturity/", include("maturity.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

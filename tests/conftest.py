@@ -190,3 +190,65 @@ def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s: {predicate.__doc__ or predicate}")
+
+
+@pytest.fixture
+def cmi_framework(org_a, in_tenant):
+    from maturity.services import framework_create_from_template
+
+    with in_tenant(org_a):
+        return framework_create_from_template(organization=org_a, template="cmi", primary=True)
+
+
+DECK_ANSWERS = {
+    "clarity_of_charter": 3,
+    "breadth_of_influence": 1,
+    "title_of_functional_head": 3,
+    "team_sophistication": 3,
+    "team_size": 4,
+    "success_track_record": 5,
+    "process_quality": 2,
+    "knowledge_management": 1,
+    "team_integration": 2,
+    "use_of_tools": 1,
+    "use_of_reports": 2,
+    "environment_complexity": 1,
+}
+
+
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the ORM calls tests make
+    # between browser steps are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def login(browser, live_server):
+    """`page = login(email)`: a browser page signed in through the real login form."""
+    pages = []
+
+    def open_as(email, password="pw-for-tests"):
+        page = browser.new_page()
+        page.set_default_timeout(15000)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", email)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/accounts/")
+        pages.append(page)
+        return page
+
+    yield open_as
+    for page in pages:
+        page.close()

@@ -5,6 +5,7 @@ from tenancy.models import OrganizationAPIKey
 from .. import selectors, services
 from ..filters import AccountFilter
 from ..models import Account
+from ..permissions import can_edit_account
 from .serializers import AccountSerializer
 
 
@@ -18,8 +19,7 @@ class CanEditAccount(permissions.BasePermission):
             return True
         if isinstance(request.auth, OrganizationAPIKey):
             return True
-        membership = request._request.membership
-        return membership.can_manage or obj.owner_csm_id == request.user.pk
+        return can_edit_account(request._request.membership, obj)
 
 
 class AccountViewSet(viewsets.ModelViewSet):

@@ -4,6 +4,8 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from accounts.models import ImportJob
+from maturity.services import assessment_create, framework_create_from_template
+from maturity.surveys import survey_link_create
 from tenancy.models import Membership, OrganizationAPIKey
 from tenancy.services import api_key_create
 
@@ -18,7 +20,22 @@ def b_objects(org_b, carol, account_b, in_tenant):
         job = ImportJob.objects.create(organization=org_b, filename="b.csv", content="x")
         key, _ = api_key_create(organization=org_b, name="B sync")
         membership = Membership.objects.get(user=carol)
-    return {"account": account_b, "job": job, "key": key, "membership": membership}
+        usm = framework_create_from_template(organization=org_b, template="usm")
+        assessment = assessment_create(
+            account=account_b, framework=usm, answers={"usm_level": 2}, by=carol
+        )
+        link = survey_link_create(
+            account=account_b, framework=usm, mode="full", valid_days=3, by=carol
+        )
+    return {
+        "account": account_b,
+        "job": job,
+        "key": key,
+        "membership": membership,
+        "framework": usm,
+        "assessment": assessment,
+        "link": link,
+    }
 
 
 # Every browser URL that names an object, with the object of org B it is given.
@@ -32,6 +49,15 @@ OBJECT_PAGES = [
     ("accounts:import_status", "job", "get"),
     ("tenancy:member_update", "membership", "post"),
     ("tenancy:api_key_revoke", "key", "post"),
+    ("maturity:assessment_new", "account", "post"),
+    ("maturity:link_create", "account", "post"),
+    ("maturity:assessment", "assessment", "get"),
+    ("maturity:assessment", "assessment", "post"),
+    ("maturity:link_revoke", "link", "post"),
+    ("maturity:framework", "framework", "get"),
+    ("maturity:framework", "framework", "post"),
+    ("maturity:provider_level", "framework", "post"),
+    ("maturity:recompute_status", "framework", "get"),
 ]
 
 
@@ -52,12 +78,13 @@ def test_an_owner_of_a_gets_404_for_every_page_of_b(
 def test_every_page_that_takes_an_object_is_covered():
     covered = {name for name, _, _ in OBJECT_PAGES}
     names = set()
-    for namespace in ("accounts", "tenancy"):
+    for namespace in ("accounts", "tenancy", "maturity"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:
                 names.add(f"{namespace}:{pattern.name}")
-    assert names - {"tenancy:switch"} <= covered
+    # the survey is public and reached by a signed token (tests/maturity/test_self_assessment.py)
+    assert names - {"tenancy:switch", "maturity:survey"} <= covered
 
 
 def test_b_objects_survive_a_attempts(alice, b_objects, client_for, in_tenant, org_b):
@@ -130,3 +157,24 @@ def test_the_admin_stays_inside_the_active_organization(
     assert change.status_code in (302, 404)  # the admin redirects "does not exist" to its index
     users = client.get("/admin/tenancy/user/").content.decode()
     assert "carol@beta.test" not in users and "alice@alpha.test" in users
+
+
+def test_the_api_hides_other_organizations_maturity(b_objects, alice, org_a, in_tenant):
+    from rest_framework.test import APIClient
+
+    with in_tenant(org_a):
+        key = api_key_create(organization=org_a, name="A")[1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    assert client.get("/api/v1/frameworks/").json()["results"] == []
+    assert client.get("/api/v1/assessments/").json()["results"] == []
+    assessment = b_objects["assessment"]
+    assert client.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 404
+    assert client.get(f"/api/v1/frameworks/{b_objects['framework'].pk}/").status_code == 404
+
+
+def test_the_account_page_of_a_shows_nothing_of_b(b_objects, alice, account_a, client_for):
+    page = client_for(alice).get(reverse("accounts:detail", args=[account_a.pk]))
+    html = page.content.decode()
+    assert "USM value maturity" not in html
+    assert page.context["maturity"].frameworks == []

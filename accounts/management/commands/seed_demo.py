@@ -3,6 +3,9 @@ from django.db import transaction
 
 from accounts.demo import demo_accounts
 from accounts.models import Account
+from maturity.demo import demo_assessments
+from maturity.models import Assessment, Framework
+from maturity.services import framework_create_from_template, framework_set_provider_level
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Organization, Role
 from tenancy.selectors import organization_get_by_slug
@@ -49,8 +52,21 @@ class Command(BaseCommand):
                 unique_fields=["organization", "external_id"],
                 update_fields=[field for field in rows[0] if field != "external_id"],
             )
+            assessed = self._maturity(organization, owner)
         self.stdout.write(
-            f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts.\n"
+            f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts"
+            f" and {assessed} assessments.\n"
             f"Log in at http://127.0.0.1:8000/ as {PEOPLE[0][0]} (owner), "
             f"{PEOPLE[1][0]} (manager) or {PEOPLE[2][0]} (CSM), password {DEMO_PASSWORD}"
         )
+
+    def _maturity(self, organization, owner) -> int:
+        """The deck's framework and the USM scale, with a year of assessments, once."""
+        if Framework.objects.exists():
+            return Assessment.objects.count()
+        framework = framework_create_from_template(
+            organization=organization, template="cmi", primary=True, by=owner
+        )
+        usm = framework_create_from_template(organization=organization, template="usm", by=owner)
+        framework_set_provider_level(framework=usm, level=3)
+        return demo_assessments(framework=framework)

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from maturity.services import framework_create_from_template
+from tenancy.context import tenant_context
 from tenancy.services import organization_create, user_get_or_create
 
 
@@ -18,6 +20,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 owner, created = user_get_or_create(email=owner_email, password=owner_password)
                 organization = organization_create(name=name, slug=slug, owner=owner)
+                with tenant_context(organization.id):
+                    framework_create_from_template(
+                        organization=organization, template="cmi", primary=True, by=owner
+                    )
         except IntegrityError as error:
             raise CommandError(f"An organization with the slug “{slug}” already exists.") from error
         note = "new user" if created else "existing user, password unchanged"

@@ -1,0 +1,103 @@
+from rest_framework import serializers
+
+from accounts.models import Account
+
+from ..models import Assessment, Factor, Framework, Pillar, Tier
+
+
+class FactorOut(serializers.ModelSerializer):
+    class Meta:
+        model = Factor
+        fields = [
+            "key",
+            "name",
+            "question",
+            "low",
+            "level_2",
+            "level_3",
+            "level_4",
+            "high",
+            "direction",
+        ]
+
+
+class PillarOut(serializers.ModelSerializer):
+    factors = FactorOut(many=True)
+
+    class Meta:
+        model = Pillar
+        fields = ["key", "name", "weight", "factors"]
+
+
+class TierOut(serializers.ModelSerializer):
+    class Meta:
+        model = Tier
+        fields = ["name", "lower", "colour"]
+
+
+class FrameworkOut(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="current_version.number")
+    pillars = PillarOut(many=True, source="current_version.pillars")
+    tiers = TierOut(many=True, source="current_version.tiers")
+
+    class Meta:
+        model = Framework
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "is_primary",
+            "provider_level",
+            "version",
+            "pillars",
+            "tiers",
+        ]
+
+
+class AccountField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Account.objects.all()
+
+
+class FrameworkField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return Framework.objects.select_related("current_version")
+
+
+class AnswersField(serializers.DictField):
+    child = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
+
+
+class AssessmentIn(serializers.Serializer):
+    account = AccountField()
+    framework = FrameworkField(
+        required=False, help_text="Defaults to the organization's primary framework."
+    )
+    answers = AnswersField(allow_empty=False, help_text="Factor key → 1 to 5, or null for unknown.")
+    comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+
+
+class AssessmentOut(serializers.ModelSerializer):
+    framework = serializers.IntegerField(source="version.framework_id")
+    version = serializers.IntegerField(source="version.number")
+    answers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "account",
+            "framework",
+            "version",
+            "status",
+            "submitted_at",
+            "cmi",
+            "tier",
+            "pillar_scores",
+            "completeness",
+            "is_partial",
+            "answers",
+        ]
+
+    def get_answers(self, assessment) -> dict[str, int | None]:
+        return {a.factor_key: a.score for a in assessment.answers.all()}

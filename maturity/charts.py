@@ -1,0 +1,59 @@
+"""Plotly figures for the account page, as JSON for plotly.js served from static."""
+
+import plotly.graph_objects as go
+
+from .models import Assessment
+
+LAYOUT = {
+    "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
+    "height": 320,
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+
+def cmi_history(history: list[Assessment], pillar_names: dict[str, str]) -> str:
+    dates = [a.submitted_at for a in history]
+    figure = go.Figure()
+    figure.add_scatter(
+        x=dates,
+        y=[a.cmi for a in history],
+        name="CMI",
+        mode="lines+markers",
+        line={"width": 4, "color": "#1d2433"},
+    )
+    for key, name in pillar_names.items():
+        figure.add_scatter(
+            x=dates,
+            y=[a.pillar_scores.get(key) for a in history],
+            name=name,
+            mode="lines+markers",
+            line={"dash": "dot"},
+        )
+    figure.update_layout(title="CMI over time", yaxis={"range": [0.8, 5.2], "dtick": 1}, **LAYOUT)
+    return figure.to_json()
+
+
+def pillar_radar(pillar_names: dict[str, str], csm: dict, customer: dict | None) -> str:
+    names = list(pillar_names.values())
+    keys = list(pillar_names)
+    figure = go.Figure()
+    figure.add_scatterpolar(
+        r=[csm.get(k) for k in keys] + [csm.get(keys[0])],
+        theta=names + names[:1],
+        fill="toself",
+        name="CSM assessment",
+    )
+    if customer:
+        figure.add_scatterpolar(
+            r=[customer.get(k) for k in keys] + [customer.get(keys[0])],
+            theta=names + names[:1],
+            fill="toself",
+            name="Customer's view",
+            opacity=0.6,
+        )
+    figure.update_layout(
+        title="Latest pillars", polar={"radialaxis": {"range": [0, 5], "dtick": 1}}, **LAYOUT
+    )
+    return figure.to_json()

@@ -1,0 +1,235 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from tenancy.models import TenantModel
+
+SCALE_MIN, SCALE_MAX = 1, 5
+
+
+class Framework(TenantModel):
+    """A maturity model a tenant scores accounts against. Its structure lives in versions."""
+
+    class Kind(models.TextChoices):
+        INDEX = "index", "Weighted index (pillars and factors)"
+        USM = "usm", "USM value maturity (one 5-level scale)"
+
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.INDEX)
+    template = models.CharField(
+        max_length=40, blank=True, help_text="The template it started from."
+    )
+    description = models.TextField(blank=True)
+    is_primary = models.BooleanField(
+        default=False, help_text="Its index is the account's CMI on the grid."
+    )
+    provider_level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)],
+        help_text="USM only: your own value-maturity level as a provider.",
+    )
+    current_version = models.ForeignKey(
+        "FrameworkVersion", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=models.Q(is_primary=True),
+                name="framework_one_primary",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FrameworkVersion(TenantModel):
+    """The pillars, factors and tiers as they were when assessments were scored against them."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["framework", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "number"], name="version_unique_number")
+        ]
+
+    def __str__(self):
+        return f"{self.framework.name} v{self.number}"
+
+
+class Pillar(TenantModel):
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="pillars")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    weight = models.DecimalField(
+        max_digits=5, decimal_places=2, help_text="Percent; a version's pillars total 100."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    survey_question = models.TextField(
+        blank=True, help_text="The one question customers answer for this pillar."
+    )
+
+    class Meta:
+        ordering = ["version", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["version", "key"], name="pillar_unique_key")]
+
+    def __str__(self):
+        return self.name
+
+
+class Factor(TenantModel):
+    class Direction(models.TextChoices):
+        NORMAL = "normal", "Normal: 5 is most mature"
+        INVERTED = "inverted", "Inverted: 5 is least mature"
+
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="factors")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    question = models.TextField()
+    low = models.TextField("what 1 (Low) means")
+    level_2 = models.TextField(blank=True)
+    level_3 = models.TextField(blank=True)
+    level_4 = models.TextField(blank=True)
+    high = models.TextField("what 5 (High) means")
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.NORMAL)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pillar__position", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def inverted(self) -> bool:
+        return self.direction == self.Direction.INVERTED
+
+
+class Tier(TenantModel):
+    """A named band of the index, from `lower` (inclusive) up to the next tier's lower bound."""
+
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="tiers")
+    name = models.CharField(max_length=60)
+    lower = models.DecimalField(max_digits=4, decimal_places=2)
+    colour = models.CharField(max_length=7, default="#8892a6")
+
+    class Meta:
+        ordering = ["version", "lower"]
+
+    def __str__(self):
+        return self.name
+
+
+class Assessment(TenantModel):
+    """A CSM's scoring of an account. Once submitted it never changes; a correction is a new one."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="assessments"
+    )
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Scored at submission, at full precision, against `version`.
+    cmi = models.FloatField(null=True, blank=True)
+    tier = models.CharField(max_length=60, blank=True)
+    pillar_scores = models.JSONField(default=dict, blank=True)
+    completeness = models.FloatField(null=True, blank=True)
+    is_partial = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at"]
+        indexes = [models.Index(fields=["account", "status", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.version} for {self.account}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(TenantModel):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    factor_key = models.SlugField(max_length=60)
+    score = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(SCALE_MIN), MaxValueValidator(SCALE_MAX)],
+        help_text="Empty means unknown.",
+    )
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "factor_key"], name="answer_unique_factor"
+            )
+        ]
+
+
+class SurveyLink(TenantModel):
+    """A signed, expiring, revocable link to the customer's own survey; no login needed."""
+
+    class Mode(models.TextChoices):
+        SIMPLIFIED = "simplified", "Simplified: one question per pillar"
+        FULL = "full", "Full: every factor"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="survey_links"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="+")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.SIMPLIFIED)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Survey for {self.account} until {self.expires_at:%Y-%m-%d}"
+
+
+class SelfAssessment(TenantModel):
+    """One customer contact's answers, kept apart from the CSMs' assessments."""
+
+    link = models.ForeignKey(SurveyLink, on_delete=models.CASCADE, related_name="responses")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="self_assessments"
+    )
+    version = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="+")
+    respondent_name = models.CharField(max_length=120)
+    respondent_email = models.EmailField(blank=True)
+    respondent_role = models.CharField(max_length=120, blank=True)
+    answers = models.JSONField(default=dict, help_text="Factor or pillar key → 1-5, or null.")
+    pillar_scores = models.JSONField(default=dict)
+    cmi = models.FloatField(null=True, blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+
+    def __str__(self):
+        return f"{self.respondent_name} for {self.account}"

@@ -1,0 +1,313 @@
+"""Writes for frameworks, assessments and the account's derived CMI."""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from tenancy.models import Organization, User
+
+from . import scoring
+from .models import Answer, Assessment, Factor, Framework, FrameworkVersion, Pillar, Tier
+from .selectors import framework_structure
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "framework_templates"
+TEMPLATES = ("cmi", "defence", "it_wholesale", "usm")
+FACTOR_TEXT_FIELDS = ("name", "question", "low", "level_2", "level_3", "level_4", "high")
+
+
+def template_load(key: str) -> dict:
+    if key not in TEMPLATES:
+        raise ValidationError({"template": f"No template “{key}”."})
+    return json.loads((TEMPLATE_DIR / f"{key}.json").read_text())
+
+
+def _version_build(*, framework: Framework, number: int, spec: dict, by: User | None):
+    version = FrameworkVersion.objects.create(
+        organization=framework.organization, framework=framework, number=number, created_by=by
+    )
+    _version_fill(version, spec)
+    framework.current_version = version
+    framework.save(update_fields=["current_version"])
+    return version
+
+
+def _version_fill(version: FrameworkVersion, spec: dict) -> None:
+    """Write a version's pillars, factors and tiers from a spec shaped like a template file."""
+    organization = version.organization
+    factors = []
+    for position, pillar_spec in enumerate(spec["pillars"]):
+        pillar = Pillar.objects.create(
+            organization=organization,
+            version=version,
+            key=pillar_spec["key"],
+            name=pillar_spec["name"],
+            weight=Decimal(str(pillar_spec["weight"])),
+            position=position,
+            survey_question=pillar_spec.get("survey_question", ""),
+        )
+        for factor_position, factor_spec in enumerate(pillar_spec["factors"]):
+            factors.append(
+                Factor(
+                    organization=organization,
+                    pillar=pillar,
+                    key=factor_spec["key"],
+                    direction=factor_spec.get("direction", Factor.Direction.NORMAL),
+                    position=factor_position,
+                    **{name: factor_spec.get(name, "") for name in FACTOR_TEXT_FIELDS},
+                )
+            )
+    Factor.objects.bulk_create(factors)
+    Tier.objects.bulk_create(
+        Tier(
+            organization=organization,
+            version=version,
+            name=tier["name"],
+            lower=Decimal(str(tier["lower"])),
+            colour=tier.get("colour", "#8892a6"),
+        )
+        for tier in spec["tiers"]
+    )
+
+
+def framework_spec_validate(spec: dict) -> None:
+    """Raise ValidationError with every reason the spec cannot be scored."""
+    errors = {}
+    weights = [Decimal(str(p["weight"])) for p in spec["pillars"]]
+    if message := scoring.weights_error(weights):
+        errors["weights"] = message
+    lowers = [Decimal(str(t["lower"])) for t in spec["tiers"]]
+    if message := scoring.tiers_error(lowers):
+        errors["tiers"] = message
+    keys = [f["key"] for p in spec["pillars"] for f in p["factors"]]
+    if len(keys) != len(set(keys)):
+        errors["factors"] = "Factor keys must be unique within a framework."
+    if any(not p["factors"] for p in spec["pillars"]):
+        errors["pillars"] = "Every pillar needs at least one factor."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def framework_create_from_template(
+    *,
+    organization: Organization,
+    template: str,
+    name: str = "",
+    primary: bool | None = None,
+    by: User | None = None,
+) -> Framework:
+    spec = template_load(template)
+    framework_spec_validate(spec)
+    if primary is None:
+        primary = (
+            spec["kind"] == Framework.Kind.INDEX
+            and not Framework.objects.filter(is_primary=True).exists()
+        )
+    framework = Framework.objects.create(
+        organization=organization,
+        name=name or spec["name"],
+        kind=spec["kind"],
+        template=template,
+        description=spec.get("description", ""),
+        is_primary=primary,
+    )
+    _version_build(framework=framework, number=1, spec=spec, by=by)
+    return framework
+
+
+def version_spec(version: FrameworkVersion) -> dict:
+    """A version as a template-shaped dict, the form editors work on."""
+    pillars = version.pillars.prefetch_related("factors")
+    return {
+        "pillars": [
+            {
+                "key": pillar.key,
+                "name": pillar.name,
+                "weight": pillar.weight,
+                "survey_question": pillar.survey_question,
+                "factors": [
+                    {
+                        "key": factor.key,
+                        "direction": factor.direction,
+                        **{name: getattr(factor, name) for name in FACTOR_TEXT_FIELDS},
+                    }
+                    for factor in pillar.factors.all()
+                ],
+            }
+            for pillar in pillars
+        ],
+        "tiers": [
+            {"name": tier.name, "lower": tier.lower, "colour": tier.colour}
+            for tier in version.tiers.all()
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class FrameworkChange:
+    framework: Framework
+    new_version: bool
+    rescored: bool
+
+
+@transaction.atomic
+def framework_update(*, framework: Framework, spec: dict, by: User | None) -> FrameworkChange:
+    """Apply an edited spec. A version with submitted assessments is never changed: the edit
+    becomes a new version, so old assessments keep the scores they were given."""
+    framework_spec_validate(spec)
+    framework = Framework.objects.select_for_update().get(pk=framework.pk)
+    current = framework.current_version
+    before = version_spec(current)
+    if _normalized(before) == _normalized(spec):
+        return FrameworkChange(framework, new_version=False, rescored=False)
+    used = Assessment.objects.filter(version=current, status=Assessment.Status.SUBMITTED).exists()
+    if used:
+        version = _version_build(framework=framework, number=current.number + 1, spec=spec, by=by)
+        Assessment.objects.filter(version=current, status=Assessment.Status.DRAFT).update(
+            version=version
+        )
+    else:
+        current.pillars.all().delete()
+        current.tiers.all().delete()
+        _version_fill(current, spec)
+    rescore = _scoring_part(before) != _scoring_part(spec)
+    if rescore:
+        framework_recompute_enqueue(framework=framework)
+    return FrameworkChange(framework, new_version=used, rescored=rescore)
+
+
+def _normalized(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True, default=lambda value: str(Decimal(value).normalize()))
+
+
+def _scoring_part(spec: dict) -> str:
+    """What the index depends on: weights, factor membership and direction, tiers."""
+    return _normalized(
+        {
+            "weights": {p["key"]: p["weight"] for p in spec["pillars"]},
+            "factors": {
+                f["key"]: (p["key"], f["direction"]) for p in spec["pillars"] for f in p["factors"]
+            },
+            "tiers": [(t["name"], t["lower"]) for t in spec["tiers"]],
+        }
+    )
+
+
+@transaction.atomic
+def framework_set_provider_level(*, framework: Framework, level: int | None) -> Framework:
+    framework.provider_level = level
+    framework.full_clean()
+    framework.save(update_fields=["provider_level"])
+    return framework
+
+
+def framework_recompute_enqueue(*, framework: Framework) -> None:
+    from .tasks import recompute_framework
+
+    if framework.is_primary:
+        recompute_framework.delay_on_commit(str(framework.organization_id), framework.pk)
+
+
+@transaction.atomic
+def assessment_start(*, account: Account, framework: Framework, by: User) -> Assessment:
+    return Assessment.objects.create(
+        organization=account.organization,
+        account=account,
+        version=framework.current_version,
+        created_by=by,
+    )
+
+
+def _factor_keys(version: FrameworkVersion) -> list[str]:
+    return list(Factor.objects.filter(pillar__version=version).values_list("key", flat=True))
+
+
+def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, str]:
+    """Per factor key, why an answer is refused."""
+    known = set(_factor_keys(version))
+    low, high = scoring.SCALE
+    errors = {}
+    for key, score in answers.items():
+        if key not in known:
+            errors[key] = "Not a factor of this framework."
+        elif score is not None and (
+            isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high
+        ):
+            errors[key] = f"A score is a whole number from {low} to {high}, or null for unknown."
+    return errors
+
+
+@transaction.atomic
+def assessment_save_answers(
+    *,
+    assessment: Assessment,
+    answers: dict[str, int | None],
+    comments: dict[str, str] | None = None,
+) -> Assessment:
+    if assessment.is_submitted:
+        raise ValidationError("A submitted assessment cannot change; start a new one.")
+    if errors := answers_errors(answers, assessment.version):
+        raise ValidationError(errors)
+    comments = comments or {}
+    Answer.objects.filter(assessment=assessment).delete()
+    Answer.objects.bulk_create(
+        Answer(
+            organization=assessment.organization,
+            assessment=assessment,
+            factor_key=key,
+            score=score,
+            comment=comments.get(key, ""),
+        )
+        for key, score in answers.items()
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Assessment:
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.is_submitted:
+        raise ValidationError("This assessment was already submitted.")
+    answers = dict(assessment.answers.values_list("factor_key", "score"))
+    score = scoring.score_answers(answers, framework_structure(assessment.version))
+    if score.cmi is None:
+        raise ValidationError("Score at least one factor before submitting.")
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.cmi = score.cmi
+    assessment.tier = score.tier
+    assessment.pillar_scores = score.pillar_scores
+    assessment.completeness = score.completeness
+    assessment.is_partial = score.is_partial
+    assessment.save()
+    account_recompute_enqueue(
+        account_id=assessment.account_id, organization=assessment.organization
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    account: Account,
+    framework: Framework,
+    answers: dict[str, int | None],
+    by: User | None,
+    comments: dict[str, str] | None = None,
+) -> Assessment:
+    """Start, answer and submit in one go: the API's and imports' path."""
+    assessment = assessment_start(account=account, framework=framework, by=by)
+    assessment_save_answers(assessment=assessment, answers=answers, comments=comments)
+    return assessment_submit(assessment=assessment, by=by)
+
+
+def account_recompute_enqueue(*, account_id: int, organization: Organization) -> None:
+    from .tasks import recompute_account
+
+    recompute_account.delay_on_commit(str(organization.pk), account_id)

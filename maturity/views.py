@@ -1,0 +1,283 @@
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Account
+from accounts.permissions import can_edit_account
+from tenancy.context import tenant_context
+from tenancy.permissions import can_manage, can_write, member_required
+
+from . import services, surveys
+from .forms import (
+    FactorFormSet,
+    FrameworkCreateForm,
+    PillarFormSet,
+    RespondentForm,
+    ScoresForm,
+    SurveyLinkForm,
+    TierFormSet,
+    assessment_form,
+    spec_from_formsets,
+)
+from .models import Assessment, Factor, Framework, SurveyLink
+from .selectors import assessment_previous
+from .tasks import recompute_progress_key
+from .usm import LEVELS
+
+
+def _editable_account(request, pk) -> Account:
+    account = get_object_or_404(Account, pk=pk)
+    if not can_edit_account(request.membership, account):
+        raise PermissionDenied("Only the account's CSM or a manager can do this.")
+    return account
+
+
+@member_required(can_write)
+@require_POST
+def assessment_new(request, account_pk):
+    account = _editable_account(request, account_pk)
+    framework = get_object_or_404(Framework, pk=request.POST.get("framework"))
+    assessment = services.assessment_start(account=account, framework=framework, by=request.user)
+    return redirect("maturity:assessment", pk=assessment.pk)
+
+
+@member_required()
+def assessment_detail(request, pk):
+    assessment = get_object_or_404(
+        Assessment.objects.select_related("account", "version__framework"), pk=pk
+    )
+    factors = list(
+        Factor.objects.filter(pillar__version=assessment.version).select_related("pillar")
+    )
+    if assessment.is_submitted:
+        previous = assessment_previous(assessment)
+        return render(
+            request,
+            "maturity/assessment_result.html",
+            {
+                "assessment": assessment,
+                "previous": previous,
+                "delta": assessment.cmi - previous.cmi if previous else None,
+                "pillars": assessment.version.pillars.all(),
+                "answers": {a.factor_key: a for a in assessment.answers.all()},
+                "factors": factors,
+            },
+        )
+    editable = can_edit_account(request.membership, assessment.account)
+    saved = {a.factor_key: a for a in assessment.answers.all()}
+    initial = {}
+    for key, answer in saved.items():
+        initial[f"score_{key}"] = "unknown" if answer.score is None else str(answer.score)
+        initial[f"comment_{key}"] = answer.comment
+    form = assessment_form(
+        request.POST if request.method == "POST" else None, factors=factors, initial=initial
+    )
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("Only the account's CSM or a manager can do this.")
+        if form.is_valid():
+            try:
+                services.assessment_save_answers(
+                    assessment=assessment, answers=form.answers(), comments=form.comments()
+                )
+                if "submit" in request.POST:
+                    services.assessment_submit(assessment=assessment, by=request.user)
+                    messages.success(request, "Assessment submitted.")
+                else:
+                    messages.success(request, "Draft saved.")
+                    return redirect("maturity:assessment", pk=assessment.pk)
+                return redirect("maturity:assessment", pk=assessment.pk)
+            except ValidationError as error:
+                form.add_error(None, error)
+    return render(
+        request,
+        "maturity/assessment_form.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "rows": [
+                (factor, form[f"score_{factor.key}"], form[f"comment_{factor.key}"])
+                for factor in factors
+            ],
+            "editable": editable,
+        },
+    )
+
+
+@member_required(can_write)
+@require_POST
+def survey_link_create(request, account_pk):
+    account = _editable_account(request, account_pk)
+    form = SurveyLinkForm(request.POST)
+    if form.is_valid():
+        link = surveys.survey_link_create(
+            account=account,
+            framework=form.cleaned_data["framework"],
+            mode=form.cleaned_data["mode"],
+            valid_days=form.cleaned_data["valid_days"],
+            by=request.user,
+        )
+        url = request.build_absolute_uri(
+            reverse("maturity:survey", args=[surveys.survey_link_token(link)])
+        )
+        messages.success(request, f"Send this link to the customer's contacts: {url}")
+    else:
+        messages.error(request, f"The link was not created: {form.errors.as_text()}")
+    return redirect("accounts:detail", pk=account.pk)
+
+
+@member_required(can_write)
+@require_POST
+def survey_link_revoke(request, pk):
+    link = get_object_or_404(SurveyLink, pk=pk)
+    _editable_account(request, link.account_id)
+    surveys.survey_link_revoke(link=link)
+    messages.success(request, "The survey link was withdrawn.")
+    return redirect("accounts:detail", pk=link.account_id)
+
+
+def survey(request, token):
+    """The customer's survey: no login; the signed token names the organization and link."""
+    try:
+        target = surveys.survey_link_read(token)
+    except surveys.LinkUnusable as error:
+        return render(request, "maturity/survey_closed.html", {"reason": error}, status=404)
+    with tenant_context(target.organization_id):
+        link = (
+            SurveyLink.objects.select_related("account", "framework__current_version")
+            .filter(pk=target.link_id)
+            .first()
+        )
+        try:
+            if link is None:
+                raise surveys.LinkUnusable("This link is not valid.")
+            surveys.survey_link_check(link)
+        except surveys.LinkUnusable as error:
+            return render(request, "maturity/survey_closed.html", {"reason": error}, status=410)
+        version = link.framework.current_version
+        if link.mode == SurveyLink.Mode.SIMPLIFIED:
+            items = [(p.key, p.name, p.survey_question) for p in version.pillars.all()]
+        else:
+            factors = Factor.objects.filter(pillar__version=version)
+            items = [(f.key, f.name, f.question) for f in factors]
+        respondent = RespondentForm(request.POST or None)
+        scores = ScoresForm(request.POST or None, questions=[(k, n) for k, n, _ in items])
+        if request.method == "POST" and respondent.is_valid() and scores.is_valid():
+            answers = scores.answers()
+            if all(value is None for value in answers.values()):
+                scores.add_error(None, "Please answer at least one question.")
+            else:
+                surveys.self_assessment_submit(
+                    link=link,
+                    name=respondent.cleaned_data["name"],
+                    email=respondent.cleaned_data["email"],
+                    role=respondent.cleaned_data["role"],
+                    answers=answers,
+                )
+                return render(request, "maturity/survey_thanks.html", {"link": link})
+        return render(
+            request,
+            "maturity/survey.html",
+            {
+                "link": link,
+                "respondent": respondent,
+                "scores": scores,
+                "rows": [(n, q, scores[f"score_{k}"]) for k, n, q in items],
+            },
+        )
+
+
+@member_required()
+def framework_list(request):
+    form = FrameworkCreateForm(request.POST or None)
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only managers add frameworks.")
+        if form.is_valid():
+            framework = services.framework_create_from_template(
+                organization=request.organization,
+                template=form.cleaned_data["template"],
+                name=form.cleaned_data["name"],
+                by=request.user,
+            )
+            messages.success(request, f"{framework} was created from its template.")
+            return redirect("maturity:framework", pk=framework.pk)
+    frameworks = Framework.objects.select_related("current_version")
+    return render(request, "maturity/framework_list.html", {"frameworks": frameworks, "form": form})
+
+
+@member_required()
+def framework_detail(request, pk):
+    framework = get_object_or_404(Framework.objects.select_related("current_version"), pk=pk)
+    spec = services.version_spec(framework.current_version)
+    factors = [{**f, "pillar": p["key"]} for p in spec["pillars"] for f in p["factors"]]
+    pillars = [{k: v for k, v in p.items() if k != "factors"} for p in spec["pillars"]]
+    data = request.POST if request.method == "POST" else None
+    pillar_set = PillarFormSet(data, initial=pillars, prefix="pillars")
+    factor_set = FactorFormSet(data, initial=factors, prefix="factors")
+    tier_set = TierFormSet(data, initial=spec["tiers"], prefix="tiers")
+    problems = []
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only managers edit frameworks.")
+        if all(s.is_valid() for s in (pillar_set, factor_set, tier_set)):
+            try:
+                change = services.framework_update(
+                    framework=framework,
+                    spec=spec_from_formsets(pillar_set, factor_set, tier_set),
+                    by=request.user,
+                )
+            except ValidationError as error:
+                problems = [m for messages_ in error.message_dict.values() for m in messages_]
+            else:
+                note = (
+                    f"Saved as version {change.framework.current_version.number}; "
+                    "earlier assessments keep their scores."
+                    if change.new_version
+                    else "Saved."
+                )
+                if change.rescored:
+                    note += " Every account's CMI is being recomputed."
+                messages.success(request, note)
+                return redirect("maturity:framework", pk=framework.pk)
+    progress = cache.get(recompute_progress_key(framework.pk))
+    return render(
+        request,
+        "maturity/framework_detail.html",
+        {
+            "framework": framework,
+            "pillar_set": pillar_set,
+            "factor_set": factor_set,
+            "tier_set": tier_set,
+            "problems": problems,
+            "recomputing": progress is not None and not progress.get("finished"),
+            "levels": LEVELS.items(),
+        },
+    )
+
+
+@member_required(can_manage)
+@require_POST
+def framework_provider_level(request, pk):
+    framework = get_object_or_404(Framework, pk=pk, kind=Framework.Kind.USM)
+    level = request.POST.get("provider_level")
+    try:
+        services.framework_set_provider_level(
+            framework=framework, level=int(level) if level else None
+        )
+    except (ValidationError, ValueError):
+        messages.error(request, "Your provider level is a whole number from 1 to 5.")
+    else:
+        messages.success(request, "Your provider level was saved.")
+    return redirect("maturity:framework", pk=framework.pk)
+
+
+@member_required()
+def framework_recompute_status(request, pk):
+    framework = get_object_or_404(Framework, pk=pk)
+    state = cache.get(recompute_progress_key(framework.pk)) or {"finished": True}
+    return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

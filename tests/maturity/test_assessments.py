@@ -1,0 +1,214 @@
+"""Assessments in the browser and through the API, and framework versions."""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from accounts.models import Account
+from maturity.models import Assessment, Framework
+from maturity.recompute import accounts_recompute_cmi
+from maturity.services import (
+    assessment_create,
+    framework_update,
+    version_spec,
+)
+from tenancy.services import api_key_create
+
+from ..conftest import DECK_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api_a(org_a, in_tenant):
+    with in_tenant(org_a):
+        key = api_key_create(organization=org_a, name="CRM")[1]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+def test_the_api_scores_the_decks_example(api_a, account_a, cmi_framework):
+    response = api_a.post(
+        "/api/v1/assessments/", {"account": account_a.pk, "answers": DECK_ANSWERS}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert {k: round(v, 1) for k, v in body["pillar_scores"].items()} == {
+        "charter": 2.3,
+        "people": 4.0,
+        "process": 1.7,
+        "technology": 1.3,
+    }
+    assert round(body["cmi"], 1) == 2.4 and body["tier"] == "Low"
+    assert body["framework"] == cmi_framework.pk and body["status"] == "submitted"
+    listed = api_a.get(f"/api/v1/assessments/?account={account_a.pk}").json()["results"]
+    assert [a["id"] for a in listed] == [body["id"]]
+
+
+def test_the_api_names_each_bad_answer(api_a, account_a, cmi_framework):
+    response = api_a.post(
+        "/api/v1/assessments/",
+        {"account": account_a.pk, "answers": {"clarity_of_charter": 7, "team_size": 0}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["answers"]) == {"clarity_of_charter", "team_size"}
+    response = api_a.post(
+        "/api/v1/assessments/",
+        {"account": account_a.pk, "answers": {"bogus_factor": 3, "team_size": 3}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"answers": {"bogus_factor": ["Not a factor of this framework."]}}
+
+
+def test_the_api_refuses_another_organizations_account(api_a, account_b, cmi_framework):
+    response = api_a.post(
+        "/api/v1/assessments/", {"account": account_b.pk, "answers": DECK_ANSWERS}, format="json"
+    )
+    assert response.status_code == 400 and "account" in response.json()
+
+
+def test_all_unknown_is_refused(api_a, account_a, cmi_framework):
+    answers = {key: None for key in DECK_ANSWERS}
+    response = api_a.post(
+        "/api/v1/assessments/", {"account": account_a.pk, "answers": answers}, format="json"
+    )
+    assert response.status_code == 400
+    assert "at least one" in str(response.json()["answers"])
+
+
+def test_frameworks_api_lists_pillars_factor_keys_and_weights(api_a, cmi_framework):
+    [framework] = api_a.get("/api/v1/frameworks/").json()["results"]
+    assert [(p["key"], p["weight"]) for p in framework["pillars"]] == [
+        ("charter", "40.00"),
+        ("people", "20.00"),
+        ("process", "30.00"),
+        ("technology", "10.00"),
+    ]
+    assert [f["key"] for p in framework["pillars"] for f in p["factors"]] == list(DECK_ANSWERS)
+
+
+def test_a_csm_drafts_then_submits_in_the_browser(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    response = client.post(
+        reverse("maturity:assessment_new", args=[account_a.pk]), {"framework": cmi_framework.pk}
+    )
+    url = response["Location"]
+    form = {f"score_{k}": str(v) for k, v in DECK_ANSWERS.items()}
+    form["comment_team_size"] = "Three people, one part-time"
+    form["score_use_of_reports"] = "unknown"
+    assert client.post(url, {**form, "save": "1"}).status_code == 302
+    with in_tenant(org_a):
+        assessment = Assessment.objects.get()
+        assert assessment.status == "draft"
+        assert assessment.answers.get(factor_key="team_size").comment.startswith("Three")
+    page = client.get(url).content.decode()
+    assert 'value="unknown" checked' in page or "checked" in page
+    result = client.post(url, {**form, "submit": "1"}, follow=True).content.decode()
+    assert "Assessment submitted." in result and "first assessment" in result
+    with in_tenant(org_a):
+        assessment.refresh_from_db()
+    assert assessment.status == "submitted" and assessment.completeness == pytest.approx(11 / 12)
+
+
+def test_a_bad_score_is_shown_and_the_other_answers_kept(bob, account_a, cmi_framework, client_for):
+    client = client_for(bob)
+    url = client.post(
+        reverse("maturity:assessment_new", args=[account_a.pk]), {"framework": cmi_framework.pk}
+    )["Location"]
+    page = client.post(url, {"score_team_size": "9", "score_use_of_tools": "4", "submit": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Choose 1 to 5, or Unknown." in html
+    assert 'value="4" id="id_score_use_of_tools_3" checked' in html
+
+
+def test_submitted_assessments_cannot_change(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    with in_tenant(org_a):
+        assessment = assessment_create(
+            account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
+        )
+    url = reverse("maturity:assessment", args=[assessment.pk])
+    client_for(bob).post(url, {"score_team_size": "1", "submit": "1"})
+    with in_tenant(org_a):
+        assert Assessment.objects.get().cmi == assessment.cmi
+
+
+def test_a_viewer_and_another_csm_cannot_assess(vera, bob, mike, org_a, cmi_framework, client_for):
+    from ..factories import AccountFactory
+
+    other = AccountFactory(organization=org_a, owner_csm=mike)
+    url = reverse("maturity:assessment_new", args=[other.pk])
+    assert client_for(vera).post(url, {"framework": cmi_framework.pk}).status_code == 403
+    assert client_for(bob).post(url, {"framework": cmi_framework.pk}).status_code == 403
+
+
+def test_editing_a_used_framework_makes_a_version_and_keeps_old_scores(
+    account_a, cmi_framework, org_a, in_tenant, bob, django_capture_on_commit_callbacks
+):
+    with in_tenant(org_a):
+        old = assessment_create(
+            account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
+        )
+        accounts_recompute_cmi()
+        spec = version_spec(cmi_framework.current_version)
+        for pillar, weight in zip(spec["pillars"], (10, 20, 30, 40), strict=True):
+            pillar["weight"] = weight
+        with django_capture_on_commit_callbacks() as callbacks:
+            change = framework_update(framework=cmi_framework, spec=spec, by=bob)
+        assert change.new_version and change.rescored and len(callbacks) == 1
+        old.refresh_from_db()
+        assert round(old.cmi, 1) == 2.4 and old.version.number == 1
+        framework = Framework.objects.get()
+        assert framework.current_version.number == 2
+        accounts_recompute_cmi()
+        account = Account.objects.get(pk=account_a.pk)
+    expected = (10 * 7 / 3 + 20 * 4 + 30 * 5 / 3 + 40 * 4 / 3) / 100
+    assert account.cmi == pytest.approx(expected)
+
+
+def test_editing_an_unused_framework_changes_it_in_place(cmi_framework, org_a, in_tenant, bob):
+    with in_tenant(org_a):
+        spec = version_spec(cmi_framework.current_version)
+        spec["pillars"][0]["factors"][0]["question"] = "Reworded?"
+        change = framework_update(framework=cmi_framework, spec=spec, by=bob)
+        assert not change.new_version and not change.rescored
+        assert cmi_framework.versions.count() == 1
+
+
+def test_the_browser_editor_refuses_bad_weights_and_tiers_and_keeps_the_input(
+    mike, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(mike)
+    url = reverse("maturity:framework", args=[cmi_framework.pk])
+    page = client.get(url)
+    form = page.context["pillar_set"]
+    data = {}
+    for formset in (
+        page.context["pillar_set"],
+        page.context["factor_set"],
+        page.context["tier_set"],
+    ):
+        data.update(
+            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+        )
+        for index, sub in enumerate(formset.forms):
+            for name, field in sub.fields.items():
+                value = sub.initial.get(name, field.initial)
+                if value is not None and name != "DELETE":
+                    data[f"{formset.prefix}-{index}-{name}"] = value
+    data["pillars-3-weight"] = "15"
+    data["tiers-1-lower"] = "3.9"
+    response = client.post(url, data)
+    html = response.content.decode()
+    assert "these total 105%" in html
+    assert "must increase" in html
+    assert 'value="15"' in html and 'value="3.9"' in html
+    assert form is not None
+    with in_tenant(org_a):
+        assert cmi_framework.versions.get().pillars.get(key="technology").weight == 10

@@ -1,0 +1,38 @@
+"""A CSM fills in a full assessment in headless Chromium and sees the CMI on the account page."""
+
+import pytest
+
+from ..conftest import DECK_ANSWERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csm_assesses_an_account_in_the_browser(
+    worker, login, live_server, bob, account_a, cmi_framework
+):
+    page = login("bob@alpha.test")
+    page.goto(f"{live_server.url}/accounts/{account_a.pk}/")
+    assert "Not assessed yet" in page.inner_text("#maturity")
+    page.click("text=Start assessment")
+    page.wait_for_selector("#assessment-form")
+    for key, score in DECK_ANSWERS.items():
+        page.check(f"#factor-{key} input[value='{score}']")
+    page.fill("#factor-team_size textarea", "Two dedicated people, one part-time")
+    page.click("button[name=save]")
+    page.wait_for_selector("text=Draft saved.")
+    assert page.is_checked("#factor-use_of_tools input[value='1']")
+    page.click("button[name=submit]")
+    page.wait_for_selector("#cmi")
+    assert page.inner_text("#cmi strong") == "2.4"
+    assert page.inner_text("#tier") == "Low"
+    assert "2.3" in page.inner_text("#pillar-scores")
+
+    page.goto(f"{live_server.url}/accounts/{account_a.pk}/")
+    for _ in range(60):  # the worker recomputes the account after the submission commits
+        if page.locator("#account-cmi").inner_text() == "2.4":
+            break
+        page.wait_for_timeout(250)
+        page.reload()
+    assert page.inner_text("#account-cmi") == "2.4"
+    assert page.inner_text("#account-tier") == "Low"
+    page.wait_for_selector("#cmi-history .main-svg")  # plotly drew the history chart
+    assert page.locator("#pillar-radar .main-svg").count() > 0
