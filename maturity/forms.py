@@ -107,7 +107,10 @@ class FactorForm(forms.Form):
 class TierForm(forms.Form):
     name = forms.CharField(max_length=60)
     lower = forms.DecimalField(max_digits=4, decimal_places=2, label="From index")
-    colour = forms.CharField(max_length=7, widget=forms.TextInput(attrs={"type": "color"}))
+    # An initial colour keeps the blank extra row unchanged, so it is not validated as a tier.
+    colour = forms.CharField(
+        max_length=7, initial="#8892a6", widget=forms.TextInput(attrs={"type": "color"})
+    )
 
 
 PillarFormSet = forms.formset_factory(PillarForm, extra=0)

@@ -36,3 +36,24 @@ def test_a_csm_assesses_an_account_in_the_browser(
     assert page.inner_text("#account-tier") == "Low"
     page.wait_for_selector("#cmi-history .main-svg")  # plotly drew the history chart
     assert page.locator("#pillar-radar .main-svg").count() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_changes_weights_in_the_browser(
+    login, live_server, mike, cmi_framework, org_a, in_tenant
+):
+    page = login("mike@alpha.test")
+    page.goto(f"{live_server.url}/maturity/frameworks/{cmi_framework.pk}/")
+    page.click("text=Save framework")
+    page.wait_for_selector("text=Saved.")
+    page.fill("input[name='pillars-0-weight']", "35")
+    page.click("text=Save framework")
+    page.wait_for_selector("#problems")
+    assert "these total 95%" in page.inner_text("#problems")
+    assert page.input_value("input[name='pillars-0-weight']") == "35"
+    page.fill("input[name='pillars-1-weight']", "25")
+    page.click("text=Save framework")
+    page.wait_for_selector("text=recomputed")
+    with in_tenant(org_a):
+        weights = dict(cmi_framework.current_version.pillars.values_list("key", "weight"))
+    assert (weights["charter"], weights["people"]) == (35, 25)
