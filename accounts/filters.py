@@ -22,6 +22,9 @@ def _distinct(field):
     return choices
 
 
+FALLING_FAST = -10
+
+
 class AccountFilter(django_filters.FilterSet):
     """One filter for the list page, the CSV export and the API."""
 
@@ -37,6 +40,11 @@ class AccountFilter(django_filters.FilterSet):
         field_name="renewal_date", lookup_expr="lte", label="Renews by"
     )
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    chs_level = django_filters.CharFilter(label="CHS level")
+    cmi_tier = django_filters.CharFilter(label="CMI tier")
+    falling = django_filters.BooleanFilter(
+        method="falling_fast", label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)"
+    )
     o = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -53,6 +61,12 @@ class AccountFilter(django_filters.FilterSet):
         model = Account
         fields = ["q", "industry", "region", "size_band", "lifecycle_stage", "owner_csm"]
 
+    def falling_fast(self, queryset, name, value):
+        if value is None:
+            return queryset
+        falling = Q(chs_trend_30__lte=FALLING_FAST)
+        return queryset.filter(falling) if value else queryset.exclude(falling)
+
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
 
@@ -62,4 +76,6 @@ class AccountBrowserFilter(AccountFilter):
 
     industry = django_filters.ChoiceFilter(choices=_distinct("industry"))
     region = django_filters.ChoiceFilter(choices=_distinct("region"))
+    chs_level = django_filters.ChoiceFilter(choices=_distinct("chs_level"), label="CHS level")
+    cmi_tier = django_filters.ChoiceFilter(choices=_distinct("cmi_tier"), label="CMI tier")
     updated_since = None  # an integration's filter, not a person's

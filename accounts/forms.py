@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from tenancy.models import Membership, Role
 
+from .importing import FileError, read_accounts_csv
 from .models import Account, ImportJob
 
 
@@ -49,13 +50,13 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def clean_file(self):
-        from .importing import FileError, read_accounts_csv
+    reader = staticmethod(read_accounts_csv)
 
+    def clean_file(self):
         upload = self.cleaned_data["file"]
         raw = upload.read()
         try:
-            read_accounts_csv(raw)
+            self.reader(raw)
         except FileError as error:
             raise forms.ValidationError(str(error)) from error
         self.content = raw.decode("utf-8-sig")

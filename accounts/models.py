@@ -58,6 +58,16 @@ class Account(TenantModel):
     cmi = models.FloatField("CMI", null=True, blank=True, editable=False)
     cmi_tier = models.CharField("CMI tier", max_length=60, blank=True, editable=False)
     cmi_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Derived by health.services: the score shown is the override's while one is active.
+    chs = models.FloatField("CHS", null=True, blank=True, editable=False)
+    chs_level = models.CharField("CHS level", max_length=40, blank=True, editable=False)
+    chs_completeness = models.FloatField(null=True, blank=True, editable=False)
+    chs_stale = models.BooleanField(default=False, editable=False)
+    chs_overridden = models.BooleanField(default=False, editable=False)
+    chs_trend_30 = models.FloatField(
+        "CHS change over 30 days", null=True, blank=True, editable=False
+    )
+    chs_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -82,6 +92,10 @@ class ImportJob(TenantModel):
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        ACCOUNTS = "accounts", "Accounts"
+        METRICS = "metrics", "Health metrics"
+
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", "Write nothing if any row is bad"
         GOOD_ROWS = "good", "Import the good rows, report the bad ones"
@@ -89,6 +103,7 @@ class ImportJob(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCOUNTS)
     filename = models.CharField(max_length=255)
     content = models.TextField()
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)

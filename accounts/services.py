@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -55,7 +57,7 @@ def import_progress_key(job_id: int) -> str:
     return f"accounts:import:{job_id}:progress"
 
 
-def _progress(job: ImportJob, done: int, total: int) -> None:
+def import_progress(job: ImportJob, done: int, total: int) -> None:
     cache.set(import_progress_key(job.id), {"done": done, "total": total}, timeout=3600)
 
 
@@ -68,14 +70,14 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     try:
         frame = importing.read_accounts_csv(job.content)
     except importing.FileError as error:
-        return _finish(
+        return import_job_finish(
             job, ImportJob.Status.REJECTED, errors=[{"line": None, "message": str(error)}]
         )
     records, errors = importing.validate_accounts(frame, csm_ids_by_email=csm_ids_by_email())
     job.total_rows = len(frame)
     report = [error.as_dict() for error in errors]
     if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        return _finish(job, ImportJob.Status.REJECTED, errors=report)
+        return import_job_finish(job, ImportJob.Status.REJECTED, errors=report)
 
     fields = importing.imported_fields(frame)
     created = updated = 0
@@ -93,14 +95,25 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         )
         updated += len(existing)
         created += len(chunk) - len(existing)
-        _progress(job, start + len(chunk), len(records))
+        import_progress(job, start + len(chunk), len(records))
     job.created_count, job.updated_count = created, updated
-    return _finish(job, ImportJob.Status.DONE, errors=report)
+    return import_job_finish(job, ImportJob.Status.DONE, errors=report)
 
 
-def _finish(job: ImportJob, status: str, *, errors: list[dict]) -> ImportJob:
+def import_job_finish(job: ImportJob, status: str, *, errors: list[dict]) -> ImportJob:
     job.status = status
     job.errors = errors
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def accounts_lock(account_ids: Sequence[int]) -> list[int]:
+    """Lock the rows (in id order, so concurrent recomputes cannot deadlock) before reading
+    any input: a recompute that started earlier can then never overwrite a later one."""
+    return list(
+        Account.objects.filter(pk__in=list(account_ids))
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from health.panels import health_panel
 from maturity.panels import maturity_panel
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -49,15 +50,17 @@ def account_export(request):
 @member_required()
 def account_detail(request, pk):
     account = get_object_or_404(selectors.account_list(), pk=pk)
-    return render(
-        request,
-        "accounts/account_detail.html",
-        {
-            "account": account,
-            "can_edit": can_edit_account(request.membership, account),
-            **maturity_panel(account),
-        },
-    )
+    context = {
+        "account": account,
+        "can_edit": can_edit_account(request.membership, account),
+        **maturity_panel(account),
+        **health_panel(account),
+    }
+    charts = context.pop("charts", {})
+    if context.get("health_chart"):
+        charts["chs-trend"] = context["health_chart"]
+    context["charts"] = charts
+    return render(request, "accounts/account_detail.html", context)
 
 
 @member_required(can_write)

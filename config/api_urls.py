@@ -5,14 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet
+from health.api.views import AccountHealthViewSet, HealthMetricsView, ScorecardViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register(
+    r"accounts/(?P<account_pk>[0-9]+)/health", AccountHealthViewSet, basename="account-health"
+)
 
 urlpatterns = [
+    path("health-metrics/", HealthMetricsView.as_view(), name="health-metrics"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

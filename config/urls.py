@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("org/", include("tenancy.urls")),
     path("maturity/", include("maturity.urls")),
+    path("health/", include("health.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
+from accounts.services import accounts_lock
 
 from . import scoring
 from .models import Answer, Assessment, Framework
@@ -36,7 +37,7 @@ def accounts_recompute_cmi(
     ids = list(accounts.order_by("pk").values_list("pk", flat=True))
     changed = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        chunk = accounts_lock(ids[start : start + CHUNK])
         rows = Account.objects.filter(pk__in=chunk).annotate(latest=Subquery(latest))
         current = pd.DataFrame.from_records(
             rows.values_list("pk", "latest", "cmi", "cmi_tier"),

@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from uuid import UUID
 
 from django.db import connection, transaction
-from django_scopes import scope
+from django_scopes import get_scope, scope
 
 TENANT_SETTING = "app.tenant_id"
 USER_SETTING = "app.user_id"
 API_KEY_PREFIX_SETTING = "app.api_key_prefix"
 ORGANIZATION_SLUG_SETTING = "app.organization_slug"
+ORGANIZATION_LIST_SETTING = "app.list_organizations"
 
 
 def _get(name: str) -> str:
@@ -66,3 +67,16 @@ def api_key_lookup_context(prefix: str) -> "contextmanager[None]":
 def organization_lookup_context(slug: str) -> "contextmanager[None]":
     """Let one organization be read by its slug, as operators' commands name it."""
     return db_setting(ORGANIZATION_SLUG_SETTING, slug)
+
+
+def organization_list_context() -> "contextmanager[None]":
+    """Let the periodic-task dispatcher read organization ids (and nothing of their data)."""
+    return db_setting(ORGANIZATION_LIST_SETTING, "on")
+
+
+def current_organization_id():
+    """The active tenant's id; raises outside tenant_context."""
+    organization_id = get_scope().get("organization")
+    if not organization_id:
+        raise RuntimeError("No tenant is active.")
+    return organization_id

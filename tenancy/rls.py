@@ -11,6 +11,7 @@ CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 CURRENT_USER = "NULLIF(current_setting('app.user_id', true), '')::bigint"
 CURRENT_API_KEY_PREFIX = "NULLIF(current_setting('app.api_key_prefix', true), '')"
 CURRENT_ORGANIZATION_SLUG = "NULLIF(current_setting('app.organization_slug', true), '')"
+LISTING_ORGANIZATIONS = "current_setting('app.list_organizations', true) = 'on'"
 POLICY_NAME = "tenant_isolation"
 
 

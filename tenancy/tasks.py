@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .context import tenant_context
+from .context import organization_list_context, tenant_context
 
 
 class TenantRequired(RuntimeError):
@@ -30,3 +30,18 @@ def tenant_task(**celery_options):
         return shared_task(name=f"{function.__module__}.{function.__name__}", **celery_options)(run)
 
     return decorator
+
+
+@shared_task(name="tenancy.tasks.for_each_organization")
+def for_each_organization(task_name: str) -> int:
+    """Beat's entry point: enqueue a tenant task once per organization, each in its tenant."""
+    from celery import current_app
+
+    from .models import Organization
+
+    with organization_list_context():
+        ids = [str(pk) for pk in Organization.objects.values_list("pk", flat=True)]
+    task = current_app.tasks[task_name]
+    for organization_id in ids:
+        task.delay(organization_id)
+    return len(ids)

@@ -252,3 +252,28 @@ def login(browser, live_server):
     yield open_as
     for page in pages:
         page.close()
+
+
+@pytest.fixture
+def chs_card(org_a, in_tenant):
+    from health.services import scorecard_create_from_template
+
+    with in_tenant(org_a):
+        return scorecard_create_from_template(organization=org_a, template="chs", activate=True)
+
+
+@pytest.fixture
+def key_for(in_tenant):
+    """`client = key_for(org)`: an API client holding a fresh key of that organization."""
+    from rest_framework.test import APIClient
+
+    from tenancy.services import api_key_create
+
+    def make(organization):
+        with in_tenant(organization):
+            key = api_key_create(organization=organization, name="test")[1]
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client
+
+    return make

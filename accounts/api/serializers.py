@@ -37,10 +37,14 @@ class AccountSerializer(serializers.ModelSerializer):
             "arr",
             "renewal_date",
             "owner_csm",
+            "cmi",
+            "cmi_tier",
+            "chs",
+            "chs_level",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        read_only_fields = ["id", "cmi", "cmi_tier", "chs", "chs_level", "created_at", "updated_at"]
 
     def validate_external_id(self, value):
         others = Account.objects.filter(external_id=value)

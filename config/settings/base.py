@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import plotly
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -174,3 +175,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # The role the app connects as: no superuser, no table ownership, no BYPASSRLS.
 APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
+
+CELERY_BEAT_SCHEDULE = {
+    "health-daily-snapshots": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": crontab(hour=2, minute=0),
+        "args": ["health.tasks.daily_snapshots"],
+    },
+    "health-lapse-overrides": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": 15 * 60,
+        "args": ["health.tasks.lapse_overrides"],
+    },
+}

@@ -1,9 +1,13 @@
 """Another organization's objects are not found: 404, never 403, never data."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import ImportJob
+from health.services import override_create, scorecard_create_from_template
 from maturity.services import assessment_create, framework_create_from_template
 from maturity.surveys import survey_link_create
 from tenancy.models import Membership, OrganizationAPIKey
@@ -27,6 +31,14 @@ def b_objects(org_b, carol, account_b, in_tenant):
         link = survey_link_create(
             account=account_b, framework=usm, mode="full", valid_days=3, by=carol
         )
+        scorecard = scorecard_create_from_template(organization=org_b, template="chs")
+        override = override_create(
+            account=account_b,
+            score=10,
+            reason="B's call",
+            by=carol,
+            expires_at=timezone.now() + timedelta(days=3),
+        )
     return {
         "account": account_b,
         "job": job,
@@ -35,6 +47,8 @@ def b_objects(org_b, carol, account_b, in_tenant):
         "framework": usm,
         "assessment": assessment,
         "link": link,
+        "scorecard": scorecard,
+        "override": override,
     }
 
 
@@ -58,6 +72,12 @@ OBJECT_PAGES = [
     ("maturity:framework", "framework", "post"),
     ("maturity:provider_level", "framework", "post"),
     ("maturity:recompute_status", "framework", "get"),
+    ("health:value_add", "account", "post"),
+    ("health:override_add", "account", "post"),
+    ("health:override_end", "override", "post"),
+    ("health:scorecard", "scorecard", "get"),
+    ("health:scorecard", "scorecard", "post"),
+    ("health:scorecard_activate", "scorecard", "post"),
 ]
 
 
@@ -78,7 +98,7 @@ def test_an_owner_of_a_gets_404_for_every_page_of_b(
 def test_every_page_that_takes_an_object_is_covered():
     covered = {name for name, _, _ in OBJECT_PAGES}
     names = set()
-    for namespace in ("accounts", "tenancy", "maturity"):
+    for namespace in ("accounts", "tenancy", "maturity", "health"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:
@@ -178,3 +198,19 @@ def test_the_account_page_of_a_shows_nothing_of_b(b_objects, alice, account_a, c
     html = page.content.decode()
     assert "USM value maturity" not in html
     assert page.context["maturity"].frameworks == []
+
+
+def test_the_api_hides_other_organizations_health(b_objects, org_a, key_for):
+    client = key_for(org_a)
+    assert client.get("/api/v1/scorecards/").json()["results"] == []
+    account = b_objects["account"].pk
+    assert client.get(f"/api/v1/accounts/{account}/health/").status_code == 404
+    response = client.post(
+        "/api/v1/health-metrics/",
+        [
+            {"account": account, "metric": "nps", "value": 1},
+            {"external_id": b_objects["account"].external_id, "metric": "nps", "value": 1},
+        ],
+        format="json",
+    )
+    assert response.status_code == 400

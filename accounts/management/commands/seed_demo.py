@@ -3,6 +3,9 @@ from django.db import transaction
 
 from accounts.demo import demo_accounts
 from accounts.models import Account
+from health.demo import demo_metrics
+from health.models import Scorecard
+from health.services import scorecard_create_from_template
 from maturity.demo import demo_assessments
 from maturity.models import Assessment, Framework
 from maturity.services import framework_create_from_template, framework_set_provider_level
@@ -53,6 +56,7 @@ class Command(BaseCommand):
                 update_fields=[field for field in rows[0] if field != "external_id"],
             )
             assessed = self._maturity(organization, owner)
+            self._health(organization)
         self.stdout.write(
             f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts"
             f" and {assessed} assessments.\n"
@@ -70,3 +74,10 @@ class Command(BaseCommand):
         usm = framework_create_from_template(organization=organization, template="usm", by=owner)
         framework_set_provider_level(framework=usm, level=3)
         return demo_assessments(framework=framework)
+
+    def _health(self, organization) -> None:
+        """The deck's CHS scorecard and a quarter of metric values, once."""
+        if Scorecard.objects.exists():
+            return
+        scorecard_create_from_template(organization=organization, template="chs", activate=True)
+        demo_metrics(organization=organization)

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from health.services import scorecard_create_from_template
 from maturity.services import framework_create_from_template
 from tenancy.context import tenant_context
 from tenancy.services import organization_create, user_get_or_create
@@ -23,6 +24,9 @@ class Command(BaseCommand):
                 with tenant_context(organization.id):
                     framework_create_from_template(
                         organization=organization, template="cmi", primary=True, by=owner
+                    )
+                    scorecard_create_from_template(
+                        organization=organization, template="chs", activate=True
                     )
         except IntegrityError as error:
             raise CommandError(f"An organization with the slug “{slug}” already exists.") from error

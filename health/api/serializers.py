@@ -1,0 +1,61 @@
+from rest_framework import serializers
+
+from ..models import HealthSnapshot, Scorecard
+from ..selectors import scorecard_spec
+
+
+class ScorecardOut(serializers.ModelSerializer):
+    groups = serializers.SerializerMethodField()
+    levels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Scorecard
+        fields = ["id", "name", "is_active", "groups", "levels"]
+
+    def get_groups(self, scorecard) -> list[dict]:
+        return scorecard_spec(scorecard)["groups"]
+
+    def get_levels(self, scorecard) -> list[dict]:
+        return scorecard_spec(scorecard)["levels"]
+
+
+class MetricIn(serializers.Serializer):
+    """Documentation of one item; validation happens in health.services.metrics_validate."""
+
+    account = serializers.IntegerField(required=False, help_text="The account's id, or…")
+    external_id = serializers.CharField(required=False, help_text="…its external_id.")
+    metric = serializers.CharField(help_text="A metric key read by the active scorecard.")
+    value = serializers.JSONField(help_text="A number, or a category for categorical measures.")
+    observed_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+
+class DriverOut(serializers.Serializer):
+    measure = serializers.CharField()
+    name = serializers.CharField()
+    group = serializers.CharField()
+    metric = serializers.CharField()
+    raw = serializers.JSONField(allow_null=True)
+    status = serializers.ChoiceField(choices=["ok", "missing", "stale", "unscorable"])
+    points = serializers.FloatField(allow_null=True)
+    weight = serializers.FloatField()
+    contribution = serializers.FloatField()
+    observed_at = serializers.DateTimeField(allow_null=True)
+
+
+class HealthOut(serializers.Serializer):
+    score = serializers.FloatField(allow_null=True, help_text="0-100; the override's if active.")
+    computed_score = serializers.FloatField(allow_null=True, source="computed")
+    level = serializers.CharField(allow_blank=True)
+    completeness = serializers.FloatField(help_text="Share (0-1) of the scorecard with data.")
+    stale = serializers.BooleanField()
+    overridden = serializers.SerializerMethodField()
+    breakdown = DriverOut(many=True, source="drivers")
+
+    def get_overridden(self, explanation) -> bool:
+        return explanation.override is not None
+
+
+class SnapshotOut(serializers.ModelSerializer):
+    class Meta:
+        model = HealthSnapshot
+        fields = ["id", "score", "level", "completeness", "stale", "overridden", "taken_at"]

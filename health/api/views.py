@@ -1,0 +1,85 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Account
+
+from ..models import HealthSnapshot, MetricValue, Scorecard
+from ..recompute import account_health_explain
+from ..services import MAX_METRICS_PER_REQUEST, metrics_record, metrics_validate
+from .serializers import HealthOut, MetricIn, ScorecardOut, SnapshotOut
+
+
+class ScorecardViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ScorecardOut
+    ordering = ["id"]
+
+    def get_queryset(self):
+        return Scorecard.objects.all()
+
+
+class HealthMetricsView(APIView):
+    @extend_schema(
+        request=MetricIn(many=True),
+        responses={
+            201: OpenApiResponse(description='`{"created": n}`: every value was stored.'),
+            400: OpenApiResponse(
+                description="A list aligned with the request: `{}` for good "
+                "items, messages per field for bad ones. Nothing "
+                "was stored."
+            ),
+        },
+    )
+    def post(self, request):
+        items = request.data
+        if not isinstance(items, list) or not items:
+            return Response(
+                {"non_field_errors": ["Send a non-empty JSON list of values."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if len(items) > MAX_METRICS_PER_REQUEST:
+            return Response(
+                {"non_field_errors": [f"At most {MAX_METRICS_PER_REQUEST} values per request."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        values, errors = metrics_validate(items)
+        if errors:
+            report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
+            return Response(report, status=status.HTTP_400_BAD_REQUEST)
+        metrics_record(
+            organization=request.organization, values=values, source=MetricValue.Source.API, by=None
+        )
+        return Response({"created": len(values)}, status=status.HTTP_201_CREATED)
+
+
+class AccountHealthViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/accounts/<id>/health/: the score with its breakdown; …/history/: its snapshots."""
+
+    serializer_class = SnapshotOut
+    ordering = ["-taken_at"]
+
+    def _account(self):
+        return get_object_or_404(Account, pk=self.kwargs["account_pk"])
+
+    def get_queryset(self):
+        return HealthSnapshot.objects.filter(account=self._account())
+
+    @extend_schema(
+        responses={
+            200: HealthOut,
+            404: OpenApiResponse(description="No such account or no active scorecard."),
+        }
+    )
+    def list(self, request, *args, **kwargs):
+        explanation = account_health_explain(self._account())
+        if explanation is None:
+            return Response({"detail": "This organization has no active scorecard."}, status=404)
+        return Response(HealthOut(explanation).data)
+
+    @extend_schema(responses={200: SnapshotOut(many=True)})
+    @action(detail=False)
+    def history(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from tenancy.models import TenantModel
+
+
+class Scorecard(TenantModel):
+    """How the Customer Health Score is computed: measure groups, measures, levels.
+
+    One scorecard per organization is active; saving it changes every account's score.
+    """
+
+    name = models.CharField(max_length=120)
+    template = models.CharField(max_length=40, blank=True)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_active", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(is_active=True), name="one_active_card"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MeasureGroup(TenantModel):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="groups")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    weight = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent of the score.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scorecard", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Measure(TenantModel):
+    class Rule(models.TextChoices):
+        BANDS = "bands", "Numeric bands"
+        LINEAR = "linear", "Linear between two bounds"
+        CATEGORICAL = "categorical", "Categorical map"
+        RECENCY = "recency", "Recency of the latest observation"
+
+    group = models.ForeignKey(MeasureGroup, on_delete=models.CASCADE, related_name="measures")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    metric = models.SlugField(max_length=60, help_text="The metric key this measure reads.")
+    weight = models.DecimalField(max_digits=5, decimal_places=2, help_text="Percent of its group.")
+    rule = models.CharField(max_length=12, choices=Rule.choices)
+    params = models.JSONField(help_text="The rule's parameters; see the scorecard page.")
+    stale_after_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Older values are ignored. Empty: never stale."
+    )
+    manual = models.BooleanField(default=False, help_text="Entered by hand by a CSM.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group__position", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class HealthLevel(TenantModel):
+    scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="levels")
+    name = models.CharField(max_length=40)
+    lower = models.DecimalField(max_digits=5, decimal_places=2, help_text="From this score up.")
+    colour = models.CharField(max_length=7, default="#8892a6")
+
+    class Meta:
+        ordering = ["scorecard", "lower"]
+
+    def __str__(self):
+        return self.name
+
+
+class MetricValue(TenantModel):
+    """One observation of one metric for one account. Never edited: newer values supersede."""
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        CSV = "csv", "CSV upload"
+        MANUAL = "manual", "Entered by a CSM"
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="metric_values"
+    )
+    metric = models.SlugField(max_length=60)
+    number = models.FloatField(null=True, blank=True)
+    text = models.CharField(max_length=120, blank=True)
+    observed_at = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        indexes = [models.Index(fields=["account", "metric", "-observed_at"])]
+
+    def __str__(self):
+        return f"{self.metric}={self.value} at {self.observed_at:%Y-%m-%d}"
+
+    @property
+    def value(self):
+        return self.text if self.number is None else self.number
+
+
+class HealthOverride(TenantModel):
+    """A manager's judgement that replaces the computed score until it expires. Kept for audit."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="health_overrides"
+    )
+    score = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
+    reason = models.TextField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True, help_text="Withdrawn early.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.score:.0f} for {self.account} until {self.expires_at:%Y-%m-%d}"
+
+
+class HealthSnapshot(TenantModel):
+    """The account's score as it was: written when it changes, and daily."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="health_snapshots"
+    )
+    score = models.FloatField(null=True)
+    level = models.CharField(max_length=40, blank=True)
+    completeness = models.FloatField()
+    stale = models.BooleanField(default=False)
+    overridden = models.BooleanField(default=False)
+    taken_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["account", "-taken_at"])]

@@ -1,0 +1,356 @@
+"""Writes for scorecards, metric values and overrides. Each enqueues the recompute on commit."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Account
+from tenancy.models import Organization, User
+
+from . import scoring
+from .models import HealthLevel, HealthOverride, Measure, MeasureGroup, MetricValue, Scorecard
+from .selectors import card_of
+
+TEMPLATE_DIR = Path(__file__).resolve().parent / "scorecard_templates"
+TEMPLATES = ("chs", "six_part")
+MAX_METRICS_PER_REQUEST = 5000
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def template_load(key: str) -> dict:
+    if key not in TEMPLATES:
+        raise ValidationError({"template": f"No template “{key}”."})
+    return json.loads((TEMPLATE_DIR / f"{key}.json").read_text())
+
+
+def _fill(scorecard: Scorecard, spec: dict) -> None:
+    organization = scorecard.organization
+    for position, group_spec in enumerate(spec["groups"]):
+        group = MeasureGroup.objects.create(
+            organization=organization,
+            scorecard=scorecard,
+            key=group_spec["key"],
+            name=group_spec["name"],
+            weight=group_spec["weight"],
+            position=position,
+        )
+        Measure.objects.bulk_create(
+            Measure(
+                organization=organization,
+                group=group,
+                position=index,
+                key=m["key"],
+                name=m["name"],
+                metric=m["metric"],
+                weight=m["weight"],
+                rule=m["rule"],
+                params=m["params"],
+                stale_after_days=m.get("stale_after_days"),
+                manual=m.get("manual", False),
+            )
+            for index, m in enumerate(group_spec["measures"])
+        )
+    HealthLevel.objects.bulk_create(
+        HealthLevel(
+            organization=organization,
+            scorecard=scorecard,
+            name=level["name"],
+            lower=level["lower"],
+            colour=level.get("colour", "#8892a6"),
+        )
+        for level in spec["levels"]
+    )
+
+
+def _validate(spec: dict) -> None:
+    if errors := scoring.card_errors(spec):
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def scorecard_create_from_template(
+    *, organization: Organization, template: str, activate: bool | None = None
+) -> Scorecard:
+    spec = template_load(template)
+    _validate(spec)
+    if activate is None:
+        activate = not Scorecard.objects.filter(is_active=True).exists()
+    if activate:
+        Scorecard.objects.filter(is_active=True).update(is_active=False)
+    scorecard = Scorecard.objects.create(
+        organization=organization,
+        name=spec["name"],
+        template=template,
+        description=spec.get("description", ""),
+        is_active=activate,
+    )
+    _fill(scorecard, spec)
+    if activate:
+        tenant_recompute_enqueue(organization=organization)
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_update(*, scorecard: Scorecard, spec: dict) -> Scorecard:
+    """Replace the scorecard's groups, measures and levels; recompute every account.
+
+    Scores are not versioned like maturity frameworks: the snapshots keep the history.
+    """
+    _validate(spec)
+    scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+    scorecard.groups.all().delete()
+    scorecard.levels.all().delete()
+    _fill(scorecard, spec)
+    scorecard.save(update_fields=["updated_at"])
+    if scorecard.is_active:
+        tenant_recompute_enqueue(organization=scorecard.organization)
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
+    Scorecard.objects.filter(is_active=True).exclude(pk=scorecard.pk).update(is_active=False)
+    scorecard.is_active = True
+    scorecard.save(update_fields=["is_active"])
+    tenant_recompute_enqueue(organization=scorecard.organization)
+    return scorecard
+
+
+def _when(value) -> datetime | None:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        moment = parse_datetime(value.strip())
+        if moment is None and (day := parse_date(value.strip())) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    else:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, dict[str, str]]]:
+    """Check a batch of {account | external_id, metric, value, observed_at}.
+
+    Returns unsaved MetricValues and, by item position, a message per field for bad items.
+    Metrics must be read by a measure of the active scorecard, and values must suit its rule.
+    """
+    from .selectors import scorecard_active
+
+    scorecard = scorecard_active()
+    measures = {}
+    if scorecard is not None:
+        for measure in card_of(scorecard).measures:
+            measures.setdefault(measure.metric, measure)
+    ids = {item.get("account") for item in items if isinstance(item, dict)}
+    external = {item.get("external_id") for item in items if isinstance(item, dict)}
+    known_ids = set(
+        Account.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
+            "pk", flat=True
+        )
+    )
+    by_external = dict(
+        Account.objects.filter(
+            external_id__in=[e for e in external if isinstance(e, str)]
+        ).values_list("external_id", "pk")
+    )
+    now = timezone.now()
+    values, errors = [], {}
+    for position, item in enumerate(items):
+        problems = {}
+        if not isinstance(item, dict):
+            errors[position] = {"non_field_errors": "Each item is an object."}
+            continue
+        account_id = item.get("account")
+        if account_id is not None:
+            if (
+                isinstance(account_id, bool)
+                or not isinstance(account_id, int)
+                or (account_id not in known_ids)
+            ):
+                problems["account"] = "No such account."
+        elif item.get("external_id") is not None:
+            account_id = by_external.get(item["external_id"])
+            if account_id is None:
+                problems["external_id"] = "No account has this external_id."
+        else:
+            problems["account"] = "Give the account's id or its external_id."
+        metric = item.get("metric")
+        measure = measures.get(metric) if isinstance(metric, str) else None
+        if measure is None:
+            problems["metric"] = (
+                "No measure of the active scorecard reads this metric."
+                if isinstance(metric, str) and metric
+                else "This field is required."
+            )
+        observed = _when(item.get("observed_at") or now.isoformat())
+        if observed is None:
+            problems["observed_at"] = "Give an ISO 8601 date or date-time."
+        elif observed > now + FUTURE_TOLERANCE:
+            problems["observed_at"] = "This is in the future."
+        value = item.get("value")
+        number, text = None, ""
+        if measure is not None:
+            if measure.rule == "categorical":
+                allowed = {str(k).lower() for k in measure.params["map"]}
+                if not isinstance(value, str) or value.strip().lower() not in allowed:
+                    problems["value"] = f"One of: {', '.join(sorted(allowed))}."
+                else:
+                    text = value.strip().lower()
+            elif measure.rule == "recency":
+                number = 1.0 if value is None else None
+                if value is not None:
+                    try:
+                        number = float(value)
+                    except (TypeError, ValueError):
+                        problems["value"] = "A number, or null: the observation's time counts."
+            else:
+                try:
+                    number = float(value)
+                    if number != number or number in (float("inf"), float("-inf")):
+                        raise ValueError
+                    if isinstance(value, bool):
+                        raise TypeError
+                except (TypeError, ValueError):
+                    problems["value"] = "A number is required."
+        if problems:
+            errors[position] = problems
+            continue
+        values.append(
+            MetricValue(
+                account_id=account_id, metric=metric, number=number, text=text, observed_at=observed
+            )
+        )
+    return values, errors
+
+
+@transaction.atomic
+def metrics_record(
+    *, organization: Organization, values: list[MetricValue], source: str, by: User | None = None
+) -> list[MetricValue]:
+    for value in values:
+        value.organization = organization
+        value.source = source
+        value.created_by = by
+    created = MetricValue.objects.bulk_create(values, batch_size=2000)
+    accounts_recompute_enqueue(
+        organization=organization, account_ids=sorted({v.account_id for v in values})
+    )
+    return created
+
+
+@transaction.atomic
+def override_create(
+    *, account: Account, score: float, reason: str, expires_at: datetime, by: User
+) -> HealthOverride:
+    override = HealthOverride(
+        organization=account.organization,
+        account=account,
+        score=score,
+        reason=reason.strip(),
+        expires_at=expires_at,
+        created_by=by,
+    )
+    if not override.reason:
+        raise ValidationError({"reason": "Say why the score is overridden."})
+    override.full_clean()
+    if expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    override.save()
+    accounts_recompute_enqueue(organization=account.organization, account_ids=[account.pk])
+    return override
+
+
+@transaction.atomic
+def override_end(*, override: HealthOverride) -> HealthOverride:
+    if override.ended_at is None:
+        override.ended_at = timezone.now()
+        override.save(update_fields=["ended_at"])
+        accounts_recompute_enqueue(
+            organization=override.organization, account_ids=[override.account_id]
+        )
+    return override
+
+
+def accounts_recompute_enqueue(*, organization: Organization, account_ids: list[int]) -> None:
+    from .tasks import recompute_health
+
+    if account_ids:
+        recompute_health.delay_on_commit(str(organization.pk), account_ids)
+
+
+def tenant_recompute_enqueue(*, organization: Organization) -> None:
+    from .tasks import recompute_health
+
+    recompute_health.delay_on_commit(str(organization.pk), None)
+
+
+@transaction.atomic
+def metrics_import_run(*, job) -> None:
+    """A CSV of metric values: every bad line reported; nothing written unless asked to."""
+    from accounts.importing import FileError
+    from accounts.models import ImportJob
+    from accounts.services import import_job_finish
+
+    from .importing import items_of, read_metrics_csv
+
+    if job.is_finished:
+        return job
+    try:
+        frame = read_metrics_csv(job.content)
+    except FileError as error:
+        return import_job_finish(
+            job, ImportJob.Status.REJECTED, errors=[{"line": None, "message": str(error)}]
+        )
+    items = items_of(frame)
+    values, errors = metrics_validate(items)
+    lines = list(frame.index)
+    report = [
+        {
+            "line": int(lines[position]),
+            "column": column,
+            "value": str(
+                frame.iloc[position].get("external_id" if column == "account" else column, "")
+            ),
+            "message": message,
+        }
+        for position, problems in sorted(errors.items())
+        for column, message in problems.items()
+    ]
+    job.total_rows = len(frame)
+    if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+        return import_job_finish(job, ImportJob.Status.REJECTED, errors=report)
+    metrics_record(
+        organization=job.organization,
+        values=values,
+        source=MetricValue.Source.CSV,
+        by=job.created_by,
+    )
+    job.created_count = len(values)
+    return import_job_finish(job, ImportJob.Status.DONE, errors=report)
+
+
+@transaction.atomic
+def metrics_import_create(
+    *, organization: Organization, filename: str, content: str, mode: str, by: User
+):
+    from accounts.models import ImportJob
+
+    from .tasks import import_metrics
+
+    job = ImportJob.objects.create(
+        organization=organization,
+        kind=ImportJob.Kind.METRICS,
+        filename=filename,
+        content=content,
+        mode=mode,
+        created_by=by,
+    )
+    import_metrics.delay_on_commit(str(organization.pk), job.pk)
+    return job

@@ -1,0 +1,230 @@
+"""Metric values in: API, CSV and by hand, all validated before anything is written."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Account, ImportJob
+from health.models import MetricValue
+from health.recompute import accounts_recompute_health
+from health.services import metrics_import_run
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(org, in_tenant):
+    with in_tenant(org):
+        return list(MetricValue.objects.order_by("metric").values_list("metric", "number", "text"))
+
+
+def test_the_api_stores_a_valid_batch_and_enqueues_the_recompute(
+    key_for, org_a, account_a, chs_card, in_tenant, django_capture_on_commit_callbacks
+):
+    items = [
+        {"account": account_a.pk, "metric": "nps", "value": 30, "observed_at": "2026-11-01"},
+        {
+            "external_id": account_a.external_id,
+            "metric": "executive_relationship",
+            "value": "Strong",
+        },
+    ]
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = key_for(org_a).post("/api/v1/health-metrics/", items, format="json")
+    assert response.status_code == 201 and response.json() == {"created": 2}
+    assert stored(org_a, in_tenant) == [
+        ("executive_relationship", None, "strong"),
+        ("nps", 30.0, ""),
+    ]
+    assert len(callbacks) == 1
+
+
+def test_one_bad_item_rejects_the_batch_with_a_message_per_item_and_field(
+    key_for, org_a, account_a, account_b, chs_card, in_tenant
+):
+    future = (timezone.now() + timedelta(days=2)).isoformat()
+    items = [
+        {"account": account_a.pk, "metric": "nps", "value": 30},
+        {"account": account_b.pk, "metric": "nps", "value": 30},
+        {"external_id": "nope", "metric": "bogus", "value": 1},
+        {"account": account_a.pk, "metric": "executive_relationship", "value": "fantastic"},
+        {"account": account_a.pk, "metric": "nps", "value": "high", "observed_at": future},
+        {"metric": "nps", "value": 1, "observed_at": "yesterday"},
+    ]
+    response = key_for(org_a).post("/api/v1/health-metrics/", items, format="json")
+    assert response.status_code == 400
+    report = response.json()
+    assert report[0] == {}
+    assert report[1] == {"account": ["No such account."]}  # another tenant's account
+    assert set(report[2]) == {"external_id", "metric"}
+    assert "strong" in report[3]["value"][0]
+    assert set(report[4]) == {"value", "observed_at"}
+    assert set(report[5]) == {"account", "observed_at"}
+    assert stored(org_a, in_tenant) == []
+
+
+@pytest.mark.parametrize("body", [{}, [], "text", [1, 2]])
+def test_malformed_bodies_are_400(body, key_for, org_a, chs_card):
+    response = key_for(org_a).post("/api/v1/health-metrics/", body, format="json")
+    assert response.status_code == 400
+
+
+def test_another_organizations_health_is_404(key_for, org_b, account_a, chs_card):
+    client = key_for(org_b)
+    assert client.get(f"/api/v1/accounts/{account_a.pk}/health/").status_code == 404
+    assert client.get(f"/api/v1/accounts/{account_a.pk}/health/history/").status_code == 404
+
+
+def test_the_health_endpoint_explains_the_score(key_for, org_a, account_a, chs_card, in_tenant):
+    client = key_for(org_a)
+    client.post(
+        "/api/v1/health-metrics/",
+        [
+            {"account": account_a.pk, "metric": "nps", "value": 0},
+            {"account": account_a.pk, "metric": "active_users_pct", "value": 70},
+        ],
+        format="json",
+    )
+    with in_tenant(org_a):
+        accounts_recompute_health()
+    body = client.get(f"/api/v1/accounts/{account_a.pk}/health/").json()
+    assert body["score"] == pytest.approx(0.3 / 0.5 * 100 + 0.2 / 0.5 * 50)
+    assert body["level"] == "High" and body["completeness"] == pytest.approx(0.3 * 0.6 + 0.2)
+    statuses = {d["measure"]: d["status"] for d in body["breakdown"]}
+    assert statuses["nps"] == "ok" and statuses["billing"] == "missing"
+    history = client.get(f"/api/v1/accounts/{account_a.pk}/health/history/").json()["results"]
+    assert [round(h["score"]) for h in history] == [80]
+
+
+def test_scorecards_api_shows_measures_rules_and_weights(key_for, org_a, chs_card):
+    [card] = key_for(org_a).get("/api/v1/scorecards/").json()["results"]
+    assert [g["key"] for g in card["groups"]] == [
+        "adoption",
+        "engagement",
+        "financial",
+        "satisfaction",
+    ]
+    usage = card["groups"][0]["measures"][0]
+    assert (usage["metric"], usage["rule"], usage["weight"]) == ("active_users_pct", "linear", 60)
+
+
+CSV = (
+    "external_id,metric,value,observed_at\n"
+    "{ext},nps,40,2026-10-01\n"
+    "{ext},executive_relationship,weak,\n"
+    "missing-account,nps,10,2026-10-01\n"
+    "{ext},nps,lots,2026-10-01\n"
+)
+
+
+def test_a_csv_with_bad_lines_reports_each_and_writes_nothing(
+    org_a, account_a, chs_card, in_tenant
+):
+    with in_tenant(org_a):
+        job = ImportJob.objects.create(
+            organization=org_a,
+            kind="metrics",
+            filename="m.csv",
+            content=CSV.format(ext=account_a.external_id),
+        )
+        job = metrics_import_run(job=job)
+    assert job.status == "rejected"
+    assert [(e["line"], e["column"]) for e in job.errors] == [(4, "external_id"), (5, "value")]
+    assert stored(org_a, in_tenant) == []
+
+
+def test_a_csv_of_good_rows_is_stored_through_the_browser_and_a_worker(
+    worker, mike, org_a, account_a, chs_card, client_for, in_tenant
+):
+    from ..conftest import wait_for
+
+    good = "\n".join(CSV.format(ext=account_a.external_id).splitlines()[:3]) + "\n"
+    upload = SimpleUploadedFile("m.csv", good.encode(), content_type="text/csv")
+    client = client_for(mike)
+    response = client.post(reverse("health:metrics_import"), {"file": upload, "mode": "all"})
+    assert response.status_code == 302
+
+    def finished():
+        """the worker ran the metric import"""
+        return client.get(response["Location"] + "status/").json()["finished"]
+
+    wait_for(finished)
+    assert len(stored(org_a, in_tenant)) == 2
+
+    def scored():
+        """the worker recomputed the account's CHS"""
+        with in_tenant(org_a):
+            return Account.objects.get(pk=account_a.pk).chs
+
+    assert wait_for(scored) is not None
+
+
+def test_a_csm_records_a_qualitative_value_by_hand(
+    bob, org_a, account_a, chs_card, in_tenant, client_for
+):
+    with in_tenant(org_a):
+        measure = chs_card.groups.get(key="engagement").measures.get(key="executive_relationship")
+    response = client_for(bob).post(
+        reverse("health:value_add", args=[account_a.pk]),
+        {"measure": measure.pk, "value": "Neutral", "observed_on": "2026-11-01"},
+        follow=True,
+    )
+    assert "Executive relationship recorded." in response.content.decode()
+    with in_tenant(org_a):
+        value = MetricValue.objects.get()
+    assert (value.text, value.source, value.created_by) == ("neutral", "manual", bob)
+
+
+def test_a_bad_manual_value_is_refused_with_the_reason(
+    bob, org_a, account_a, chs_card, in_tenant, client_for
+):
+    with in_tenant(org_a):
+        measure = chs_card.groups.get(key="engagement").measures.get(key="executive_relationship")
+    response = client_for(bob).post(
+        reverse("health:value_add", args=[account_a.pk]),
+        {"measure": measure.pk, "value": "superb", "observed_on": "2026-11-01"},
+        follow=True,
+    )
+    assert "Not recorded: One of: neutral, none, strong, weak." in response.content.decode()
+    assert stored(org_a, in_tenant) == []
+
+
+def test_a_viewer_cannot_record_values(vera, account_a, chs_card, client_for):
+    response = client_for(vera).post(reverse("health:value_add", args=[account_a.pk]), {})
+    assert response.status_code == 403
+
+
+def test_a_manager_edits_the_scorecard_and_bad_weights_keep_the_input(
+    mike, org_a, chs_card, client_for, in_tenant, django_capture_on_commit_callbacks
+):
+    client = client_for(mike)
+    url = reverse("health:scorecard", args=[chs_card.pk])
+    page = client.get(url)
+    data = {}
+    for formset in (page.context["groups"], page.context["measures"], page.context["levels"]):
+        data.update(
+            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+        )
+        for index, sub in enumerate(formset.forms):
+            for name, field in sub.fields.items():
+                value = sub.initial.get(name, field.initial)
+                if value is not None and name != "DELETE" and value is not False:
+                    data[f"{formset.prefix}-{index}-{name}"] = (
+                        field.prepare_value(value) if hasattr(field, "prepare_value") else value
+                    )
+    bad = {**data, "groups-0-weight": "45"}
+    html = client.post(url, bad).content.decode()
+    assert "these total 115%" in html and 'value="45"' in html
+    overlapping = {
+        **data,
+        "measures-1-params": '{"bands": [{"from": 0, "to": 3, "points": 100}, '
+        '{"from": 2, "to": null, "points": 0}]}',
+    }
+    assert "overlap" in client.post(url, overlapping).content.decode()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(url, {**data, "groups-0-weight": "25", "groups-1-weight": "30"})
+    assert response.status_code == 302 and len(callbacks) == 1  # the tenant recompute
+    with in_tenant(org_a):
+        assert float(chs_card.groups.get(key="engagement").weight) == 30

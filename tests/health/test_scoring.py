@@ -1,0 +1,240 @@
+"""The CHS formula, on plain data."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from health import scoring
+from health.scoring import Card, MeasureSpec
+
+NOW = pd.Timestamp("2026-06-01T12:00:00Z")
+
+
+def test_numeric_bands_start_inclusive_and_end_exclusive():
+    bands = {
+        "bands": [
+            {"from": None, "to": 1, "points": 100},
+            {"from": 1, "to": 3, "points": 60},
+            {"from": 3, "to": None, "points": 0},
+        ]
+    }
+    values = pd.Series([-2, 0, 0.99, 1, 2.99, 3, 1000], dtype=float)
+    result = scoring.points("bands", bands, values, values.astype(str), values)
+    assert result.tolist() == [100, 100, 100, 60, 60, 0, 0]
+
+
+def test_a_value_outside_every_band_cannot_be_scored():
+    bands = {"bands": [{"from": 0, "to": 10, "points": 50}]}
+    values = pd.Series([-1.0, 10.0, 5.0])
+    assert scoring.points("bands", bands, values, values, values).isna().tolist() == [
+        True,
+        True,
+        False,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "value", "expected"),
+    [
+        (10, 70, 10, 0),
+        (10, 70, 40, 50),
+        (10, 70, 70, 100),
+        (10, 70, 200, 100),
+        (10, 70, -5, 0),
+        (60, 0, 0, 100),
+        (60, 0, 15, 75),
+        (60, 0, 60, 0),
+        (60, 0, 90, 0),
+    ],
+)
+def test_linear_rules_run_in_either_direction_and_clip(start, end, value, expected):
+    values = pd.Series([float(value)])
+    result = scoring.points("linear", {"from": start, "to": end}, values, values, values)
+    assert result.iloc[0] == pytest.approx(expected)
+
+
+def test_a_categorical_map_ignores_case_and_leaves_unknown_categories_out():
+    params = {"map": {"Strong": 100, "weak": 20}}
+    text = pd.Series(["strong", "WEAK", "bogus", ""])
+    result = scoring.points("categorical", params, pd.Series([np.nan] * 4), text, text)
+    assert result.iloc[:2].tolist() == [100, 20] and result.iloc[2:].isna().all()
+
+
+@pytest.mark.parametrize(("days", "expected"), [(0, 100), (14, 100), (52, 50), (90, 0), (400, 0)])
+def test_recency_scores_the_age_of_the_latest_observation(days, expected):
+    age = pd.Series([float(days)])
+    params = {"full_days": 14, "zero_days": 90}
+    assert scoring.points("recency", params, age, age, age).iloc[0] == pytest.approx(expected)
+
+
+CARD = Card(
+    groups={"a": 60, "b": 40},
+    measures=[
+        MeasureSpec("usage", "Usage", "a", "usage", 50, "linear", {"from": 0, "to": 100}, 30),
+        MeasureSpec("tickets", "Tickets", "a", "tickets", 50, "linear", {"from": 10, "to": 0}, 30),
+        MeasureSpec("nps", "NPS", "b", "nps", 100, "linear", {"from": -100, "to": 100}),
+    ],
+    levels=[("Low", 0), ("Medium", 40), ("High", 70)],
+)
+
+
+def metrics(*rows):
+    return pd.DataFrame(rows, columns=["account", "metric", "number", "text", "observed_at"])
+
+
+def at(days_ago):
+    return NOW - pd.Timedelta(days=days_ago)
+
+
+def test_a_full_account_is_the_weighted_sum_and_its_contributions_add_up():
+    frame = metrics(
+        (1, "usage", 80, "", at(1)), (1, "tickets", 5, "", at(1)), (1, "nps", 20, "", at(5))
+    )
+    summary, detail = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    expected = 0.6 * (0.5 * 80 + 0.5 * 50) + 0.4 * 60
+    assert summary.loc[1, "score"] == pytest.approx(expected)
+    assert detail["contribution"].sum() == pytest.approx(expected)
+    assert summary.loc[1, "completeness"] == 1.0 and not summary.loc[1, "stale"]
+    assert summary.loc[1, "level"] == "Medium"
+
+
+def test_a_missing_measure_is_left_out_and_its_group_renormalized():
+    frame = metrics((1, "usage", 80, "", at(1)), (1, "nps", 20, "", at(5)))
+    summary, detail = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    assert summary.loc[1, "score"] == pytest.approx(0.6 * 80 + 0.4 * 60)
+    assert summary.loc[1, "completeness"] == pytest.approx(0.7)
+    assert detail.loc[(1, "tickets"), "status"] == "missing"
+
+
+def test_a_stale_value_is_left_out_and_flagged():
+    frame = metrics(
+        (1, "usage", 80, "", at(31)), (1, "tickets", 5, "", at(1)), (1, "nps", 20, "", at(400))
+    )
+    summary, detail = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    assert detail.loc[(1, "usage"), "status"] == "stale"
+    assert detail.loc[(1, "nps"), "status"] == "ok"  # nps has no staleness window
+    assert summary.loc[1, "stale"]
+    assert summary.loc[1, "score"] == pytest.approx(0.6 * 50 + 0.4 * 60)
+
+
+def test_a_whole_group_missing_renormalizes_across_groups():
+    frame = metrics((1, "nps", 20, "", at(5)))
+    summary, _ = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    assert summary.loc[1, "score"] == pytest.approx(60)
+    assert summary.loc[1, "completeness"] == pytest.approx(0.4)
+
+
+def test_no_data_at_all_has_no_score():
+    summary, detail = scoring.score_frame(metrics(), CARD, accounts=[1, 2], as_of=NOW)
+    assert summary["score"].isna().all() and (summary["completeness"] == 0).all()
+    assert (summary["level"] == "").all() and set(detail["status"]) == {"missing"}
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [(0, "Low"), (39.99, "Low"), (40, "Medium"), (69.9, "Medium"), (70, "High"), (100, "High")],
+)
+def test_levels_include_their_lower_bound(score, level):
+    assert scoring.level_of(pd.Series([float(score)]), CARD.levels).iloc[0] == level
+
+
+def spec(**changes):
+    base = {
+        "groups": [
+            {
+                "key": "a",
+                "name": "A",
+                "weight": 60,
+                "measures": [
+                    {
+                        "key": "m1",
+                        "name": "M1",
+                        "weight": 100,
+                        "rule": "linear",
+                        "params": {"from": 0, "to": 1},
+                    }
+                ],
+            },
+            {
+                "key": "b",
+                "name": "B",
+                "weight": 40,
+                "measures": [
+                    {
+                        "key": "m2",
+                        "name": "M2",
+                        "weight": 100,
+                        "rule": "bands",
+                        "params": {
+                            "bands": [
+                                {"from": 0, "to": 5, "points": 10},
+                                {"from": 5, "to": None, "points": 90},
+                            ]
+                        },
+                    }
+                ],
+            },
+        ],
+        "levels": [{"name": "Low", "lower": 0}, {"name": "High", "lower": 50}],
+    }
+    base.update(changes)
+    return base
+
+
+def test_a_valid_scorecard_has_no_errors():
+    assert scoring.card_errors(spec()) == {}
+
+
+def test_group_weights_not_totalling_100_are_refused():
+    card = spec()
+    card["groups"][0]["weight"] = 50
+    assert "these total 90%" in scoring.card_errors(card)["groups"]
+
+
+def test_measure_weights_not_totalling_100_are_refused():
+    card = spec()
+    card["groups"][0]["measures"][0]["weight"] = 80
+    assert "A: measure weights must total 100%" in scoring.card_errors(card)["a"]
+
+
+def test_overlapping_bands_are_refused():
+    card = spec()
+    card["groups"][1]["measures"][0]["params"]["bands"][1]["from"] = 4
+    assert "overlap" in scoring.card_errors(card)["m2"]
+
+
+def test_unordered_levels_are_refused():
+    assert (
+        "increase"
+        in scoring.card_errors(
+            spec(
+                levels=[
+                    {"name": "Low", "lower": 0},
+                    {"name": "High", "lower": 60},
+                    {"name": "Mid", "lower": 40},
+                ]
+            )
+        )["levels"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "params", "message"),
+    [
+        ("linear", {"from": 3, "to": 3}, "two different"),
+        ("recency", {"full_days": 30, "zero_days": 10}, "full_days < zero_days"),
+        ("categorical", {"map": {}}, "at least one"),
+        ("categorical", {"map": {"x": 120}}, "between 0 and 100"),
+        ("linear", {"from": "a", "to": 1}, "not numbers"),
+        ("bands", {"bands": [{"from": 5, "to": 1, "points": 1}]}, "empty"),
+    ],
+)
+def test_bad_rule_parameters_are_refused(rule, params, message):
+    assert message in scoring.rule_error(rule, params)
+
+
+@pytest.mark.parametrize("template", ["chs", "six_part"])
+def test_the_shipped_templates_are_valid(template):
+    from health.services import template_load
+
+    assert scoring.card_errors(template_load(template)) == {}
