@@ -42,6 +42,8 @@ class AccountFilter(django_filters.FilterSet):
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
     chs_level = django_filters.CharFilter(label="CHS level")
     cmi_tier = django_filters.CharFilter(label="CMI tier")
+    segment = django_filters.CharFilter(method="in_segment", label="Grid cell")
+    quadrant = django_filters.CharFilter(method="in_quadrant", label="2×2 cell")
     falling = django_filters.BooleanFilter(
         method="falling_fast", label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)"
     )
@@ -66,6 +68,16 @@ class AccountFilter(django_filters.FilterSet):
             return queryset
         falling = Q(chs_trend_30__lte=FALLING_FAST)
         return queryset.filter(falling) if value else queryset.exclude(falling)
+
+    def in_segment(self, queryset, name, value):
+        return queryset.filter(segment="" if value == "none" else value)
+
+    def in_quadrant(self, queryset, name, value):
+        from segments.cells import GRID_3X3, quadrant_of
+
+        return queryset.filter(
+            segment__in=[c for c in GRID_3X3.values() if quadrant_of(c) == value]
+        )
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))

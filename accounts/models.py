@@ -68,6 +68,9 @@ class Account(TenantModel):
         "CHS change over 30 days", null=True, blank=True, editable=False
     )
     chs_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The grid cell of (CHS level, CMI tier), '' while either is missing (segments.pipeline).
+    segment = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    segment_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from health.panels import health_panel
 from maturity.panels import maturity_panel
+from segments.panels import segment_panel
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import selectors, services
@@ -55,6 +56,7 @@ def account_detail(request, pk):
         "can_edit": can_edit_account(request.membership, account),
         **maturity_panel(account),
         **health_panel(account),
+        **segment_panel(account),
     }
     charts = context.pop("charts", {})
     if context.get("health_chart"):

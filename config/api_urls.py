@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api.views import AccountViewSet
 from health.api.views import AccountHealthViewSet, HealthMetricsView, ScorecardViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
+from segments.api.views import GridSummaryView, MigrationFeedView
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -19,6 +20,8 @@ router.register(
 
 urlpatterns = [
     path("health-metrics/", HealthMetricsView.as_view(), name="health-metrics"),
+    path("segments/grid/", GridSummaryView.as_view(), name="segments-grid"),
+    path("migrations/", MigrationFeedView.as_view(), name="migrations"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

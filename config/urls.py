@@ -6,11 +6,12 @@ from django.views.generic import RedirectView
 from .views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="accounts:list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="segments:dashboard"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("org/", include("tenancy.urls")),
     path("maturity/", include("maturity.urls")),
     path("health/", include("health.urls")),
+    path("segments/", include("segments.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -43,7 +43,8 @@ def _value(rng, metric, health):
     return 1.0  # contact: only the time of the observation counts
 
 
-def demo_metrics(*, organization: Organization, seed: int = 5) -> int:
+def demo_metrics(*, organization: Organization, after_round=None, seed: int = 5) -> int:
+    """`after_round(moment)` runs once each round's values are scored."""
     rng = random.Random(seed)
     now = timezone.now()
     metrics = [
@@ -85,4 +86,6 @@ def demo_metrics(*, organization: Organization, seed: int = 5) -> int:
         MetricValue.objects.bulk_create(values, batch_size=5000)
         created += len(values)
         accounts_recompute_health(now=moment)
+        if after_round:
+            after_round(moment)
     return created

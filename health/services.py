@@ -91,7 +91,7 @@ def scorecard_create_from_template(
     )
     _fill(scorecard, spec)
     if activate:
-        tenant_recompute_enqueue(organization=organization)
+        tenant_recompute_enqueue(organization=organization, cause=("scorecard", scorecard.pk))
     return scorecard
 
 
@@ -108,7 +108,9 @@ def scorecard_update(*, scorecard: Scorecard, spec: dict) -> Scorecard:
     _fill(scorecard, spec)
     scorecard.save(update_fields=["updated_at"])
     if scorecard.is_active:
-        tenant_recompute_enqueue(organization=scorecard.organization)
+        tenant_recompute_enqueue(
+            organization=scorecard.organization, cause=("scorecard", scorecard.pk)
+        )
     return scorecard
 
 
@@ -117,7 +119,7 @@ def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
     Scorecard.objects.filter(is_active=True).exclude(pk=scorecard.pk).update(is_active=False)
     scorecard.is_active = True
     scorecard.save(update_fields=["is_active"])
-    tenant_recompute_enqueue(organization=scorecard.organization)
+    tenant_recompute_enqueue(organization=scorecard.organization, cause=("scorecard", scorecard.pk))
     return scorecard
 
 
@@ -240,7 +242,9 @@ def metrics_record(
         value.created_by = by
     created = MetricValue.objects.bulk_create(values, batch_size=2000)
     accounts_recompute_enqueue(
-        organization=organization, account_ids=sorted({v.account_id for v in values})
+        organization=organization,
+        account_ids=sorted({v.account_id for v in values}),
+        cause=("metrics", None),
     )
     return created
 
@@ -263,7 +267,9 @@ def override_create(
     if expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     override.save()
-    accounts_recompute_enqueue(organization=account.organization, account_ids=[account.pk])
+    accounts_recompute_enqueue(
+        organization=account.organization, account_ids=[account.pk], cause=("override", override.pk)
+    )
     return override
 
 
@@ -273,22 +279,26 @@ def override_end(*, override: HealthOverride) -> HealthOverride:
         override.ended_at = timezone.now()
         override.save(update_fields=["ended_at"])
         accounts_recompute_enqueue(
-            organization=override.organization, account_ids=[override.account_id]
+            organization=override.organization,
+            account_ids=[override.account_id],
+            cause=("override", override.pk),
         )
     return override
 
 
-def accounts_recompute_enqueue(*, organization: Organization, account_ids: list[int]) -> None:
-    from .tasks import recompute_health
+def accounts_recompute_enqueue(
+    *, organization: Organization, account_ids: list[int], cause: tuple[str, int | None]
+) -> None:
+    from segments.tasks import recompute_enqueue
 
     if account_ids:
-        recompute_health.delay_on_commit(str(organization.pk), account_ids)
+        recompute_enqueue(organization=organization, account_ids=account_ids, cause=cause)
 
 
-def tenant_recompute_enqueue(*, organization: Organization) -> None:
-    from .tasks import recompute_health
+def tenant_recompute_enqueue(*, organization: Organization, cause: tuple[str, int | None]) -> None:
+    from segments.tasks import recompute_enqueue
 
-    recompute_health.delay_on_commit(str(organization.pk), None)
+    recompute_enqueue(organization=organization, account_ids=None, cause=cause)
 
 
 @transaction.atomic

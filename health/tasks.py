@@ -1,31 +1,7 @@
-from django.core.cache import cache
-
 from accounts.models import Account
-from tenancy.context import current_organization_id
 from tenancy.tasks import tenant_task
 
-from .recompute import accounts_recompute_health, snapshot_daily
-
-
-def recompute_progress_key(organization_id: str) -> str:
-    return f"health:recompute:{organization_id}"
-
-
-@tenant_task()
-def recompute_health(account_ids: list[int] | None) -> None:
-    """Recompute the given accounts, or every account (with progress) when None."""
-    if account_ids is not None:
-        accounts_recompute_health(accounts=Account.objects.filter(pk__in=account_ids))
-        return
-    key = recompute_progress_key(str(current_organization_id()))
-
-    def progress(done, total):
-        cache.set(key, {"done": done, "total": total, "finished": False}, 3600)
-
-    progress(0, 0)
-    accounts_recompute_health(progress=progress)
-    state = cache.get(key) or {}
-    cache.set(key, {**state, "finished": True}, 3600)
+from .recompute import snapshot_daily
 
 
 @tenant_task()
@@ -36,7 +12,11 @@ def daily_snapshots() -> None:
 @tenant_task()
 def lapse_overrides() -> None:
     """Accounts still marked overridden whose override has expired go back to their score."""
-    accounts_recompute_health(accounts=Account.objects.filter(chs_overridden=True))
+    from segments.pipeline import accounts_recompute
+
+    ids = list(Account.objects.filter(chs_overridden=True).values_list("pk", flat=True))
+    if ids:
+        accounts_recompute(account_ids=ids, cause=("override_expired", None))
 
 
 @tenant_task()

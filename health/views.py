@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
+from segments.tasks import progress_key
 from tenancy.context import current_organization_id
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -26,7 +27,6 @@ from .forms import (
 )
 from .models import HealthOverride, Measure, MetricValue, Scorecard
 from .selectors import scorecard_spec
-from .tasks import recompute_progress_key
 
 
 def _field_errors(error: ValidationError) -> str:
@@ -175,7 +175,7 @@ def scorecard_detail(request, pk):
                     else "Saved.",
                 )
                 return redirect("health:scorecard", pk=scorecard.pk)
-    progress = cache.get(recompute_progress_key(str(current_organization_id())))
+    progress = cache.get(progress_key(current_organization_id()))
     return render(
         request,
         "health/scorecard_detail.html",
@@ -201,5 +201,5 @@ def scorecard_activate(request, pk):
 
 @member_required()
 def recompute_status(request):
-    state = cache.get(recompute_progress_key(str(current_organization_id()))) or {"finished": True}
+    state = cache.get(progress_key(current_organization_id())) or {"finished": True}
     return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

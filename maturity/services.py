@@ -208,10 +208,12 @@ def framework_set_provider_level(*, framework: Framework, level: int | None) -> 
 
 
 def framework_recompute_enqueue(*, framework: Framework) -> None:
-    from .tasks import recompute_framework
+    from segments.tasks import recompute_enqueue
 
     if framework.is_primary:
-        recompute_framework.delay_on_commit(str(framework.organization_id), framework.pk)
+        recompute_enqueue(
+            organization=framework.organization, account_ids=None, cause=("framework", framework.pk)
+        )
 
 
 @transaction.atomic
@@ -287,7 +289,9 @@ def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Asse
     assessment.is_partial = score.is_partial
     assessment.save()
     account_recompute_enqueue(
-        account_id=assessment.account_id, organization=assessment.organization
+        account_id=assessment.account_id,
+        organization=assessment.organization,
+        cause=("assessment", assessment.pk),
     )
     return assessment
 
@@ -307,7 +311,9 @@ def assessment_create(
     return assessment_submit(assessment=assessment, by=by)
 
 
-def account_recompute_enqueue(*, account_id: int, organization: Organization) -> None:
-    from .tasks import recompute_account
+def account_recompute_enqueue(
+    *, account_id: int, organization: Organization, cause: tuple[str, int | None]
+) -> None:
+    from segments.tasks import recompute_enqueue
 
-    recompute_account.delay_on_commit(str(organization.pk), account_id)
+    recompute_enqueue(organization=organization, account_ids=[account_id], cause=cause)

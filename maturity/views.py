@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
+from segments.tasks import progress_key
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -25,7 +26,6 @@ from .forms import (
 )
 from .models import Assessment, Factor, Framework, SurveyLink
 from .selectors import assessment_previous
-from .tasks import recompute_progress_key
 from .usm import LEVELS
 
 
@@ -244,7 +244,7 @@ def framework_detail(request, pk):
                     note += " Every account's CMI is being recomputed."
                 messages.success(request, note)
                 return redirect("maturity:framework", pk=framework.pk)
-    progress = cache.get(recompute_progress_key(framework.pk))
+    progress = cache.get(progress_key(framework.organization_id))
     return render(
         request,
         "maturity/framework_detail.html",
@@ -279,5 +279,5 @@ def framework_provider_level(request, pk):
 @member_required()
 def framework_recompute_status(request, pk):
     framework = get_object_or_404(Framework, pk=pk)
-    state = cache.get(recompute_progress_key(framework.pk)) or {"finished": True}
+    state = cache.get(progress_key(framework.organization_id)) or {"finished": True}
     return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

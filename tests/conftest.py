@@ -245,7 +245,7 @@ def login(browser, live_server):
         page.fill("#id_username", email)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/accounts/")
+        page.wait_for_url(f"{live_server.url}/segments/")
         pages.append(page)
         return page
 
@@ -277,3 +277,35 @@ def key_for(in_tenant):
         return client
 
     return make
+
+
+@pytest.fixture
+def placed(org_a, cmi_framework, chs_card, in_tenant):
+    """`placed(account, chs_points, answers)`: give an account metrics and an assessment."""
+    from django.utils import timezone
+
+    from health.models import MetricValue
+    from maturity.services import assessment_create
+
+    def place(account, nps=None, answers=None):
+        with in_tenant(org_a):
+            if nps is not None:
+                MetricValue.objects.create(
+                    organization=org_a,
+                    account=account,
+                    metric="nps",
+                    number=nps,
+                    observed_at=timezone.now(),
+                    source="api",
+                )
+            if answers is not None:
+                assessment_create(
+                    account=account, framework=cmi_framework, answers=answers, by=None
+                )
+
+    return place
+
+
+def uniform(score: int) -> dict:
+    """Answers giving every pillar, and so the CMI, this score."""
+    return {key: score for key in DECK_ANSWERS}

@@ -19,6 +19,7 @@ class CsmField(serializers.SlugRelatedField):
 
 class AccountSerializer(serializers.ModelSerializer):
     owner_csm = CsmField(required=False, allow_null=True)
+    segment = serializers.SerializerMethodField(help_text="The grid cell's key; null: unsegmented.")
     external_id = serializers.CharField(
         max_length=100, required=False, allow_null=True, allow_blank=False
     )
@@ -41,10 +42,20 @@ class AccountSerializer(serializers.ModelSerializer):
             "cmi_tier",
             "chs",
             "chs_level",
+            "segment",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "cmi", "cmi_tier", "chs", "chs_level", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "cmi",
+            "cmi_tier",
+            "chs",
+            "chs_level",
+            "segment",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate_external_id(self, value):
         others = Account.objects.filter(external_id=value)
@@ -53,3 +64,6 @@ class AccountSerializer(serializers.ModelSerializer):
         if value is not None and others.exists():
             raise serializers.ValidationError("Another account already has this external_id.")
         return value
+
+    def get_segment(self, account) -> str | None:
+        return account.segment or None

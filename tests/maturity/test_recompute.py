@@ -59,11 +59,11 @@ def test_a_rolled_back_submission_enqueues_nothing(
 
 @pytest.mark.django_db
 def test_the_task_refuses_to_run_without_an_organization(account_a):
-    from maturity.tasks import recompute_account
+    from segments.tasks import recompute
     from tenancy.tasks import TenantRequired
 
     with pytest.raises(TenantRequired):
-        recompute_account.run(None, account_a.pk)
+        recompute.run(None, [account_a.pk])
 
 
 @pytest.mark.django_db
@@ -82,11 +82,11 @@ def test_a_recompute_that_changes_nothing_writes_nothing(
 
 @pytest.mark.django_db
 def test_a_framework_recompute_reports_progress_and_rescores_every_account(
-    org_a, bob, cmi_framework, in_tenant
+    org_a, bob, cmi_framework, in_tenant, django_capture_on_commit_callbacks
 ):
     from django.core.cache import cache
 
-    from maturity.tasks import recompute_framework, recompute_progress_key
+    from segments.tasks import progress_key, recompute
 
     from ..factories import AccountFactory
 
@@ -96,11 +96,8 @@ def test_a_framework_recompute_reports_progress_and_rescores_every_account(
             assessment_create(
                 account=account, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
             )
-    recompute_framework.run(str(org_a.id), cmi_framework.pk)
-    assert cache.get(recompute_progress_key(cmi_framework.pk)) == {
-        "done": 3,
-        "total": 3,
-        "finished": True,
-    }
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute.run(str(org_a.id), None, ["framework", cmi_framework.pk])
+    assert cache.get(progress_key(org_a.id)) == {"done": 100, "total": 100, "finished": True}
     with in_tenant(org_a):
         assert {round(a.cmi, 1) for a in Account.objects.all()} == {2.4}

@@ -9,6 +9,7 @@ from health.services import scorecard_create_from_template
 from maturity.demo import demo_assessments
 from maturity.models import Assessment, Framework
 from maturity.services import framework_create_from_template, framework_set_provider_level
+from segments.pipeline import accounts_recompute_segment
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Organization, Role
 from tenancy.selectors import organization_get_by_slug
@@ -80,4 +81,8 @@ class Command(BaseCommand):
         if Scorecard.objects.exists():
             return
         scorecard_create_from_template(organization=organization, template="chs", activate=True)
-        demo_metrics(organization=organization)
+
+        def place(moment):
+            accounts_recompute_segment(cause=("demo", None), now=moment)
+
+        demo_metrics(organization=organization, after_round=place)

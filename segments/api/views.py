@@ -1,0 +1,67 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.filters import AccountFilter
+from accounts.models import Account
+
+from .. import selectors
+from ..models import Grid
+from ..services import grid_get_or_create
+from .serializers import FeedOut, GridOut
+
+
+class GridSummaryView(APIView):
+    """The grid's cells with counts, shares and ARR, under the account list's filters."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("view", enum=["3x3", "2x2"], required=False)],
+        responses={200: GridOut, 400: OpenApiResponse(description="A filter was invalid.")},
+    )
+    def get(self, request):
+        grid = grid_get_or_create(organization=request.organization)
+        view = request.query_params.get("view") or grid.view
+        if view not in Grid.View.values:
+            return Response({"view": ["One of 3x3, 2x2."]}, status=400)
+        filterset = AccountFilter(request.query_params, queryset=Account.objects.all())
+        if not filterset.is_valid():
+            return Response(filterset.errors, status=400)
+        stats, unsegmented, count, arr = selectors.grid_summary(filterset.qs, grid, view)
+        return Response(
+            GridOut(
+                {
+                    "view": view,
+                    "accounts": count,
+                    "arr": arr,
+                    "cells": stats,
+                    "unsegmented": unsegmented,
+                }
+            ).data
+        )
+
+
+class MigrationFeedView(APIView):
+    """Tier migrations in commit order. Poll with ?since=<next>: no event is missed or repeated,
+    even one whose transaction commits late."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, required=False),
+            OpenApiParameter("limit", int, required=False),
+        ],
+        responses={200: FeedOut, 400: OpenApiResponse(description="A bad cursor or limit.")},
+    )
+    def get(self, request):
+        since = request.query_params.get("since")
+        try:
+            after = selectors.decode_cursor(since) if since else (0, 0)
+        except ValueError as error:
+            return Response({"since": [str(error)]}, status=400)
+        try:
+            limit = int(request.query_params.get("limit", 100))
+            if not 1 <= limit <= 1000:
+                raise ValueError
+        except ValueError:
+            return Response({"limit": ["A whole number from 1 to 1000."]}, status=400)
+        page, cursor, more = selectors.migrations_feed(after=after, limit=limit)
+        return Response(FeedOut({"results": page, "next": cursor, "more": more}).data)

@@ -1,0 +1,64 @@
+"""Which grid cell an account belongs in. Pure: no ORM.
+
+Rows are CHS levels and columns CMI tiers, both counted from the lowest. The deck's grid is
+3×3; a scorecard or framework with another number of bands is folded onto three.
+"""
+
+import numpy as np
+import pandas as pd
+
+# (CHS row, CMI column) → cell key, rows and columns from low to high.
+GRID_3X3 = {
+    (2, 0): "retain",
+    (2, 1): "promote_maturity",
+    (2, 2): "expand_and_leverage",
+    (1, 0): "review_ltv_gm_medium",
+    (1, 1): "core",
+    (1, 2): "promote_solution",
+    (0, 0): "churn",
+    (0, 1): "review_ltv_gm_low",
+    (0, 2): "save",
+}
+POSITION = {key: position for position, key in GRID_3X3.items()}
+
+# The Promapp 2×2, folded from the 3×3: medium counts as low health and as high maturity.
+GRID_2X2 = {
+    (1, 0): "consult_governance",
+    (1, 1): "happy",
+    (0, 0): "at_risk",
+    (0, 1): "tailored_training",
+}
+
+
+def fold(index: pd.Series, bands: int, size: int = 3) -> pd.Series:
+    """Map band positions 0..bands-1 onto 0..size-1."""
+    return (index * size // max(bands, 1)).clip(upper=size - 1)
+
+
+def segment_of(
+    chs_level: pd.Series, cmi_tier: pd.Series, levels: list[str], tiers: list[str]
+) -> pd.Series:
+    """The 3×3 cell key of each account, or '' (unsegmented) when either score is missing."""
+    row = fold(chs_level.map({name: i for i, name in enumerate(levels)}), len(levels))
+    column = fold(cmi_tier.map({name: i for i, name in enumerate(tiers)}), len(tiers))
+    keys = [
+        GRID_3X3.get((r, c), "") if not (np.isnan(r) or np.isnan(c)) else ""
+        for r, c in zip(row.astype(float), column.astype(float), strict=True)
+    ]
+    return pd.Series(keys, index=chs_level.index, dtype=object)
+
+
+def quadrant_of(cell: str) -> str:
+    """The Promapp 2×2 cell that contains a 3×3 cell."""
+    if cell not in POSITION:
+        return ""
+    row, column = POSITION[cell]
+    return GRID_2X2[(1 if row == 2 else 0, 0 if column == 0 else 1)]
+
+
+def direction(from_cell: str, to_cell: str) -> str:
+    """up when health and maturity together improved, down when they fell, else across."""
+    if from_cell not in POSITION or to_cell not in POSITION:
+        return "in" if to_cell in POSITION else "out"
+    before, after = sum(POSITION[from_cell]), sum(POSITION[to_cell])
+    return "up" if after > before else "down" if after < before else "across"

@@ -1,0 +1,94 @@
+"""The quadrant: a WebGL scatter of CMI × CHS with the grid drawn at the thresholds."""
+
+import json
+import math
+
+
+def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from: int | None):
+    by_cell = {cell.key: cell for cell in stats}
+    top_arr = max((float(p[4] or 0) for p in points), default=1.0) or 1.0
+    traces = []
+    for cell in stats:
+        mine = [p for p in points if _cell_for(p[5], view) == cell.key]
+        traces.append(
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "name": f"{cell.name} ({cell.share:.0%})",
+                "meta": cell.key,
+                "x": [p[2] for p in mine],
+                "y": [p[3] for p in mine],
+                "customdata": [[p[0], p[1], float(p[4] or 0)] for p in mine],
+                "marker": {
+                    "color": cell.colour,
+                    "opacity": 0.75,
+                    "line": {"width": 0},
+                    "size": [5 + 22 * math.sqrt(float(p[4] or 0) / top_arr) for p in mine],
+                },
+                "hovertemplate": "<b>%{customdata[1]}</b><br>CMI %{x:.1f} · CHS %{y:.0f}"
+                "<br>ARR %{customdata[2]:,.0f}<extra>" + cell.name + "</extra>",
+            }
+        )
+    if view == "2x2":
+        chs_lines, cmi_lines = chs_lines[-1:], cmi_lines[:1]
+    xs, ys = [1.0, *cmi_lines, 5.0], [0.0, *chs_lines, 100.0]
+    shapes = [
+        {
+            "type": "line",
+            "x0": x,
+            "x1": x,
+            "y0": 0,
+            "y1": 100,
+            "line": {"color": "#1d2433", "width": 1, "dash": "dot"},
+        }
+        for x in cmi_lines
+    ]
+    shapes += [
+        {
+            "type": "line",
+            "x0": 1,
+            "x1": 5,
+            "y0": y,
+            "y1": y,
+            "line": {"color": "#1d2433", "width": 1, "dash": "dot"},
+        }
+        for y in chs_lines
+    ]
+    annotations = []
+    for cell in by_cell.values():
+        if cell.row < 0 or cell.row + 1 >= len(ys) or cell.column + 1 >= len(xs):
+            continue
+        annotations.append(
+            {
+                "x": (xs[cell.column] + xs[cell.column + 1]) / 2,
+                "y": ys[cell.row + 1] - 3,
+                "yanchor": "top",
+                "showarrow": False,
+                "text": f"<b>{cell.name}</b> {cell.share:.0%}",
+                "font": {"size": 12, "color": "#1d2433"},
+                "bgcolor": "rgba(255,255,255,0.75)",
+            }
+        )
+    title = "Accounts by CMI and CHS"
+    if sampled_from:
+        title += f" — a random sample of {len(points):,} of {sampled_from:,} accounts"
+    layout = {
+        "title": {"text": title},
+        "height": 560,
+        "hovermode": "closest",
+        "xaxis": {"title": "Customer Maturity Index", "range": [0.9, 5.1], "dtick": 1},
+        "yaxis": {"title": "Customer Health Score", "range": [-2, 102]},
+        "shapes": shapes,
+        "annotations": annotations,
+        "legend": {"orientation": "h", "y": -0.15},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+    }
+    return json.dumps({"data": traces, "layout": layout})
+
+
+def _cell_for(segment: str, view: str) -> str:
+    from .cells import quadrant_of
+
+    return quadrant_of(segment) if view == "2x2" else segment

@@ -1,0 +1,63 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from accounts.models import Account, LifecycleStage, SizeBand
+from maturity.models import Framework
+from tenancy.models import Membership
+
+from .models import Grid, GridCell
+
+PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "a year")]
+
+
+def _distinct(field):
+    values = Account.objects.exclude(**{field: ""}).values_list(field, flat=True)
+    return [("", "All"), *((v, v) for v in values.distinct().order_by(field))]
+
+
+class DashboardFilterForm(forms.Form):
+    owner_csm = forms.ModelChoiceField(queryset=None, required=False, label="CSM")
+    industry = forms.ChoiceField(required=False)
+    region = forms.ChoiceField(required=False)
+    size_band = forms.ChoiceField(choices=[("", "All"), *SizeBand.choices], required=False)
+    lifecycle_stage = forms.ChoiceField(
+        choices=[("", "All"), *LifecycleStage.choices], required=False, label="Stage"
+    )
+    framework = forms.ModelChoiceField(queryset=None, required=False, label="Assessed on framework")
+    period = forms.TypedChoiceField(
+        choices=PERIODS, coerce=int, initial=90, required=False, label="Flows over"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.values_list("user_id", flat=True)
+        self.fields["owner_csm"].queryset = get_user_model().objects.filter(pk__in=members)
+        self.fields["industry"].choices = _distinct("industry")
+        self.fields["region"].choices = _distinct("region")
+        self.fields["framework"].queryset = Framework.objects.all()
+
+    def apply(self, accounts):
+        data = self.cleaned_data
+        for name in ("owner_csm", "industry", "region", "size_band", "lifecycle_stage"):
+            if data.get(name):
+                accounts = accounts.filter(**{name: data[name]})
+        if data.get("framework"):
+            accounts = accounts.filter(
+                assessments__version__framework=data["framework"],
+                assessments__status="submitted",
+            ).distinct()
+        return accounts
+
+
+class GridViewForm(forms.Form):
+    view = forms.ChoiceField(choices=Grid.View.choices)
+
+
+class CellForm(forms.ModelForm):
+    class Meta:
+        model = GridCell
+        fields = ["name", "action", "colour"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+
+CellFormSet = forms.modelformset_factory(GridCell, form=CellForm, extra=0)

@@ -1,0 +1,60 @@
+from django.db import models
+
+from tenancy.models import TenantModel
+
+
+class Grid(TenantModel):
+    """The tenant's CHS × CMI grid: how its cells are named and which view managers see."""
+
+    class View(models.TextChoices):
+        GRID_3X3 = "3x3", "3×3 (the deck's grid)"
+        GRID_2X2 = "2x2", "2×2 (the Promapp view)"
+
+    view = models.CharField(max_length=3, choices=View.choices, default=View.GRID_3X3)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="one_grid")]
+
+
+class GridCell(TenantModel):
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="cells")
+    layout = models.CharField(max_length=3, choices=Grid.View.choices)
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    action = models.CharField(max_length=200, blank=True)
+    colour = models.CharField(max_length=7)
+
+    class Meta:
+        ordering = ["layout", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "layout", "key"], name="cell_unique_key")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TierMigration(TenantModel):
+    """An account moving from one cell to another, written once per real change.
+
+    `txid` is the writing transaction's id: the feed serves events in (txid, id) order and only
+    from transactions older than every one still running, so a poller never misses one that
+    commits late.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="migrations"
+    )
+    from_segment = models.CharField(max_length=40, blank=True)
+    to_segment = models.CharField(max_length=40, blank=True)
+    cause = models.CharField(max_length=20, blank=True)
+    cause_id = models.BigIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    txid = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["txid", "id"]), models.Index(fields=["account", "-id"])]
+
+    def __str__(self):
+        return f"{self.account}: {self.from_segment or '—'} → {self.to_segment or '—'}"

@@ -1,0 +1,20 @@
+"""What the account page shows of its place on the grid."""
+
+from .cells import direction
+from .models import Grid, TierMigration
+from .services import grid_get_or_create
+
+
+def segment_panel(account) -> dict:
+    grid = grid_get_or_create(organization=account.organization)
+    cells = {cell.key: cell for cell in grid.cells.filter(layout=Grid.View.GRID_3X3)}
+    timeline = [
+        {
+            "migration": m,
+            "from": cells.get(m.from_segment),
+            "to": cells.get(m.to_segment),
+            "direction": direction(m.from_segment, m.to_segment),
+        }
+        for m in TierMigration.objects.filter(account=account).order_by("-occurred_at", "-id")[:50]
+    ]
+    return {"cell": cells.get(account.segment), "timeline": timeline}

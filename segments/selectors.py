@@ -1,0 +1,234 @@
+"""Reads for the managers' dashboard, the grid API and the migrations feed.
+
+Everything is aggregated in the database: 100,000 accounts arrive as a few dozen rows.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Sum, Value, When
+
+from accounts.models import Account, LifecycleStage
+from health.models import HealthLevel, MetricValue
+from maturity.selectors import framework_primary
+
+from .cells import GRID_3X3, POSITION, direction, quadrant_of
+from .models import Grid, GridCell, TierMigration
+
+MIN_ACCOUNTS_FOR_METRICS = 5
+SCATTER_LIMIT = 20000
+
+
+@dataclass
+class CellStats:
+    key: str
+    name: str
+    action: str
+    colour: str
+    row: int
+    column: int
+    count: int = 0
+    arr: float = 0.0
+    share: float = 0.0
+    arr_share: float = 0.0
+
+
+def cells_of(grid: Grid, layout: str) -> dict[str, GridCell]:
+    return {cell.key: cell for cell in grid.cells.filter(layout=layout)}
+
+
+def _quadrant_case():
+    return Case(
+        *[When(segment=cell, then=Value(quadrant_of(cell))) for cell in GRID_3X3.values()],
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def grid_summary(accounts: QuerySet[Account], grid: Grid, layout: str | None = None):
+    """Counts, ARR and shares per cell (of the 3×3 or the 2×2), plus the unsegmented."""
+    layout = layout or grid.view
+    cells = cells_of(grid, layout)
+    if layout == Grid.View.GRID_2X2:
+        rows = accounts.annotate(cell=_quadrant_case())
+        positions = {
+            "happy": (1, 1),
+            "consult_governance": (1, 0),
+            "tailored_training": (0, 1),
+            "at_risk": (0, 0),
+        }
+    else:
+        rows = accounts.annotate(cell=F("segment"))
+        positions = POSITION
+    totals = {
+        row["cell"]: (row["n"], float(row["arr"] or 0))
+        for row in rows.values("cell").annotate(n=Count("id"), arr=Sum("arr")).order_by()
+    }
+    count = sum(n for n, _ in totals.values())
+    arr = sum(a for _, a in totals.values())
+    stats = []
+    for key, cell in cells.items():
+        n, a = totals.get(key, (0, 0.0))
+        row, column = positions[key]
+        stats.append(
+            CellStats(
+                key=key,
+                name=cell.name,
+                action=cell.action,
+                colour=cell.colour,
+                row=row,
+                column=column,
+                count=n,
+                arr=a,
+                share=n / count if count else 0.0,
+                arr_share=a / arr if arr else 0.0,
+            )
+        )
+    n, a = totals.get("", (0, 0.0))
+    unsegmented = CellStats(
+        key="",
+        name="Unsegmented",
+        action="Needs a CHS and a CMI first.",
+        colour="#c0c4cc",
+        row=-1,
+        column=-1,
+        count=n,
+        arr=a,
+        share=n / count if count else 0.0,
+        arr_share=a / arr if arr else 0.0,
+    )
+    return stats, unsegmented, count, arr
+
+
+def thresholds() -> tuple[list[float], list[float]]:
+    """Where the grid lines fall: CHS level and CMI tier lower bounds above the floor."""
+    levels = [
+        float(v)
+        for v in HealthLevel.objects.filter(scorecard__is_active=True).values_list(
+            "lower", flat=True
+        )
+    ][1:]
+    framework = framework_primary()
+    tiers = (
+        [float(v) for v in framework.current_version.tiers.values_list("lower", flat=True)][1:]
+        if framework
+        else []
+    )
+    return levels, tiers
+
+
+def scatter_points(accounts: QuerySet[Account], limit: int = SCATTER_LIMIT):
+    """Segmented accounts as columns for a WebGL scatter; a random sample above `limit`."""
+    placed = accounts.exclude(segment="")
+    total = placed.count()
+    rows = placed.order_by("?")[:limit] if total > limit else placed
+    values = list(rows.values_list("id", "name", "cmi", "chs", "arr", "segment"))
+    return values, total
+
+
+def migration_flows(accounts: QuerySet[Account], since: datetime):
+    """From → to counts over the period, and per cell how many moved up or down."""
+    moves = list(
+        TierMigration.objects.filter(account__in=accounts, occurred_at__gte=since)
+        .exclude(from_segment="")
+        .values("from_segment", "to_segment")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    matrix = {(m["from_segment"], m["to_segment"]): m["n"] for m in moves}
+    per_cell = {}
+    for (source, target), n in matrix.items():
+        entry = per_cell.setdefault(source, {"up": 0, "down": 0, "across": 0, "out": 0})
+        entry[direction(source, target)] += n
+    return matrix, per_cell
+
+
+def segment_metrics(accounts: QuerySet[Account], stats: list[CellStats], per_cell: dict):
+    """Per-cell retention, average ARR (a CLTV proxy), upsell and migration rates.
+
+    A figure is None ("not enough data") when the cell has fewer than 5 accounts, or, for the
+    upsell rate, fewer than 5 accounts that report revenue growth.
+    """
+    by_cell = {
+        row["segment"]: row
+        for row in accounts.exclude(segment="")
+        .values("segment")
+        .annotate(
+            n=Count("id"),
+            churned=Count("id", filter=Q(lifecycle_stage=LifecycleStage.CHURNED)),
+            arr=Sum("arr"),
+        )
+        .order_by()
+    }
+    growth = (
+        MetricValue.objects.filter(
+            account__in=accounts.exclude(segment=""), metric="arr_growth_pct"
+        )
+        .order_by("account_id", "-observed_at")
+        .values_list("account_id", "account__segment", "number")
+    )
+    latest_growth = {}
+    for account_id, segment, number in growth.iterator(chunk_size=5000):
+        latest_growth.setdefault(account_id, (segment, number))
+    upsell = {}
+    for segment, number in latest_growth.values():
+        grew, known = upsell.get(segment, (0, 0))
+        upsell[segment] = (grew + (number is not None and number > 0), known + 1)
+    result = {}
+    for cell in stats:
+        row = by_cell.get(cell.key)
+        n = row["n"] if row else 0
+        enough = n >= MIN_ACCOUNTS_FOR_METRICS
+        grew, known = upsell.get(cell.key, (0, 0))
+        moved = per_cell.get(cell.key, {})
+        moved_total = sum(moved.values())
+        result[cell.key] = {
+            "accounts": n,
+            "retention": (1 - row["churned"] / n) if enough else None,
+            "average_arr": float(row["arr"] or 0) / n if enough else None,
+            "upsell": grew / known if known >= MIN_ACCOUNTS_FOR_METRICS else None,
+            "migration_rate": moved_total / (n + moved_total) if enough else None,
+        }
+    return result
+
+
+# The migrations feed: (txid, id) cursors, served only below the oldest running transaction.
+
+
+def encode_cursor(txid: int, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{txid}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """Raises ValueError on anything that is not a cursor this API gave out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        txid, pk = (int(part) for part in raw.split(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise ValueError("Not a cursor from this feed.") from error
+    if txid < 0 or pk < 0:
+        raise ValueError("Not a cursor from this feed.")
+    return txid, pk
+
+
+def _horizon() -> int | None:
+    """Transactions with ids below this have all finished; None off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        return cursor.fetchone()[0]
+
+
+def migrations_feed(*, after: tuple[int, int] = (0, 0), limit: int = 100):
+    txid, pk = after
+    events = TierMigration.objects.filter(Q(txid__gt=txid) | Q(txid=txid, id__gt=pk))
+    horizon = _horizon()
+    if horizon is not None:
+        events = events.filter(txid__lt=horizon)
+    page = list(events.select_related("account").order_by("txid", "id")[:limit])
+    last = (page[-1].txid, page[-1].pk) if page else after
+    return page, encode_cursor(*last), len(page) == limit

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "segments"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("grid/", views.grid_settings, name="grid"),
+]

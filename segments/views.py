@@ -1,0 +1,104 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accounts.models import Account
+from tenancy.permissions import member_required
+
+from . import selectors, services
+from .cells import GRID_3X3, direction
+from .charts import quadrant_figure
+from .forms import CellFormSet, DashboardFilterForm, GridViewForm
+from .models import Grid
+
+
+@member_required()
+def dashboard(request):
+    grid = services.grid_get_or_create(organization=request.organization)
+    view = request.GET.get("view") or grid.view
+    view = view if view in Grid.View.values else grid.view
+    form = DashboardFilterForm(request.GET or None)
+    accounts = Account.objects.all()
+    if form.is_valid():
+        accounts = form.apply(accounts)
+    period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
+    stats, unsegmented, count, arr = selectors.grid_summary(accounts, grid, view)
+    chs_lines, cmi_lines = selectors.thresholds()
+    points, placed = selectors.scatter_points(accounts)
+    matrix, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))
+    cells_3x3 = selectors.cells_of(grid, Grid.View.GRID_3X3)
+    stats_3x3 = (
+        stats
+        if view == Grid.View.GRID_3X3
+        else selectors.grid_summary(accounts, grid, Grid.View.GRID_3X3)[0]
+    )
+    metrics = selectors.segment_metrics(accounts, stats_3x3, per_cell)
+    order = list(GRID_3X3.values())
+    flow_rows = [
+        {
+            "cell": cells_3x3[source],
+            "counts": [matrix.get((source, target), 0) for target in order],
+            **per_cell.get(source, {"up": 0, "down": 0, "across": 0, "out": 0}),
+        }
+        for source in order
+    ]
+    query = request.GET.copy()
+    query.pop("view", None)
+    return render(
+        request,
+        "segments/dashboard.html",
+        {
+            "grid": grid,
+            "view": view,
+            "form": form,
+            "count": count,
+            "arr": arr,
+            "stats": sorted(stats, key=lambda c: (-c.row, c.column)),
+            "unsegmented": unsegmented,
+            "figure": quadrant_figure(
+                points, stats, chs_lines, cmi_lines, view, placed if placed > len(points) else None
+            ),
+            "sampled": placed > len(points),
+            "shown": len(points),
+            "placed": placed,
+            "flow_columns": [cells_3x3[k] for k in order],
+            "flow_rows": flow_rows,
+            "metrics": [
+                (cell, metrics[cell.key])
+                for cell in sorted(stats_3x3, key=lambda c: (-c.row, c.column))
+            ],
+            "period": period,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@member_required(lambda membership: membership.can_manage)
+def grid_settings(request):
+    grid = services.grid_get_or_create(organization=request.organization)
+    view_form = GridViewForm(request.POST or None, initial={"view": grid.view}, prefix="grid")
+    cells = CellFormSet(request.POST or None, queryset=grid.cells.all(), prefix="cells")
+    if request.method == "POST" and view_form.is_valid() and cells.is_valid():
+        services.grid_set_view(grid=grid, view=view_form.cleaned_data["view"])
+        for form in cells.forms:
+            if form.has_changed():
+                services.cell_update(
+                    cell=form.instance,
+                    name=form.cleaned_data["name"],
+                    action=form.cleaned_data["action"],
+                    colour=form.cleaned_data["colour"],
+                )
+        messages.success(request, "The grid was saved.")
+        return redirect("segments:dashboard")
+    return render(request, "segments/grid_settings.html", {"view_form": view_form, "cells": cells})
+
+
+def migration_label(migration, cells) -> dict:
+    return {
+        "migration": migration,
+        "from": cells.get(migration.from_segment),
+        "to": cells.get(migration.to_segment),
+        "direction": direction(migration.from_segment, migration.to_segment),
+    }

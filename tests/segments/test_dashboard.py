@@ -1,0 +1,124 @@
+"""The managers' dashboard and the grid API: shares, filters, 2×2, isolation."""
+
+import pytest
+from django.urls import reverse
+
+from segments.pipeline import accounts_recompute
+
+from ..conftest import uniform
+from ..factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def portfolio(org_a, placed, in_tenant):
+    """Four accounts: two expanding (ARR 100 and 300), one to save (ARR 600), one unsegmented."""
+    expanding = [AccountFactory(organization=org_a, arr=a, region="EMEA") for a in (100, 300)]
+    saving = AccountFactory(organization=org_a, arr=600, region="APAC")
+    AccountFactory(organization=org_a, arr=1000, region="APAC", name="No data")
+    for account in expanding:
+        placed(account, nps=50, answers=uniform(5))
+    placed(saving, nps=-50, answers=uniform(5))
+    with in_tenant(org_a):
+        accounts_recompute()
+
+
+def shares(page):
+    return {
+        c.key: (c.count, round(c.share, 2), round(c.arr_share, 2))
+        for c in page.context["stats"]
+        if c.count
+    } | {
+        "": (
+            page.context["unsegmented"].count,
+            round(page.context["unsegmented"].share, 2),
+            round(page.context["unsegmented"].arr_share, 2),
+        )
+    }
+
+
+def test_the_dashboard_shows_shares_of_accounts_and_arr(portfolio, mike, client_for):
+    page = client_for(mike).get(reverse("segments:dashboard"))
+    assert shares(page) == {
+        "expand_and_leverage": (2, 0.5, 0.2),
+        "save": (1, 0.25, 0.3),
+        "": (1, 0.25, 0.5),
+    }
+    assert "Unsegmented" in page.content.decode()
+
+
+def test_filters_narrow_the_shares(portfolio, mike, client_for):
+    page = client_for(mike).get(reverse("segments:dashboard"), {"region": "APAC"})
+    assert shares(page) == {"save": (1, 0.5, 0.38), "": (1, 0.5, 0.62)}
+
+
+def test_the_promapp_view_folds_the_cells(portfolio, mike, client_for):
+    page = client_for(mike).get(reverse("segments:dashboard"), {"view": "2x2"})
+    assert shares(page) == {
+        "happy": (2, 0.5, 0.2),
+        "tailored_training": (1, 0.25, 0.3),
+        "": (1, 0.25, 0.5),
+    }
+
+
+def test_clicking_through_lists_the_cells_accounts(portfolio, mike, client_for):
+    page = client_for(mike).get(reverse("accounts:list"), {"segment": "save"})
+    assert [a.arr for a in page.context["page"]] == [600]
+    page = client_for(mike).get(reverse("accounts:list"), {"quadrant": "happy"})
+    assert sorted(a.arr for a in page.context["page"]) == [100, 300]
+    page = client_for(mike).get(reverse("accounts:list"), {"segment": "none"})
+    assert [a.name for a in page.context["page"]] == ["No data"]
+
+
+def test_the_grid_api_matches(portfolio, org_a, key_for):
+    body = key_for(org_a).get("/api/v1/segments/grid/", {"region": "EMEA"}).json()
+    cells = {c["key"]: c for c in body["cells"]}
+    assert body["accounts"] == 2 and cells["expand_and_leverage"]["share"] == 1.0
+    assert cells["expand_and_leverage"]["arr"] == 400.0
+    assert key_for(org_a).get("/api/v1/segments/grid/", {"view": "4x4"}).status_code == 400
+
+
+def test_another_organization_sees_none_of_it(portfolio, org_b, carol, client_for, key_for):
+    page = client_for(carol).get(reverse("segments:dashboard"))
+    assert page.context["count"] == 0
+    assert key_for(org_b).get("/api/v1/segments/grid/").json()["accounts"] == 0
+
+
+def test_a_manager_renames_a_cell_and_sets_the_default_view(
+    mike, vera, org_a, client_for, in_tenant
+):
+    from segments.models import Grid, GridCell
+    from segments.services import grid_get_or_create
+
+    with in_tenant(org_a):
+        grid = grid_get_or_create(organization=org_a)
+        cells = list(grid.cells.all())
+    data = {"grid-view": "2x2", "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
+    for i, cell in enumerate(cells):
+        data.update(
+            {
+                f"cells-{i}-id": cell.pk,
+                f"cells-{i}-name": cell.name,
+                f"cells-{i}-action": cell.action,
+                f"cells-{i}-colour": cell.colour,
+            }
+        )
+    data["cells-0-name"] = "Nurture"
+    assert client_for(vera).post(reverse("segments:grid"), data).status_code == 403
+    assert client_for(mike).post(reverse("segments:grid"), data).status_code == 302
+    with in_tenant(org_a):
+        assert GridCell.objects.get(pk=cells[0].pk).name == "Nurture"
+        assert Grid.objects.get().view == "2x2"
+
+
+def test_the_account_page_shows_its_cell_and_timeline(
+    portfolio, org_a, mike, client_for, in_tenant
+):
+    from accounts.models import Account
+
+    with in_tenant(org_a):
+        account = Account.objects.get(arr=600)
+    html = client_for(mike).get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert 'id="account-segment"' in html and "Save" in html
+    assert "unsegmented → <strong>Save</strong>" in html
