@@ -106,7 +106,11 @@ class MetricValue(TenantModel):
 
     class Meta:
         ordering = ["-observed_at", "-id"]
-        indexes = [models.Index(fields=["account", "metric", "-observed_at"])]
+        indexes = [
+            models.Index(fields=["account", "metric", "-observed_at"]),
+            # The latest value of one metric across all accounts (dashboard upsell rate).
+            models.Index(fields=["metric", "account", "-observed_at", "-id"], name="metric_latest"),
+        ]
 
     def __str__(self):
         return f"{self.metric}={self.value} at {self.observed_at:%Y-%m-%d}"

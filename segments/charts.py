@@ -3,27 +3,33 @@
 import json
 import math
 
+from .cells import quadrant_of
+
 
 def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from: int | None):
     by_cell = {cell.key: cell for cell in stats}
     top_arr = max((float(p[4] or 0) for p in points), default=1.0) or 1.0
+    grouped: dict[str, list] = {cell.key: [] for cell in stats}
+    for point in points:
+        grouped.setdefault(_cell_for(point[5], view), []).append(point)
     traces = []
     for cell in stats:
-        mine = [p for p in points if _cell_for(p[5], view) == cell.key]
+        mine = grouped[cell.key]
+        arr = [float(p[4] or 0) for p in mine]
         traces.append(
             {
                 "type": "scattergl",
                 "mode": "markers",
                 "name": f"{cell.name} ({cell.share:.0%})",
                 "meta": cell.key,
-                "x": [p[2] for p in mine],
-                "y": [p[3] for p in mine],
-                "customdata": [[p[0], p[1], float(p[4] or 0)] for p in mine],
+                "x": [round(p[2], 3) for p in mine],
+                "y": [round(p[3], 2) for p in mine],
+                "customdata": [[p[0], p[1], a] for p, a in zip(mine, arr, strict=True)],
                 "marker": {
                     "color": cell.colour,
                     "opacity": 0.75,
                     "line": {"width": 0},
-                    "size": [5 + 22 * math.sqrt(float(p[4] or 0) / top_arr) for p in mine],
+                    "size": [round(5 + 22 * math.sqrt(a / top_arr), 1) for a in arr],
                 },
                 "hovertemplate": "<b>%{customdata[1]}</b><br>CMI %{x:.1f} · CHS %{y:.0f}"
                 "<br>ARR %{customdata[2]:,.0f}<extra>" + cell.name + "</extra>",
@@ -89,6 +95,4 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
 
 
 def _cell_for(segment: str, view: str) -> str:
-    from .cells import quadrant_of
-
     return quadrant_of(segment) if view == "2x2" else segment

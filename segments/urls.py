@@ -6,4 +6,5 @@ app_name = "segments"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("grid/", views.grid_settings, name="grid"),
+    path("metrics/", views.segment_metrics, name="metrics"),
 ]

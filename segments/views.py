@@ -26,15 +26,9 @@ def dashboard(request):
     period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
     stats, unsegmented, count, arr = selectors.grid_summary(accounts, grid, view)
     chs_lines, cmi_lines = selectors.thresholds()
-    points, placed = selectors.scatter_points(accounts)
+    points, placed = selectors.scatter_points(accounts, total=count - unsegmented.count)
     matrix, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))
     cells_3x3 = selectors.cells_of(grid, Grid.View.GRID_3X3)
-    stats_3x3 = (
-        stats
-        if view == Grid.View.GRID_3X3
-        else selectors.grid_summary(accounts, grid, Grid.View.GRID_3X3)[0]
-    )
-    metrics = selectors.segment_metrics(accounts, stats_3x3, per_cell)
     order = list(GRID_3X3.values())
     flow_rows = [
         {
@@ -65,10 +59,6 @@ def dashboard(request):
             "placed": placed,
             "flow_columns": [cells_3x3[k] for k in order],
             "flow_rows": flow_rows,
-            "metrics": [
-                (cell, metrics[cell.key])
-                for cell in sorted(stats_3x3, key=lambda c: (-c.row, c.column))
-            ],
             "period": period,
             "query": query.urlencode(),
         },
@@ -102,3 +92,19 @@ def migration_label(migration, cells) -> dict:
         "to": cells.get(migration.to_segment),
         "direction": direction(migration.from_segment, migration.to_segment),
     }
+
+
+@member_required()
+def segment_metrics(request):
+    """The per-segment metrics table, fetched by the dashboard after it has drawn."""
+    grid = services.grid_get_or_create(organization=request.organization)
+    form = DashboardFilterForm(request.GET or None)
+    accounts = Account.objects.all()
+    if form.is_valid():
+        accounts = form.apply(accounts)
+    period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
+    stats = selectors.grid_summary(accounts, grid, Grid.View.GRID_3X3)[0]
+    _, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))
+    metrics = selectors.segment_metrics(accounts, stats, per_cell)
+    rows = [(cell, metrics[cell.key]) for cell in sorted(stats, key=lambda c: (-c.row, c.column))]
+    return render(request, "segments/_metrics.html", {"metrics": rows, "period": period})

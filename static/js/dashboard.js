@@ -10,3 +10,13 @@
     window.location = target.dataset.listUrl + "?" + param + "=" + encodeURIComponent(cell);
   });
 })();
+
+// The per-segment metrics are heavier aggregates: fetched once the quadrant is on screen.
+(function () {
+  const box = document.getElementById("segment-metrics-box");
+  if (!box) return;
+  fetch(box.dataset.url, { headers: { Accept: "text/html" } })
+    .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+    .then((html) => { box.innerHTML = html; })
+    .catch(() => { box.innerHTML = "<p class='muted'>The metrics could not be loaded; reload to retry.</p>"; });
+})();
