@@ -25,9 +25,14 @@ def test_metrics_need_five_accounts_and_say_so(org_a, placed, in_tenant, mike, c
     with in_tenant(org_a):
         Account.objects.filter(pk=accounts[0].pk).update(lifecycle_stage="churned")
         for index, account in enumerate(accounts[:5]):
-            MetricValue.objects.create(organization=org_a, account=account,
-                                       metric="arr_growth_pct", number=10 if index < 3 else -1,
-                                       observed_at=timezone.now(), source="api")
+            MetricValue.objects.create(
+                organization=org_a,
+                account=account,
+                metric="arr_growth_pct",
+                number=10 if index < 3 else -1,
+                observed_at=timezone.now(),
+                source="api",
+            )
         accounts_recompute()
     response = client_for(mike).get(reverse("segments:metrics"))
     rows = {cell.key: figures for cell, figures in response.context["metrics"]}
