@@ -31,7 +31,7 @@ from .cells import GRID_3X3, POSITION, direction, quadrant_of
 from .models import Grid, GridCell, TierMigration
 
 MIN_ACCOUNTS_FOR_METRICS = 5
-SCATTER_LIMIT = 10000
+SCATTER_LIMIT = 6000
 
 
 @dataclass

@@ -109,3 +109,12 @@ def test_a_duplicate_crm_id_is_a_form_error_not_a_crash(mike, account_a, client_
     )
     assert response.status_code == 200
     assert "Another account already has this CRM id." in response.content.decode()
+
+
+def test_password_change_and_reset_pages_work(alice, client_for, client):
+    from django.core import mail
+
+    assert client_for(alice).get(reverse("password_change")).status_code == 200
+    assert client.get(reverse("password_reset")).status_code == 200
+    client.post(reverse("password_reset"), {"email": "alice@alpha.test"})
+    assert len(mail.outbox) == 1 and "/reset/" in mail.outbox[0].body
