@@ -116,3 +116,22 @@ class OrganizationAPIKey(AbstractAPIKey, TenantModel):
 
     def __str__(self):
         return f"{self.name} ({self.prefix})"
+
+
+class IdempotencyRecord(TenantModel):
+    """The first response to a POST that carried an Idempotency-Key, replayed to its repeats."""
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="sha256 of method, path and body.")
+    status = models.PositiveSmallIntegerField(default=0)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="idempotency_unique_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} → {self.status}"

@@ -1,5 +1,11 @@
-from rest_framework import permissions, viewsets
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from config.api import TenantQuerysetMixin
 from tenancy.models import OrganizationAPIKey
 
 from .. import selectors, services
@@ -7,6 +13,8 @@ from ..filters import AccountFilter
 from ..models import Account
 from ..permissions import can_edit_account
 from .serializers import AccountSerializer
+
+MAX_BULK = 1000
 
 
 class CanEditAccount(permissions.BasePermission):
@@ -22,14 +30,15 @@ class CanEditAccount(permissions.BasePermission):
         return can_edit_account(request._request.membership, obj)
 
 
-class AccountViewSet(viewsets.ModelViewSet):
+class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
+    queryset_model = Account
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
     ordering_fields = ["id", "name", "arr", "renewal_date", "updated_at"]
     ordering = ["-id"]
     permission_classes = [*viewsets.ModelViewSet.permission_classes, CanEditAccount]
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return selectors.account_list()
 
     def perform_create(self, serializer):
@@ -44,3 +53,100 @@ class AccountViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Account):
         services.account_delete(account=instance)
+
+    @extend_schema(
+        request=AccountSerializer,
+        responses={
+            200: AccountSerializer,
+            201: AccountSerializer,
+            400: OpenApiResponse(description="Messages per field."),
+        },
+    )
+    @action(detail=False, methods=["put"], url_path=r"by-external-id/(?P<external_id>[^/]+)")
+    def by_external_id(self, request, external_id=None):
+        """Create or replace the account with this CRM id."""
+        account = Account.objects.filter(external_id=external_id).first()
+        if account is not None:
+            self.check_object_permissions(request, account)
+        serializer = AccountSerializer(
+            account, data={**_dict(request.data), "external_id": external_id}
+        )
+        serializer.is_valid(raise_exception=True)
+        if account is None:
+            self.perform_create(serializer)
+        else:
+            self.perform_update(serializer)
+        return Response(
+            AccountSerializer(serializer.instance).data,
+            status=status.HTTP_201_CREATED if account is None else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=AccountSerializer(many=True),
+        responses={
+            200: OpenApiResponse(description="`{created, updated, ids}`: all were written."),
+            400: OpenApiResponse(
+                description="A list aligned with the request: `{}` for good "
+                "items, messages per field for bad ones. Nothing "
+                "was written."
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        """Upsert up to 1,000 accounts by external_id, all or nothing."""
+        items = request.data
+        if not isinstance(items, list) or not items or len(items) > MAX_BULK:
+            raise ValidationError(
+                {"non_field_errors": [f"Send a JSON list of 1 to {MAX_BULK} accounts."]}
+            )
+        ids = [item.get("external_id") for item in items if isinstance(item, dict)]
+        existing = {
+            a.external_id: a
+            for a in Account.objects.filter(external_id__in=[i for i in ids if isinstance(i, str)])
+        }
+        serializers_, errors, seen = [], [], set()
+        for item in items:
+            if not isinstance(item, dict):
+                errors.append({"non_field_errors": ["Each item is an object."]})
+                serializers_.append(None)
+                continue
+            external_id = item.get("external_id")
+            if not isinstance(external_id, str) or not external_id:
+                errors.append({"external_id": ["Required for a bulk upsert."]})
+                serializers_.append(None)
+                continue
+            if external_id in seen:
+                errors.append({"external_id": ["Appears more than once in this request."]})
+                serializers_.append(None)
+                continue
+            seen.add(external_id)
+            account = existing.get(external_id)
+            serializer = AccountSerializer(account, data=item)
+            if account is not None and not CanEditAccount().has_object_permission(
+                request, self, account
+            ):
+                errors.append({"external_id": ["You cannot change this account."]})
+            else:
+                errors.append({} if serializer.is_valid() else serializer.errors)
+            serializers_.append(serializer)
+        if any(errors):
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        created = updated = 0
+        ids_out = []
+        with transaction.atomic():
+            for serializer in serializers_:
+                if serializer.instance is None:
+                    self.perform_create(serializer)
+                    created += 1
+                else:
+                    self.perform_update(serializer)
+                    updated += 1
+                ids_out.append(serializer.instance.pk)
+        return Response({"created": created, "updated": updated, "ids": ids_out})
+
+
+def _dict(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return data

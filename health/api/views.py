@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
+from config.api import TenantQuerysetMixin
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..recompute import account_health_explain
@@ -13,11 +14,12 @@ from ..services import MAX_METRICS_PER_REQUEST, metrics_record, metrics_validate
 from .serializers import HealthOut, MetricIn, ScorecardOut, SnapshotOut
 
 
-class ScorecardViewSet(viewsets.ReadOnlyModelViewSet):
+class ScorecardViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset_model = Scorecard
     serializer_class = ScorecardOut
     ordering = ["id"]
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return Scorecard.objects.all()
 
 
@@ -55,16 +57,17 @@ class HealthMetricsView(APIView):
         return Response({"created": len(values)}, status=status.HTTP_201_CREATED)
 
 
-class AccountHealthViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AccountHealthViewSet(TenantQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """/accounts/<id>/health/: the score with its breakdown; …/history/: its snapshots."""
 
     serializer_class = SnapshotOut
+    queryset_model = HealthSnapshot
     ordering = ["-taken_at"]
 
     def _account(self):
         return get_object_or_404(Account, pk=self.kwargs["account_pk"])
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return HealthSnapshot.objects.filter(account=self._account())
 
     @extend_schema(

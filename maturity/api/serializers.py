@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
@@ -54,11 +56,13 @@ class FrameworkOut(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class AccountField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Account.objects.all()
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class FrameworkField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return Framework.objects.select_related("current_version")

@@ -5,6 +5,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import can_edit_account
+from config.api import TenantQuerysetMixin
 from tenancy.models import OrganizationAPIKey
 
 from .. import services
@@ -13,11 +14,12 @@ from ..selectors import framework_primary
 from .serializers import AssessmentIn, AssessmentOut, FrameworkOut
 
 
-class FrameworkViewSet(viewsets.ReadOnlyModelViewSet):
+class FrameworkViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    queryset_model = Framework
     serializer_class = FrameworkOut
     ordering = ["id"]
 
-    def get_queryset(self):
+    def safely_get_queryset(self):
         return Framework.objects.select_related("current_version").prefetch_related(
             "current_version__pillars__factors", "current_version__tiers"
         )
@@ -34,6 +36,7 @@ class AssessmentFilter(filters.FilterSet):
 
 
 class AssessmentViewSet(
+    TenantQuerysetMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -44,7 +47,9 @@ class AssessmentViewSet(
     ordering_fields = ["id", "submitted_at"]
     ordering = ["-id"]
 
-    def get_queryset(self):
+    queryset_model = Assessment
+
+    def safely_get_queryset(self):
         return Assessment.objects.select_related("version").prefetch_related("answers")
 
     @extend_schema(

@@ -1,0 +1,136 @@
+"""The authorization matrix: every endpoint × who is asking."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Account
+from maturity.models import Assessment
+from maturity.services import assessment_create
+from tenancy.models import OrganizationAPIKey
+from tenancy.services import api_key_create, api_key_revoke
+
+from ..conftest import DECK_ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+# (method, path, body, other organization's key gets) — {x} are org A's objects.
+ENDPOINTS = [
+    ("get", "/api/v1/accounts/", None, "list"),
+    ("post", "/api/v1/accounts/", {"name": "New"}, "elsewhere"),
+    ("get", "/api/v1/accounts/{account}/", None, 404),
+    ("patch", "/api/v1/accounts/{account}/", {"region": "X"}, 404),
+    ("delete", "/api/v1/accounts/{account}/", None, 404),
+    ("put", "/api/v1/accounts/by-external-id/NEW-1/", {"name": "Upserted"}, "elsewhere"),
+    ("post", "/api/v1/accounts/bulk/", [{"external_id": "BULK-1", "name": "Bulk"}], "elsewhere"),
+    ("get", "/api/v1/frameworks/", None, "list"),
+    ("get", "/api/v1/frameworks/{framework}/", None, 404),
+    ("get", "/api/v1/assessments/", None, "list"),
+    ("post", "/api/v1/assessments/", {"account": "{account}", "answers": {"team_size": 3}}, 400),
+    ("get", "/api/v1/assessments/{assessment}/", None, 404),
+    ("get", "/api/v1/scorecards/", None, "list"),
+    ("get", "/api/v1/scorecards/{scorecard}/", None, 404),
+    (
+        "post",
+        "/api/v1/health-metrics/",
+        [{"account": "{account}", "metric": "nps", "value": 1}],
+        400,
+    ),
+    ("get", "/api/v1/accounts/{account}/health/", None, 404),
+    ("get", "/api/v1/accounts/{account}/health/history/", None, 404),
+    ("get", "/api/v1/segments/grid/", None, "list"),
+    ("get", "/api/v1/migrations/", None, "list"),
+]
+WRITE_OK = {"post": (200, 201), "put": (200, 201), "patch": (200,), "delete": (204,)}
+
+
+@pytest.fixture
+def world(org_a, org_b, account_a, bob, mike, vera, carol, cmi_framework, chs_card, in_tenant):
+    with in_tenant(org_a):
+        assessment = assessment_create(
+            account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
+        )
+        revoked_key, revoked = api_key_create(organization=org_a, name="old")
+        api_key_revoke(api_key=revoked_key)
+    with in_tenant(org_b):
+        other = api_key_create(organization=org_b, name="B")[1]
+    ids = {
+        "account": account_a.pk,
+        "framework": cmi_framework.pk,
+        "assessment": assessment.pk,
+        "scorecard": chs_card.pk,
+    }
+    return {"ids": ids, "revoked": revoked, "other": other}
+
+
+def fill(value, ids):
+    if isinstance(value, str):
+        for name, pk in ids.items():
+            if value == "{" + name + "}":
+                return pk
+            value = value.replace("{" + name + "}", str(pk))
+        return value
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def call(client, method, path, body, ids):
+    return getattr(client, method)(fill(path, ids), fill(body, ids), format="json")
+
+
+def keyed(key):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+def session(user):
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(("method", "path", "body", "other"), ENDPOINTS)
+def test_no_key_and_a_revoked_key_are_401(method, path, body, other, world):
+    for client in (APIClient(), keyed(world["revoked"])):
+        assert call(client, method, path, body, world["ids"]).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path", "body", "other"), ENDPOINTS)
+def test_another_organizations_key_never_reaches_a(
+    method, path, body, other, world, org_a, account_a, in_tenant
+):
+    response = call(keyed(world["other"]), method, path, body, world["ids"])
+    if other == "list":
+        assert response.status_code == 200
+        assert str(account_a.name) not in response.content.decode()
+        assert f'"id":{account_a.pk},' not in response.content.decode().replace(" ", "")
+    elif other == "elsewhere":
+        assert response.status_code in (200, 201)  # created in B, not in A
+    else:
+        assert response.status_code == other
+    with in_tenant(org_a):
+        assert Account.objects.count() == 1
+        assert Account.objects.get().region == account_a.region
+        assert Assessment.objects.count() == 1
+
+
+@pytest.mark.parametrize(("method", "path", "body", "other"), ENDPOINTS)
+def test_a_viewer_session_reads_and_cannot_write(method, path, body, other, world, vera):
+    response = call(session(vera), method, path, body, world["ids"])
+    assert response.status_code == (200 if method == "get" else 403)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "other"), ENDPOINTS)
+def test_a_manager_session_may_do_everything(method, path, body, other, world, mike):
+    response = call(session(mike), method, path, body, world["ids"])
+    expected = (200,) if method == "get" else WRITE_OK[method]
+    assert response.status_code in expected, response.content[:300]
+
+
+def test_keys_are_stored_hashed(world, org_a, in_tenant):
+    with in_tenant(org_a):
+        for key in OrganizationAPIKey.objects.all():
+            assert world["revoked"] not in (key.hashed_key, key.id)

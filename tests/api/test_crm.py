@@ -1,0 +1,116 @@
+"""What a CRM integration relies on: upserts, idempotency, throttling, documentation."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Account
+
+pytestmark = pytest.mark.django_db
+
+
+def count(org, in_tenant):
+    with in_tenant(org):
+        return Account.objects.count()
+
+
+def test_put_by_external_id_creates_then_replaces(org_a, key_for, in_tenant):
+    client = key_for(org_a)
+    first = client.put(
+        "/api/v1/accounts/by-external-id/SF-001/", {"name": "Acme", "arr": "10"}, format="json"
+    )
+    assert first.status_code == 201 and first.json()["external_id"] == "SF-001"
+    second = client.put(
+        "/api/v1/accounts/by-external-id/SF-001/", {"name": "Acme Corp"}, format="json"
+    )
+    assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+    assert count(org_a, in_tenant) == 1
+    bad = client.put("/api/v1/accounts/by-external-id/SF-002/", {"arr": "-1"}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) == {"name", "arr"}
+
+
+def test_bulk_upsert_is_all_or_nothing_with_errors_per_item(org_a, account_a, key_for, in_tenant):
+    client = key_for(org_a)
+    items = [
+        {"external_id": account_a.external_id, "name": "Renamed"},
+        {"external_id": "N-1", "name": "New one"},
+        {"external_id": "N-2", "arr": "lots"},
+        {"external_id": "N-1", "name": "Twice"},
+        {"name": "No id"},
+    ]
+    response = client.post("/api/v1/accounts/bulk/", items, format="json")
+    assert response.status_code == 400
+    report = response.json()
+    assert report[0] == {} and report[1] == {}
+    assert set(report[2]) == {"name", "arr"}
+    assert "more than once" in report[3]["external_id"][0]
+    assert "Required" in report[4]["external_id"][0]
+    assert count(org_a, in_tenant) == 1
+    with in_tenant(org_a):
+        assert Account.objects.get().name == account_a.name
+    good = client.post("/api/v1/accounts/bulk/", items[:2], format="json")
+    assert good.status_code == 200 and (good.json()["created"], good.json()["updated"]) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "body", [[], {}, "x", [{"external_id": f"E{i}", "name": "n"} for i in range(1001)]]
+)
+def test_bulk_refuses_empty_or_oversized_batches(body, org_a, key_for):
+    assert key_for(org_a).post("/api/v1/accounts/bulk/", body, format="json").status_code == 400
+
+
+def test_an_idempotency_key_replays_the_first_response(org_a, key_for, in_tenant):
+    client = key_for(org_a)
+    body = {"name": "Once", "external_id": "ID-1"}
+    first = client.post("/api/v1/accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = client.post("/api/v1/accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json() and again["Idempotent-Replayed"] == "true"
+    assert count(org_a, in_tenant) == 1
+    other = client.post(
+        "/api/v1/accounts/", {"name": "Else"}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1"
+    )
+    assert other.status_code == 422
+    assert count(org_a, in_tenant) == 1
+
+
+def test_idempotency_keys_belong_to_one_organization(org_a, org_b, key_for, in_tenant):
+    body = {"name": "Same key", "external_id": "K-1"}
+    for org in (org_a, org_b):
+        response = key_for(org).post(
+            "/api/v1/accounts/", body, format="json", HTTP_IDEMPOTENCY_KEY="shared"
+        )
+        assert response.status_code == 201
+        assert count(org, in_tenant) == 1
+
+
+def test_the_throttle_answers_429_with_retry_after(org_a, key_for, settings):
+    settings.API_RATE_LIMIT = "3/min"
+    client = key_for(org_a)
+    codes = [client.get("/api/v1/accounts/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = client.get("/api/v1/accounts/")
+    assert int(response["Retry-After"]) > 0
+
+
+def test_the_schema_and_the_offline_docs(client):
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    text = schema.content.decode()
+    for path in (
+        "/api/v1/accounts/bulk/",
+        "/api/v1/accounts/by-external-id/{external_id}/",
+        "/api/v1/health-metrics/",
+        "/api/v1/migrations/",
+        "/api/v1/segments/grid/",
+    ):
+        assert path in text
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "drf_spectacular_sidecar" in docs and "cdn." not in docs and "unpkg" not in docs
+
+
+def test_the_api_never_answers_a_session_without_a_membership(client):
+    from ..factories import UserFactory
+
+    api = APIClient()
+    api.force_login(UserFactory())
+    assert api.get("/api/v1/accounts/").status_code == 403
