@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet
 from health.api.views import AccountHealthViewSet, HealthMetricsView, ScorecardViewSet
+from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
 from segments.api.views import GridSummaryView, MigrationFeedView
 
@@ -14,6 +15,8 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register(
     r"accounts/(?P<account_pk>[0-9]+)/health", AccountHealthViewSet, basename="account-health"
 )

@@ -8,6 +8,7 @@ from .views import healthz
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="segments:dashboard"), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("org/webhooks/", include("integrations.urls")),
     path("org/", include("tenancy.urls")),
     path("maturity/", include("maturity.urls")),
     path("health/", include("health.urls")),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.services import accounts_lock
+from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
 from . import scoring
@@ -142,6 +143,26 @@ def _write(current: pd.DataFrame, fresh: pd.DataFrame, now) -> int:
         batch_size=1000,
     )
     snapshot_write(fresh.loc[scored], now)
+    level_changed = rows.index[(current.loc[differs, "chs_level"] != rows["chs_level"]).to_numpy()]
+    if len(level_changed):
+        external = dict(
+            Account.objects.filter(pk__in=list(level_changed)).values_list("pk", "external_id")
+        )
+        events_emit(
+            organization_id=current_organization_id(),
+            event="health.level_changed",
+            payloads=[
+                {
+                    "account": int(pk),
+                    "external_id": external.get(pk),
+                    "from_level": current.at[pk, "chs_level"] or None,
+                    "to_level": rows.at[pk, "chs_level"] or None,
+                    "score": _plain(rows.at[pk, "chs"]),
+                    "occurred_at": now,
+                }
+                for pk in level_changed
+            ],
+        )
     return int(differs.sum())
 
 

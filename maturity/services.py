@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from integrations.services import events_emit
 from tenancy.models import Organization, User
 
 from . import scoring
@@ -288,6 +289,23 @@ def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Asse
     assessment.completeness = score.completeness
     assessment.is_partial = score.is_partial
     assessment.save()
+    events_emit(
+        organization_id=assessment.organization_id,
+        event="assessment.submitted",
+        payloads=[
+            {
+                "assessment": assessment.pk,
+                "account": assessment.account_id,
+                "external_id": assessment.account.external_id,
+                "framework": assessment.version.framework_id,
+                "cmi": assessment.cmi,
+                "tier": assessment.tier,
+                "pillar_scores": assessment.pillar_scores,
+                "completeness": assessment.completeness,
+                "submitted_at": assessment.submitted_at,
+            }
+        ],
+    )
     account_recompute_enqueue(
         account_id=assessment.account_id,
         organization=assessment.organization,

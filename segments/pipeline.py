@@ -17,6 +17,7 @@ from accounts.models import Account
 from accounts.services import accounts_lock
 from health.models import HealthLevel
 from health.recompute import accounts_recompute_health
+from integrations.services import events_emit
 from maturity.recompute import accounts_recompute_cmi
 from maturity.selectors import framework_primary
 from tenancy.context import current_organization_id
@@ -93,6 +94,25 @@ def accounts_recompute_segment(
                 for pk, cell in changed.items()
             ),
             batch_size=2000,
+        )
+        external = dict(
+            Account.objects.filter(pk__in=list(changed.index)).values_list("pk", "external_id")
+        )
+        events_emit(
+            organization_id=current_organization_id(),
+            event="account.migrated",
+            payloads=[
+                {
+                    "account": pk,
+                    "external_id": external.get(pk),
+                    "from_segment": frame.at[pk, "segment"] or None,
+                    "to_segment": cell or None,
+                    "cause": cause[0] or None,
+                    "cause_id": cause[1],
+                    "occurred_at": now,
+                }
+                for pk, cell in changed.items()
+            ],
         )
         moved += len(changed)
     return moved

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "health",
     "segments",
     "playbooks",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -195,3 +196,9 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["health.tasks.lapse_overrides"],
     },
 }
+
+WEBHOOKS_ALLOW_LOOPBACK_HTTP = env.bool("WEBHOOKS_ALLOW_LOOPBACK_HTTP", default=DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3000)

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts.models import ImportJob
 from health.services import override_create, scorecard_create_from_template
+from integrations.models import WebhookDelivery
+from integrations.services import subscription_create
 from maturity.services import assessment_create, framework_create_from_template
 from maturity.surveys import survey_link_create
 from tenancy.models import Membership, OrganizationAPIKey
@@ -32,6 +34,12 @@ def b_objects(org_b, carol, account_b, in_tenant):
             account=account_b, framework=usm, mode="full", valid_days=3, by=carol
         )
         scorecard = scorecard_create_from_template(organization=org_b, template="chs")
+        hook = subscription_create(
+            organization=org_b, url="https://b.example/hook", events=["account.migrated"]
+        )
+        delivery = WebhookDelivery.objects.create(
+            organization=org_b, subscription=hook, event="account.migrated", payload={}
+        )
         override = override_create(
             account=account_b,
             score=10,
@@ -49,6 +57,8 @@ def b_objects(org_b, carol, account_b, in_tenant):
         "link": link,
         "scorecard": scorecard,
         "override": override,
+        "hook": hook,
+        "delivery": delivery,
     }
 
 
@@ -78,6 +88,9 @@ OBJECT_PAGES = [
     ("health:scorecard", "scorecard", "get"),
     ("health:scorecard", "scorecard", "post"),
     ("health:scorecard_activate", "scorecard", "post"),
+    ("integrations:toggle", "hook", "post"),
+    ("integrations:delivery", "delivery", "get"),
+    ("integrations:redeliver", "delivery", "post"),
 ]
 
 
@@ -98,7 +111,7 @@ def test_an_owner_of_a_gets_404_for_every_page_of_b(
 def test_every_page_that_takes_an_object_is_covered():
     covered = {name for name, _, _ in OBJECT_PAGES}
     names = set()
-    for namespace in ("accounts", "tenancy", "maturity", "health"):
+    for namespace in ("accounts", "tenancy", "maturity", "health", "integrations"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:

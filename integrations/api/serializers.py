@@ -1,0 +1,43 @@
+from rest_framework import serializers
+
+from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from ..services import url_error
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "is_active", "description", "secret", "created_at"]
+        read_only_fields = ["id", "secret", "created_at"]
+
+    def validate_url(self, value):
+        if message := url_error(value):
+            raise serializers.ValidationError(message)
+        return value
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DeliveryAttempt
+        fields = ["attempted_at", "status_code", "response_body", "error", "duration_ms"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    log = AttemptSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "subscription",
+            "event",
+            "event_id",
+            "payload",
+            "status",
+            "attempts",
+            "created_at",
+            "delivered_at",
+            "log",
+        ]

@@ -1,0 +1,60 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api import TenantQuerysetMixin
+from tenancy.api.permissions import IsOrganizationMember
+from tenancy.models import OrganizationAPIKey
+
+from ..models import WebhookDelivery, WebhookSubscription
+from ..services import delivery_redeliver, subscription_create
+from .serializers import DeliverySerializer, SubscriptionSerializer
+
+
+class IsOwnerOrKey(IsOrganizationMember):
+    """Webhooks hold secrets: API keys and owners only."""
+
+    message = "Only owners manage webhooks."
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        if isinstance(request.auth, OrganizationAPIKey):
+            return True
+        return request._request.membership.is_owner
+
+
+class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
+    serializer_class = SubscriptionSerializer
+    queryset_model = WebhookSubscription
+    permission_classes = [IsOwnerOrKey]
+    ordering = ["-id"]
+
+    def safely_get_queryset(self):
+        return WebhookSubscription.objects.all()
+
+    def perform_create(self, serializer):
+        user = self.request.user if self.request.user.is_authenticated else None
+        serializer.instance = subscription_create(
+            organization=self.request.organization, by=user, **serializer.validated_data
+        )
+
+
+class WebhookDeliveryViewSet(
+    TenantQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = DeliverySerializer
+    queryset_model = WebhookDelivery
+    permission_classes = [IsOwnerOrKey]
+    filterset_fields = ["status", "event", "subscription"]
+    ordering = ["-id"]
+
+    def safely_get_queryset(self):
+        return WebhookDelivery.objects.prefetch_related("log")
+
+    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, pk=None):
+        delivery = delivery_redeliver(delivery=self.get_object())
+        return Response(DeliverySerializer(delivery).data, status=202)
