@@ -177,8 +177,20 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def worker(celery_worker_process, transactional_db):
-    """Use with tests whose writes must be committed for the worker to see them."""
-    return celery_worker_process
+    """Use with tests whose writes must be committed for the worker to see them.
+
+    On teardown it waits for the worker to go idle, so the table flush between tests never
+    races a task that is still writing (and retries queued by this test are dropped)."""
+    yield celery_worker_process
+    from config.celery import app
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        active = app.control.inspect(timeout=1).active() or {}
+        if not any(active.values()):
+            break
+        time.sleep(0.1)
+    app.control.purge()
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
