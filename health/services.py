@@ -124,16 +124,22 @@ def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
 
 
 def _when(value) -> datetime | None:
+    """An aware datetime from an ISO date or date-time, or None if it is not one."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
-        moment = parse_datetime(value.strip())
-        if moment is None and (day := parse_date(value.strip())) is not None:
-            moment = datetime(day.year, day.month, day.day)
+        try:
+            moment = parse_datetime(value.strip())
+            if moment is None and (day := parse_date(value.strip())) is not None:
+                moment = datetime(day.year, day.month, day.day)
+        except ValueError:  # well-formed but impossible, e.g. minute 61
+            return None
     else:
         return None
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment, UTC)
+    if moment is not None and abs(moment.utcoffset()) > timedelta(hours=14):
+        return None  # no real time zone is that far out; PostgreSQL refuses it
     return moment
 
 
@@ -150,17 +156,14 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
     if scorecard is not None:
         for measure in card_of(scorecard).measures:
             measures.setdefault(measure.metric, measure)
-    ids = {item.get("account") for item in items if isinstance(item, dict)}
-    external = {item.get("external_id") for item in items if isinstance(item, dict)}
-    known_ids = set(
-        Account.objects.filter(pk__in=[i for i in ids if isinstance(i, int)]).values_list(
-            "pk", flat=True
-        )
-    )
+    dicts = [item for item in items if isinstance(item, dict)]
+    ids = [i.get("account") for i in dicts]
+    ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    external = [i.get("external_id") for i in dicts]
+    external = [e for e in external if isinstance(e, str) and "\x00" not in e]
+    known_ids = set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True))
     by_external = dict(
-        Account.objects.filter(
-            external_id__in=[e for e in external if isinstance(e, str)]
-        ).values_list("external_id", "pk")
+        Account.objects.filter(external_id__in=external).values_list("external_id", "pk")
     )
     now = timezone.now()
     values, errors = [], {}
@@ -178,12 +181,15 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
             ):
                 problems["account"] = "No such account."
         elif item.get("external_id") is not None:
-            account_id = by_external.get(item["external_id"])
+            external_id = item["external_id"]
+            account_id = by_external.get(external_id) if isinstance(external_id, str) else None
             if account_id is None:
                 problems["external_id"] = "No account has this external_id."
         else:
             problems["account"] = "Give the account's id or its external_id."
         metric = item.get("metric")
+        if isinstance(metric, str) and "\x00" in metric:
+            metric = None
         measure = measures.get(metric) if isinstance(metric, str) else None
         if measure is None:
             problems["metric"] = (

@@ -39,7 +39,13 @@ def url_error(url: str) -> str | None:
 
 @transaction.atomic
 def subscription_create(
-    *, organization: Organization, url: str, events: list[str], description: str = "", by=None
+    *,
+    organization: Organization,
+    url: str,
+    events: list[str],
+    description: str = "",
+    is_active: bool = True,
+    by=None,
 ) -> WebhookSubscription:
     errors = {}
     if message := url_error(url):
@@ -54,6 +60,7 @@ def subscription_create(
         url=url,
         events=sorted(set(events)),
         description=description,
+        is_active=is_active,
         created_by=by,
     )
 

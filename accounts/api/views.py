@@ -103,7 +103,9 @@ class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
         ids = [item.get("external_id") for item in items if isinstance(item, dict)]
         existing = {
             a.external_id: a
-            for a in Account.objects.filter(external_id__in=[i for i in ids if isinstance(i, str)])
+            for a in Account.objects.filter(
+                external_id__in=[i for i in ids if isinstance(i, str) and "\x00" not in i]
+            )
         }
         serializers_, errors, seen = [], [], set()
         for item in items:
