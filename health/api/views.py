@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -57,11 +58,20 @@ class HealthMetricsView(APIView):
         return Response({"created": len(values)}, status=status.HTTP_201_CREATED)
 
 
+class SnapshotFilter(filters.FilterSet):
+    updated_since = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+
+    class Meta:
+        model = HealthSnapshot
+        fields = ["updated_since"]
+
+
 class AccountHealthViewSet(TenantQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """/accounts/<id>/health/: the score with its breakdown; …/history/: its snapshots."""
 
     serializer_class = SnapshotOut
     queryset_model = HealthSnapshot
+    filterset_class = SnapshotFilter
     ordering = ["-taken_at"]
 
     def _account(self):

@@ -228,3 +228,17 @@ def test_a_manager_edits_the_scorecard_and_bad_weights_keep_the_input(
     assert response.status_code == 302 and len(callbacks) == 1  # the tenant recompute
     with in_tenant(org_a):
         assert float(chs_card.groups.get(key="engagement").weight) == 30
+
+
+def test_health_history_supports_updated_since(key_for, org_a, account_a, chs_card, in_tenant):
+    client = key_for(org_a)
+    client.post(
+        "/api/v1/health-metrics/",
+        [{"account": account_a.pk, "metric": "nps", "value": 10}],
+        format="json",
+    )
+    with in_tenant(org_a):
+        accounts_recompute_health()
+    url = f"/api/v1/accounts/{account_a.pk}/health/history/"
+    assert len(client.get(url, {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"]) == 1
+    assert client.get(url, {"updated_since": "2999-01-01T00:00:00Z"}).json()["results"] == []
