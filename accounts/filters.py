@@ -5,6 +5,7 @@ from django.db.models import Q
 from tenancy.models import Membership
 
 from .models import Account, LifecycleStage, SizeBand
+from .selectors import account_values_in_use
 
 
 def _csms(request):
@@ -16,8 +17,7 @@ def _csms(request):
 
 def _distinct(field):
     def choices():
-        values = Account.objects.exclude(**{field: ""}).values_list(field, flat=True)
-        return [(value, value) for value in values.distinct().order_by(field)]
+        return [(value, value) for value in account_values_in_use(field)]
 
     return choices
 

@@ -1,7 +1,10 @@
 import csv
 import io
 
+from django.core.cache import cache
 from django.db.models import QuerySet
+
+from tenancy.context import current_organization_id
 
 from .models import Account
 
@@ -32,3 +35,15 @@ def account_export_csv(*, accounts: QuerySet[Account]) -> str:
     for row in rows.iterator(chunk_size=2000):
         writer.writerow(["" if value is None else value for value in row])
     return buffer.getvalue()
+
+
+def account_values_in_use(field: str) -> list[str]:
+    """The distinct non-empty values of a field, for filter choices; cached for five minutes
+    (a full scan at 100,000 accounts)."""
+    key = f"accounts:values:{current_organization_id()}:{field}"
+    values = cache.get(key)
+    if values is None:
+        rows = Account.objects.exclude(**{field: ""}).values_list(field, flat=True)
+        values = list(rows.distinct().order_by(field))
+        cache.set(key, values, 300)
+    return values

@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
-from accounts.models import Account, LifecycleStage, SizeBand
+from accounts.models import LifecycleStage, SizeBand
+from accounts.selectors import account_values_in_use
 from maturity.models import Framework
-from tenancy.context import current_organization_id
 from tenancy.models import Membership
 
 from .models import Grid, GridCell
@@ -13,14 +12,7 @@ PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "a year")]
 
 
 def _distinct(field):
-    """The values in use, for a filter's choices; cached briefly (a full scan at 100k accounts)."""
-    key = f"segments:choices:{current_organization_id()}:{field}"
-    values = cache.get(key)
-    if values is None:
-        rows = Account.objects.exclude(**{field: ""}).values_list(field, flat=True)
-        values = list(rows.distinct().order_by(field))
-        cache.set(key, values, 300)
-    return [("", "All"), *((v, v) for v in values)]
+    return [("", "All"), *((v, v) for v in account_values_in_use(field))]
 
 
 class DashboardFilterForm(forms.Form):

@@ -321,3 +321,20 @@ def placed(org_a, cmi_framework, chs_card, in_tenant):
 def uniform(score: int) -> dict:
     """Answers giving every pillar, and so the CMI, this score."""
     return {key: score for key in DECK_ANSWERS}
+
+
+def formset_data(context, *names) -> dict:
+    """POST data that resubmits the formsets of a rendered page exactly as they were shown."""
+    data = {}
+    for name in names:
+        formset = context[name]
+        data.update(
+            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
+        )
+        for index, form in enumerate(formset.forms):
+            for field_name, field in form.fields.items():
+                value = form.initial.get(field_name, field.initial)
+                if value is None or value is False or field_name == "DELETE":
+                    continue
+                data[f"{formset.prefix}-{index}-{field_name}"] = field.prepare_value(value)
+    return data

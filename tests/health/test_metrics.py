@@ -12,6 +12,8 @@ from health.models import MetricValue
 from health.recompute import accounts_recompute_health
 from health.services import metrics_import_run
 
+from ..conftest import formset_data
+
 pytestmark = pytest.mark.django_db
 
 
@@ -202,18 +204,7 @@ def test_a_manager_edits_the_scorecard_and_bad_weights_keep_the_input(
     client = client_for(mike)
     url = reverse("health:scorecard", args=[chs_card.pk])
     page = client.get(url)
-    data = {}
-    for formset in (page.context["groups"], page.context["measures"], page.context["levels"]):
-        data.update(
-            {f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()}
-        )
-        for index, sub in enumerate(formset.forms):
-            for name, field in sub.fields.items():
-                value = sub.initial.get(name, field.initial)
-                if value is not None and name != "DELETE" and value is not False:
-                    data[f"{formset.prefix}-{index}-{name}"] = (
-                        field.prepare_value(value) if hasattr(field, "prepare_value") else value
-                    )
+    data = formset_data(page.context, "groups", "measures", "levels")
     bad = {**data, "groups-0-weight": "45"}
     html = client.post(url, bad).content.decode()
     assert "these total 115%" in html and 'value="45"' in html

@@ -8,20 +8,9 @@ import pytest
 from maturity import scoring
 from maturity.services import template_load
 
-DECK = {
-    "clarity_of_charter": 3,
-    "breadth_of_influence": 1,
-    "title_of_functional_head": 3,
-    "team_sophistication": 3,
-    "team_size": 4,
-    "success_track_record": 5,
-    "process_quality": 2,
-    "knowledge_management": 1,
-    "team_integration": 2,
-    "use_of_tools": 1,
-    "use_of_reports": 2,
-    "environment_complexity": 1,
-}
+from ..conftest import DECK_ANSWERS
+
+DECK = DECK_ANSWERS
 
 
 def structure_of(template: str) -> scoring.Structure:
