@@ -169,6 +169,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     else:
         process.kill()
         raise RuntimeError(f"the worker did not start; see {log.name}")
+    global _WORKER_STARTED
+    _WORKER_STARTED = True
     yield process
     process.terminate()
     process.wait(timeout=20)
@@ -177,20 +179,41 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def worker(celery_worker_process, transactional_db):
-    """Use with tests whose writes must be committed for the worker to see them.
+    """Use with tests whose writes must be committed for the worker to see them."""
+    return celery_worker_process
 
-    On teardown it waits for the worker to go idle, so the table flush between tests never
-    races a task that is still writing (and retries queued by this test are dropped)."""
-    yield celery_worker_process
+
+def _worker_quiet(timeout: float = 30.0) -> None:
+    """Wait until the worker has nothing queued or running, then drop what is left."""
+    import redis
+
     from config.celery import app
 
-    deadline = time.monotonic() + 30
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        active = app.control.inspect(timeout=1).active() or {}
-        if not any(active.values()):
+        # The solo pool cannot answer while it runs a task: no reply means busy.
+        replies = app.control.inspect(timeout=1, limit=1).active()
+        if queue.llen("celery") == 0 and replies and not any(replies.values()):
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     app.control.purge()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before a transactional test's tables are flushed, let the worker finish what the test
+    enqueued: a task still writing would deadlock with the flush's TRUNCATE."""
+    marker = item.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in getattr(item, "fixturenames", ())
+    )
+    if transactional and _WORKER_STARTED:
+        _worker_quiet()
+    yield
+
+
+_WORKER_STARTED = False
 
 
 def wait_for(predicate, *, timeout: float = 20.0, interval: float = 0.1):
