@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from health.panels import health_panel
 from maturity.panels import maturity_panel
+from playbooks.panels import playbook_panel
 from segments.panels import segment_panel
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -57,6 +58,7 @@ def account_detail(request, pk):
         **maturity_panel(account),
         **health_panel(account),
         **segment_panel(account),
+        **playbook_panel(account, request.membership),
     }
     charts = context.pop("charts", {})
     if context.get("health_chart"):

@@ -8,6 +8,7 @@ from accounts.api.views import AccountViewSet
 from health.api.views import AccountHealthViewSet, HealthMetricsView, ScorecardViewSet
 from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
+from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
 from segments.api.views import GridSummaryView, MigrationFeedView
 
 router = DefaultRouter()
@@ -15,6 +16,9 @@ router.register("accounts", AccountViewSet, basename="account")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("playbooks", PlaybookViewSet, basename="playbook")
+router.register("playbook-runs", RunViewSet, basename="playbook-run")
+router.register("playbook-tasks", TaskViewSet, basename="playbook-task")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register(

@@ -13,6 +13,7 @@ urlpatterns = [
     path("maturity/", include("maturity.urls")),
     path("health/", include("health.urls")),
     path("segments/", include("segments.urls")),
+    path("playbooks/", include("playbooks.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -3,7 +3,7 @@
 Every write that changes an account's inputs enqueues `recompute` after commit. The steps lock
 the account rows before reading inputs, so a recompute never overwrites a newer one, and a
 migration is written only when the stored cell really changes: a duplicate or redelivered
-task finds nothing to do.
+task finds nothing to do. The playbooks matching a migration start in the same transaction.
 """
 
 from collections.abc import Callable
@@ -20,6 +20,7 @@ from health.recompute import accounts_recompute_health
 from integrations.services import events_emit
 from maturity.recompute import accounts_recompute_cmi
 from maturity.selectors import framework_primary
+from playbooks.services import runs_start_for_migrations
 from tenancy.context import current_organization_id
 
 from .cells import segment_of
@@ -79,8 +80,8 @@ def accounts_recompute_segment(
             ["segment", "segment_updated_at"],
             batch_size=1000,
         )
-        TierMigration.objects.bulk_create(
-            (
+        written = TierMigration.objects.bulk_create(
+            [
                 TierMigration(
                     organization_id=current_organization_id(),
                     account_id=pk,
@@ -92,9 +93,10 @@ def accounts_recompute_segment(
                     txid=txid,
                 )
                 for pk, cell in changed.items()
-            ),
+            ],
             batch_size=2000,
         )
+        runs_start_for_migrations(migrations=written, now=now)
         external = dict(
             Account.objects.filter(pk__in=list(changed.index)).values_list("pk", "external_id")
         )

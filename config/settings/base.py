@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenancy",
+                "playbooks.context_processors.task_counts",
             ],
         },
     },
@@ -199,12 +200,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
         "args": ["health.tasks.daily_snapshots"],
     },
+    "playbooks-daily": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ["playbooks.tasks.daily"],
+    },
     "health-lapse-overrides": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": 15 * 60,
         "args": ["health.tasks.lapse_overrides"],
     },
 }
+
+# Links in emails point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The daily playbook digest: overdue and due-today tasks, mailed to whoever has some.
+PLAYBOOK_DIGEST_EMAILS = env.bool("PLAYBOOK_DIGEST_EMAILS", default=True)
 
 WEBHOOKS_ALLOW_LOOPBACK_HTTP = env.bool("WEBHOOKS_ALLOW_LOOPBACK_HTTP", default=DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)

@@ -9,6 +9,8 @@ from health.services import scorecard_create_from_template
 from maturity.demo import demo_assessments
 from maturity.models import Assessment, Framework
 from maturity.services import framework_create_from_template, framework_set_provider_level
+from playbooks.demo import demo_task_work
+from playbooks.services import playbook_defaults_install
 from segments.pipeline import accounts_recompute_segment
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Organization, Role
@@ -57,7 +59,10 @@ class Command(BaseCommand):
                 update_fields=[field for field in rows[0] if field != "external_id"],
             )
             assessed = self._maturity(organization, owner)
+            if not Scorecard.objects.exists():  # a fresh demo: its migrations start playbooks
+                playbook_defaults_install(organization=organization)
             self._health(organization)
+            demo_task_work(seed=7)
         self.stdout.write(
             f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts"
             f" and {assessed} assessments.\n"

@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 
 from health.services import scorecard_create_from_template
 from maturity.services import framework_create_from_template
+from playbooks.services import playbook_defaults_install
 from tenancy.context import tenant_context
 from tenancy.services import organization_create, user_get_or_create
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
                     scorecard_create_from_template(
                         organization=organization, template="chs", activate=True
                     )
+                    playbook_defaults_install(organization=organization)
         except IntegrityError as error:
             raise CommandError(f"An organization with the slug “{slug}” already exists.") from error
         note = "new user" if created else "existing user, password unchanged"
