@@ -6,6 +6,8 @@ from rest_framework.test import APIClient
 from accounts.models import Account
 from maturity.models import Assessment
 from maturity.services import assessment_create
+from playbooks.models import Playbook
+from playbooks.services import run_start, steps_replace
 from tenancy.models import OrganizationAPIKey
 from tenancy.services import api_key_create, api_key_revoke
 
@@ -39,6 +41,14 @@ ENDPOINTS = [
     ("get", "/api/v1/accounts/{account}/health/history/", None, 404),
     ("get", "/api/v1/segments/grid/", None, "list"),
     ("get", "/api/v1/migrations/", None, "list"),
+    ("get", "/api/v1/playbooks/", None, "list"),
+    ("get", "/api/v1/playbooks/{playbook}/", None, 404),
+    ("get", "/api/v1/playbook-runs/", None, "list"),
+    ("post", "/api/v1/playbook-runs/", {"playbook": "{playbook}", "account": "{account}"}, 400),
+    ("get", "/api/v1/playbook-runs/{run}/", None, 404),
+    ("get", "/api/v1/playbook-tasks/", None, "list"),
+    ("get", "/api/v1/playbook-tasks/{task}/", None, 404),
+    ("patch", "/api/v1/playbook-tasks/{task}/", {"status": "done"}, 404),
 ]
 WRITE_OK = {"post": (200, 201), "put": (200, 201), "patch": (200,), "delete": (204,)}
 
@@ -49,6 +59,14 @@ def world(org_a, org_b, account_a, bob, mike, vera, carol, cmi_framework, chs_ca
         assessment = assessment_create(
             account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
         )
+        playbook, running = (
+            Playbook.objects.create(organization=org_a, name=name, cells=["core"])
+            for name in ("Startable", "Running")
+        )
+        for each in (playbook, running):
+            steps_replace(playbook=each, steps=[{"title": "Step"}, {"title": "Another"}])
+        run = run_start(playbook=running, account=account_a, by=mike)
+        task = run.tasks.first()
         revoked_key, revoked = api_key_create(organization=org_a, name="old")
         api_key_revoke(api_key=revoked_key)
     with in_tenant(org_b):
@@ -58,6 +76,9 @@ def world(org_a, org_b, account_a, bob, mike, vera, carol, cmi_framework, chs_ca
         "framework": cmi_framework.pk,
         "assessment": assessment.pk,
         "scorecard": chs_card.pk,
+        "playbook": playbook.pk,
+        "run": run.pk,
+        "task": task.pk,
     }
     return {"ids": ids, "revoked": revoked, "other": other}
 

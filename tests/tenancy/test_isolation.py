@@ -12,6 +12,8 @@ from integrations.models import WebhookDelivery
 from integrations.services import subscription_create
 from maturity.services import assessment_create, framework_create_from_template
 from maturity.surveys import survey_link_create
+from playbooks.models import Playbook
+from playbooks.services import run_start, steps_replace
 from tenancy.models import Membership, OrganizationAPIKey
 from tenancy.services import api_key_create
 
@@ -40,6 +42,10 @@ def b_objects(org_b, carol, account_b, in_tenant):
         delivery = WebhookDelivery.objects.create(
             organization=org_b, subscription=hook, event="account.migrated", payload={}
         )
+        playbook = Playbook.objects.create(organization=org_b, name="B's plays", cells=["core"])
+        steps_replace(playbook=playbook, steps=[{"title": "B's step"}])
+        run = run_start(playbook=playbook, account=account_b, by=carol)
+        task = run.tasks.get()
         override = override_create(
             account=account_b,
             score=10,
@@ -59,6 +65,9 @@ def b_objects(org_b, carol, account_b, in_tenant):
         "override": override,
         "hook": hook,
         "delivery": delivery,
+        "playbook": playbook,
+        "run": run,
+        "task": task,
     }
 
 
@@ -91,6 +100,14 @@ OBJECT_PAGES = [
     ("integrations:toggle", "hook", "post"),
     ("integrations:delivery", "delivery", "get"),
     ("integrations:redeliver", "delivery", "post"),
+    ("playbooks:detail", "playbook", "get"),
+    ("playbooks:edit", "playbook", "get"),
+    ("playbooks:edit", "playbook", "post"),
+    ("playbooks:run", "run", "get"),
+    ("playbooks:run_start", "account", "post"),
+    ("playbooks:task_close", "task", "get"),
+    ("playbooks:task_close", "task", "post"),
+    ("playbooks:task_reopen", "task", "post"),
 ]
 
 
@@ -111,7 +128,7 @@ def test_an_owner_of_a_gets_404_for_every_page_of_b(
 def test_every_page_that_takes_an_object_is_covered():
     covered = {name for name, _, _ in OBJECT_PAGES}
     names = set()
-    for namespace in ("accounts", "tenancy", "maturity", "health", "integrations"):
+    for namespace in ("accounts", "tenancy", "maturity", "health", "integrations", "playbooks"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:
@@ -227,3 +244,16 @@ def test_the_api_hides_other_organizations_health(b_objects, org_a, key_for):
         format="json",
     )
     assert response.status_code == 400
+
+
+def test_a_manager_of_a_cannot_open_the_inbox_of_a_csm_of_b(mike, carol, b_objects, client_for):
+    response = client_for(mike).get(reverse("playbooks:inbox"), {"csm": carol.pk})
+    assert response.status_code == 404
+
+
+def test_b_playbooks_runs_and_tasks_stay_out_of_a_pages(alice, b_objects, client_for):
+    client = client_for(alice)
+    pages = "".join(
+        client.get(reverse(name)).content.decode() for name in ("playbooks:list", "playbooks:inbox")
+    )
+    assert "B&#x27;s plays" not in pages and "B's plays" not in pages and "B's step" not in pages
