@@ -2,6 +2,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from config.api import IdFilter, UpdatedSinceFilter
 from tenancy.models import Membership
 
 from .models import Account, LifecycleStage, SizeBand
@@ -33,19 +34,23 @@ class AccountFilter(django_filters.FilterSet):
     region = django_filters.CharFilter()
     size_band = django_filters.ChoiceFilter(choices=SizeBand.choices)
     lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
-    owner_csm = django_filters.ModelChoiceFilter(queryset=_csms, label="CSM")
+    # By id: an integration asking for a CSM with no accounts gets an empty page, not a 400.
+    owner_csm = IdFilter(field_name="owner_csm_id", label="CSM")
     arr_min = django_filters.NumberFilter(field_name="arr", lookup_expr="gte", label="ARR from")
     arr_max = django_filters.NumberFilter(field_name="arr", lookup_expr="lte", label="ARR to")
     renewal_before = django_filters.DateFilter(
         field_name="renewal_date", lookup_expr="lte", label="Renews by"
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
     chs_level = django_filters.CharFilter(label="CHS level")
     cmi_tier = django_filters.CharFilter(label="CMI tier")
     segment = django_filters.CharFilter(method="in_segment", label="Grid cell")
     quadrant = django_filters.CharFilter(method="in_quadrant", label="2×2 cell")
-    falling = django_filters.BooleanFilter(
-        method="falling_fast", label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)"
+    falling = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="falling_fast",
+        label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",
     )
     o = django_filters.OrderingFilter(
         fields=(
@@ -90,4 +95,8 @@ class AccountBrowserFilter(AccountFilter):
     region = django_filters.ChoiceFilter(choices=_distinct("region"))
     chs_level = django_filters.ChoiceFilter(choices=_distinct("chs_level"), label="CHS level")
     cmi_tier = django_filters.ChoiceFilter(choices=_distinct("cmi_tier"), label="CMI tier")
+    owner_csm = django_filters.ModelChoiceFilter(queryset=_csms, label="CSM")
+    falling = django_filters.BooleanFilter(
+        method="falling_fast", label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)"
+    )
     updated_since = None  # an integration's filter, not a person's

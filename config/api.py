@@ -1,4 +1,12 @@
-from rest_framework import pagination
+from datetime import UTC
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import pagination, serializers
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -8,6 +16,26 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        """The asked size, or 400: a CRM asking for `page_size=abc` is told, not ignored."""
+        from rest_framework.exceptions import ValidationError
+
+        value = request.query_params.get(self.page_size_query_param, "")
+        if value == "":
+            return self.page_size
+        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
 
 
 class TenantQuerysetMixin:
@@ -46,6 +74,50 @@ def add_error_responses(result, generator, request, public):
     return result
 
 
+def allow_empty_query_values(result, generator, request, public):
+    """drf-spectacular postprocessing hook: say what the API does with `?filter=` (an empty
+    optional query parameter): it ignores it, as django-filter and the paginators do."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
+# Constraints across fields, which serializers cannot declare: component → JSON Schema keywords.
+COMPONENT_CONSTRAINTS = {
+    "MetricIn": {"anyOf": [{"required": ["account"]}, {"required": ["external_id"]}]},
+}
+
+
+def _bulk_limits() -> dict[tuple[str, str], dict]:
+    from accounts.api.views import MAX_BULK
+    from health.services import MAX_METRICS_PER_REQUEST
+
+    return {
+        ("/api/v1/accounts/bulk/", "post"): {"minItems": 1, "maxItems": MAX_BULK},
+        ("/api/v1/health-metrics/", "post"): {"minItems": 1, "maxItems": MAX_METRICS_PER_REQUEST},
+    }
+
+
+def add_component_constraints(result, generator, request, public):
+    """drf-spectacular postprocessing hook: add COMPONENT_CONSTRAINTS to their components, and
+    the bulk endpoints' list sizes to their request bodies."""
+    components = result.get("components", {}).get("schemas", {})
+    for name, keywords in COMPONENT_CONSTRAINTS.items():
+        if name in components:
+            components[name].update(keywords)
+    paths = result.get("paths", {})
+    for (path, method), keywords in _bulk_limits().items():
+        operation = paths.get(path, {}).get(method)
+        if operation:
+            operation["requestBody"]["content"]["application/json"]["schema"].update(keywords)
+    return result
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus: a value PostgreSQL cannot store or compare is the client's 400."""
     from django.db import DataError
@@ -57,3 +129,76 @@ def exception_handler(exc, context):
             {"non_field_errors": [f"A value cannot be stored or searched: {exc}".strip()[:300]]}
         )
     return drf_handler(exc, context)
+
+
+# Schema pieces that state what the serializers enforce, so the schema promises no more and no
+# less than the API accepts (schemathesis checks both ways).
+BIGINT = 2**63 - 1
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": -BIGINT, "maximum": BIGINT})
+class IdFilter(django_filters.NumberFilter):
+    """Rows whose foreign key is this id; an unknown id is an empty page, not an error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -BIGINT)
+        kwargs.setdefault("max_value", BIGINT)
+        super().__init__(*args, **kwargs)
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """Rows changed at or after a moment, compared in UTC: any ISO 8601 offset is accepted,
+    even one PostgreSQL would refuse, and a moment past the calendar's end matches nothing."""
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            return qs.none() if value.year == 9999 else qs
+        return super().filter(qs, value)
+
+
+class StrictCharField(serializers.CharField):
+    """Text, and only text: DRF's CharField would quietly turn 12 or 1.5 into a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class NonBlankCharField(StrictCharField):
+    """Text that must say something: DRF trims whitespace, then refuses an empty string."""
+
+
+class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = StrictCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if any(isinstance(v, RegexValidator) for v in self.target.validators):
+            return schema  # its own pattern is added after this, and says more
+        return {**schema, "pattern": r"^[^\u0000]*$"}  # PostgreSQL cannot store a NUL
+
+
+class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = NonBlankCharField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        # Something other than whitespace, and no NUL anywhere (PostgreSQL cannot store one).
+        return {**schema, "minLength": 1, "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"}
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of writable model serializers: text fields take text only."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }

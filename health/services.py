@@ -138,9 +138,12 @@ def _when(value) -> datetime | None:
         return None
     if moment is not None and timezone.is_naive(moment):
         moment = timezone.make_aware(moment, UTC)
-    if moment is not None and abs(moment.utcoffset()) > timedelta(hours=14):
-        return None  # no real time zone is that far out; PostgreSQL refuses it
-    return moment
+    if moment is None:
+        return None
+    try:  # in UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows
+        return moment.astimezone(UTC)
+    except OverflowError:  # the first or last day of year 1 or 9999, shifted out of range
+        return None
 
 
 def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, dict[str, str]]]:

@@ -191,11 +191,15 @@ def _worker_quiet(timeout: float = 30.0) -> None:
 
     queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # The solo pool cannot answer while it runs a task: no reply means busy.
-        replies = app.control.inspect(timeout=1, limit=1).active()
-        if queue.llen("celery") == 0 and replies and not any(replies.values()):
-            break
+    quiet = 0
+    while time.monotonic() < deadline and quiet < 2:
+        # The solo pool cannot answer while it runs a task: no reply means busy. A message the
+        # worker has fetched but not started is neither queued nor active: it is reserved.
+        inspect = app.control.inspect(timeout=1, limit=1)
+        active, reserved = inspect.active(), inspect.reserved()
+        idle = bool(active) and bool(reserved) and not any(active.values())
+        idle = idle and not any(reserved.values()) and queue.llen("celery") == 0
+        quiet = quiet + 1 if idle else 0
         time.sleep(0.05)
     app.control.purge()
 

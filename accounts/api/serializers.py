@@ -1,11 +1,16 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import ModelSerializer, NonBlankCharField
 from tenancy.models import Membership, Role
 
 from ..models import Account
 
 
+@extend_schema_field(
+    {"type": "string", "nullable": True, "description": "The CSM's email; null or empty for none."}
+)
 class CsmField(serializers.SlugRelatedField):
     """The account's CSM, by email, among the organization's non-viewer members."""
 
@@ -17,12 +22,27 @@ class CsmField(serializers.SlugRelatedField):
         return get_user_model().objects.filter(pk__in=owners)
 
 
-class AccountSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^\d{1,12}(\.\d{1,2})?$",
+        "example": "45000.00",
+    }
+)
+class MoneyField(serializers.DecimalField):
+    """ARR: up to 12 digits before the point and 2 after, never negative."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+
+class AccountSerializer(ModelSerializer):
+    name = NonBlankCharField(max_length=200)
+    arr = MoneyField(required=False)
     owner_csm = CsmField(required=False, allow_null=True)
     segment = serializers.SerializerMethodField(help_text="The grid cell's key; null: unsegmented.")
-    external_id = serializers.CharField(
-        max_length=100, required=False, allow_null=True, allow_blank=False
-    )
+    external_id = NonBlankCharField(max_length=100, required=False, allow_null=True)
 
     class Meta:
         model = Account
@@ -67,3 +87,9 @@ class AccountSerializer(serializers.ModelSerializer):
 
     def get_segment(self, account) -> str | None:
         return account.segment or None
+
+
+class AccountBulkItem(AccountSerializer):
+    """One item of a bulk upsert: the external_id is what it is matched on."""
+
+    external_id = NonBlankCharField(max_length=100)

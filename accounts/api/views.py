@@ -12,7 +12,7 @@ from .. import selectors, services
 from ..filters import AccountFilter
 from ..models import Account
 from ..permissions import can_edit_account
-from .serializers import AccountSerializer
+from .serializers import AccountBulkItem, AccountSerializer
 
 MAX_BULK = 1000
 
@@ -82,7 +82,7 @@ class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
         )
 
     @extend_schema(
-        request=AccountSerializer(many=True),
+        request=AccountBulkItem(many=True),
         responses={
             200: OpenApiResponse(description="`{created, updated, ids}`: all were written."),
             400: OpenApiResponse(

@@ -175,6 +175,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.add_error_responses",
+        "config.api.allow_empty_query_values",
+        "config.api.add_component_constraints",
     ],
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

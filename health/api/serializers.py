@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.api import NonBlankCharField
+
 from ..models import HealthSnapshot, Scorecard
 from ..selectors import scorecard_spec
 
@@ -20,11 +22,14 @@ class ScorecardOut(serializers.ModelSerializer):
 
 
 class MetricIn(serializers.Serializer):
-    """Documentation of one item; validation happens in health.services.metrics_validate."""
+    """Documentation of one item; validation happens in health.services.metrics_validate.
+
+    The account is named by `account` or, failing that, by `external_id`.
+    """
 
     account = serializers.IntegerField(required=False, help_text="The account's id, or…")
     external_id = serializers.CharField(required=False, help_text="…its external_id.")
-    metric = serializers.CharField(help_text="A metric key read by the active scorecard.")
+    metric = NonBlankCharField(help_text="A metric key read by the active scorecard.")
     value = serializers.JSONField(help_text="A number, or a category for categorical measures.")
     observed_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
 

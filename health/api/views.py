@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
-from config.api import TenantQuerysetMixin
+from config.api import TenantQuerysetMixin, UpdatedSinceFilter
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..recompute import account_health_explain
@@ -59,7 +59,7 @@ class HealthMetricsView(APIView):
 
 
 class SnapshotFilter(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(field_name="taken_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter(field_name="taken_at", lookup_expr="gte")
 
     class Meta:
         model = HealthSnapshot

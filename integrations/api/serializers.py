@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
+from config.api import ModelSerializer
+
 from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
 from ..services import url_error
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENTS), allow_empty=False)
+class SubscriptionSerializer(ModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENTS), allow_empty=False, min_length=1
+    )
 
     class Meta:
         model = WebhookSubscription

@@ -4,7 +4,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import TenantQuerysetMixin
+from config.api import IdFilter, TenantQuerysetMixin
 from tenancy.api.permissions import IsOrganizationMember
 from tenancy.models import OrganizationAPIKey
 
@@ -44,7 +44,7 @@ class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
 
 class DeliveryFilter(filters.FilterSet):
     # Declared, not derived: deriving a relation filter queries a scoped table.
-    subscription = filters.NumberFilter(field_name="subscription_id")
+    subscription = IdFilter(field_name="subscription_id")
     status = filters.ChoiceFilter(choices=WebhookDelivery.Status.choices)
     event = filters.CharFilter()
 

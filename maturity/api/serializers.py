@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
+from config.api import StrictCharField
 
 from ..models import Assessment, Factor, Framework, Pillar, Tier
 
@@ -68,6 +69,13 @@ class FrameworkField(serializers.PrimaryKeyRelatedField):
         return Framework.objects.select_related("current_version")
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 5, "nullable": True},
+    }
+)
 class AnswersField(serializers.DictField):
     child = serializers.IntegerField(min_value=1, max_value=5, allow_null=True)
 
@@ -78,7 +86,7 @@ class AssessmentIn(serializers.Serializer):
         required=False, help_text="Defaults to the organization's primary framework."
     )
     answers = AnswersField(allow_empty=False, help_text="Factor key → 1 to 5, or null for unknown.")
-    comments = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    comments = serializers.DictField(child=StrictCharField(allow_blank=True), required=False)
 
 
 class AssessmentOut(serializers.ModelSerializer):

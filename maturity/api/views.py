@@ -5,7 +5,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import can_edit_account
-from config.api import TenantQuerysetMixin
+from config.api import IdFilter, TenantQuerysetMixin
 from tenancy.models import OrganizationAPIKey
 
 from .. import services
@@ -27,7 +27,7 @@ class FrameworkViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 class AssessmentFilter(filters.FilterSet):
     # Declared, not derived from the model: deriving a relation filter queries a scoped table.
-    account = filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     status = filters.ChoiceFilter(choices=Assessment.Status.choices)
 
     class Meta:

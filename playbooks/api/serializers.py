@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.api import ModelSerializer
+
 from ..models import Playbook, PlaybookRun, PlaybookStep, PlaybookTask
 
 
@@ -34,7 +36,7 @@ class PlaybookSerializer(serializers.ModelSerializer):
         ]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ModelSerializer):
     """A CRM mirrors a task by PATCHing its status (open, done, skipped) and note."""
 
     playbook = serializers.IntegerField(source="run.playbook_id", read_only=True)

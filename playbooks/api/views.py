@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from accounts.api.views import CanEditAccount
 from accounts.models import Account
-from config.api import TenantQuerysetMixin
+from config.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter
 from tenancy.models import OrganizationAPIKey
 
 from .. import services
@@ -28,10 +28,10 @@ class PlaybookViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 class RunFilter(filters.FilterSet):
     # Declared, not derived: deriving a relation filter queries a scoped table.
-    account = filters.NumberFilter(field_name="account_id")
-    playbook = filters.NumberFilter(field_name="playbook_id")
+    account = IdFilter(field_name="account_id")
+    playbook = IdFilter(field_name="playbook_id")
     status = filters.ChoiceFilter(choices=PlaybookRun.Status.choices)
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = PlaybookRun
@@ -84,14 +84,14 @@ class RunViewSet(
 
 
 class TaskFilter(filters.FilterSet):
-    account = filters.NumberFilter(field_name="account_id")
-    run = filters.NumberFilter(field_name="run_id")
-    playbook = filters.NumberFilter(field_name="run__playbook_id")
-    assignee = filters.NumberFilter(field_name="assignee_id")
+    account = IdFilter(field_name="account_id")
+    run = IdFilter(field_name="run_id")
+    playbook = IdFilter(field_name="run__playbook_id")
+    assignee = IdFilter(field_name="assignee_id")
     status = filters.ChoiceFilter(choices=PlaybookTask.Status.choices)
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lte")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = PlaybookTask

@@ -47,7 +47,9 @@ class MigrationFeedView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("since", str, required=False),
-            OpenApiParameter("limit", int, required=False),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 1000}, required=False
+            ),
         ],
         responses={200: FeedOut, 400: OpenApiResponse(description="A bad cursor or limit.")},
     )
@@ -58,7 +60,7 @@ class MigrationFeedView(APIView):
         except ValueError as error:
             return Response({"since": [str(error)]}, status=400)
         try:
-            limit = int(request.query_params.get("limit", 100))
+            limit = int(request.query_params.get("limit") or 100)
             if not 1 <= limit <= 1000:
                 raise ValueError
         except ValueError:

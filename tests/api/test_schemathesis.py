@@ -6,6 +6,7 @@ organization that has data, so generated ids hit real rows as well as missing on
 """
 
 import json
+import re
 
 import pytest
 import schemathesis
@@ -37,14 +38,45 @@ def api_key(org_a, account_a, cmi_framework, chs_card, in_tenant):
         signal.connect(close_old_connections)
 
 
-# Still to make pass: the schema does not yet state every constraint the serializers enforce
-# (minimum lengths, number formats, filter value sets), so schemathesis's data-acceptance
-# checks flag requests the schema allows and the API refuses, and the reverse.
-NOT_YET = [checks.positive_data_acceptance, checks.negative_data_rejection]
+# Every default check runs. One refinement of "a schema-valid request is accepted": a 400 whose
+# every message is about something no schema can state is the right answer to a well-formed
+# request. Those are: this organization's data (an id that names no row here, a factor or metric
+# key it does not have, a value outside that measure's categories, an external_id another of its
+# accounts holds), a feed cursor the API did not issue, and a hostname breaking DNS's length
+# limits (JSON Schema's "uri" format does not check them). Any other 400 still fails.
+BEYOND_SCHEMA = re.compile(
+    r"does not exist|^No such \w+\.$|^No (active )?\w+ (with this id|has this external_id)\.$"
+    r"|^Not a factor of this framework\.$|^No measure of the active scorecard reads this metric\.$"
+    r"|^One of: |^This is in the future\.$|^Another account already has this external_id\.$"
+    r"|^Appears more than once in this request\.$"
+    r"|^Not a cursor from this feed\.$|^Enter a valid URL\.$"
+)
+
+
+def _messages(body):
+    if isinstance(body, dict):
+        return [m for value in body.values() for m in _messages(value)]
+    if isinstance(body, list):
+        return [m for value in body for m in _messages(value)]
+    return [str(body)]
+
+
+@schemathesis.check
+def positive_data_acceptance_for_one_tenant(ctx, response, case):
+    """schemathesis's own check, except for a 400 that only names another tenant's data."""
+    if response.status_code == 400:
+        messages = [m for m in _messages(response.json()) if m]
+        if messages and all(BEYOND_SCHEMA.search(m) for m in messages):
+            return True
+    return checks.positive_data_acceptance(ctx, response, case)
 
 
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_honours_its_schema(case, api_key):
-    case.call_and_validate(headers={"Authorization": f"Api-Key {api_key}"}, excluded_checks=NOT_YET)
+    case.call_and_validate(
+        headers={"Authorization": f"Api-Key {api_key}"},
+        checks=[positive_data_acceptance_for_one_tenant],
+        excluded_checks=[checks.positive_data_acceptance],
+    )
