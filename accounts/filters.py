@@ -2,7 +2,7 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from config.api import IdFilter, UpdatedSinceFilter
+from config.api import AmountFilter, IdFilter, UpdatedSinceFilter
 from tenancy.models import Membership
 
 from .models import Account, LifecycleStage, SizeBand
@@ -36,8 +36,8 @@ class AccountFilter(django_filters.FilterSet):
     lifecycle_stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
     # By id: an integration asking for a CSM with no accounts gets an empty page, not a 400.
     owner_csm = IdFilter(field_name="owner_csm_id", label="CSM")
-    arr_min = django_filters.NumberFilter(field_name="arr", lookup_expr="gte", label="ARR from")
-    arr_max = django_filters.NumberFilter(field_name="arr", lookup_expr="lte", label="ARR to")
+    arr_min = AmountFilter(field_name="arr", lookup_expr="gte", label="ARR from")
+    arr_max = AmountFilter(field_name="arr", lookup_expr="lte", label="ARR to")
     renewal_before = django_filters.DateFilter(
         field_name="renewal_date", lookup_expr="lte", label="Renews by"
     )

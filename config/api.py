@@ -148,6 +148,16 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field({"type": "number", "minimum": -(10**15), "maximum": 10**15})
+class AmountFilter(django_filters.NumberFilter):
+    """A bound on an amount (ARR): any number within ±10^15, which no account reaches."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -(10**15))
+        kwargs.setdefault("max_value", 10**15)
+        super().__init__(*args, **kwargs)
+
+
 class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     """Rows changed at or after a moment, compared in UTC: any ISO 8601 offset is accepted,
     even one PostgreSQL would refuse, and a moment past the calendar's end matches nothing."""

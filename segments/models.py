@@ -58,3 +58,24 @@ class TierMigration(TenantModel):
 
     def __str__(self):
         return f"{self.account}: {self.from_segment or '—'} → {self.to_segment or '—'}"
+
+
+class RecomputeRequest(TenantModel):
+    """The transactional outbox of recomputes.
+
+    Written in the same transaction as the change that needs it, so a committed submission
+    always has its recompute on record, whether or not the broker was reachable. Workers drain
+    the rows (segments.tasks.drain) with SELECT … FOR UPDATE SKIP LOCKED, and delete them in
+    the transaction that recomputes: a row disappears only with its recompute committed.
+    """
+
+    account_ids = models.JSONField(null=True, blank=True, help_text="None: every account.")
+    cause = models.CharField(max_length=20, blank=True)
+    cause_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"recompute {self.account_ids or 'all'} ({self.cause})"

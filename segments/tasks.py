@@ -1,20 +1,42 @@
+"""Recomputes, through a transactional outbox.
+
+`recompute_enqueue` writes a RecomputeRequest in the caller's transaction and, after commit,
+nudges a worker to `drain` the tenant's outbox. The nudge is best effort: with the broker down
+the request is still accepted and stored, and the periodic sweep (beat, every
+RECOMPUTE_SWEEP_SECONDS) drains it once the broker is back. A drain takes every pending row it
+can lock, recomputes the union of their accounts once, and deletes them in that transaction: a
+storm of submissions for one account becomes a few recomputes, and the last one always sees
+the last committed input.
+"""
+
+import logging
+
 from django.core.cache import cache
 from django.db import transaction
 
 from tenancy.context import current_organization_id
 from tenancy.tasks import tenant_task
 
+from .models import RecomputeRequest
 from .pipeline import accounts_recompute
+
+logger = logging.getLogger(__name__)
+DRAIN_ROWS = 10_000
 
 
 def progress_key(organization_id) -> str:
     return f"recompute:{organization_id}"
 
 
-@tenant_task()
-def recompute(account_ids: list[int] | None, cause: list | None = None) -> int:
-    """Recompute the given accounts, or every account of the tenant, with progress, if None."""
-    cause = tuple(cause) if cause else ("", None)
+def _nudge_key(organization_id) -> str:
+    return f"recompute-nudged:{organization_id}"
+
+
+def _recent_key(organization_id, account_id) -> str:
+    return f"recomputed:{organization_id}:{account_id}"
+
+
+def _run(account_ids: list[int] | None, cause: tuple) -> int:
     if account_ids is not None:
         return accounts_recompute(account_ids=account_ids, cause=cause)
     key = progress_key(current_organization_id())
@@ -30,8 +52,81 @@ def recompute(account_ids: list[int] | None, cause: list | None = None) -> int:
     return moved
 
 
+@tenant_task()
+def recompute(account_ids: list[int] | None, cause: list | None = None) -> int:
+    """Recompute the given accounts, or every account of the tenant, with progress, if None."""
+    return _run(account_ids, tuple(cause) if cause else ("", None))
+
+
+@tenant_task()
+def drain() -> int:
+    """Recompute what the tenant's outbox asks for, once; returns how many rows it took."""
+    organization_id = current_organization_id()
+    _forget_nudge(organization_id)  # a submission from now on nudges again
+    rows = list(
+        RecomputeRequest.objects.select_for_update(skip_locked=True).order_by("id")[:DRAIN_ROWS]
+    )
+    if not rows:
+        return 0
+    everyone = any(row.account_ids is None for row in rows)
+    ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids})
+    last = rows[-1]
+    _run(ids, (last.cause, last.cause_id))
+    if ids is not None:  # a storm on these accounts is debounced from now on (see `nudge`)
+        _remember(organization_id, ids)
+    RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    if len(rows) == DRAIN_ROWS:
+        transaction.on_commit(lambda: nudge(organization_id))
+    return len(rows)
+
+
+def _forget_nudge(organization_id) -> None:
+    try:
+        cache.delete(_nudge_key(organization_id))
+    except Exception:
+        logger.warning("could not clear the nudge flag of %s", organization_id)
+
+
+def _remember(organization_id, ids: list[int]) -> None:
+    try:
+        cache.set_many({_recent_key(organization_id, pk): 1 for pk in ids[:1000]}, 1)
+    except Exception:
+        logger.warning("could not note the recompute of %s's accounts", organization_id)
+
+
+def nudge(organization_id: str, account_ids: list[int] | None = None) -> None:
+    """Ask a worker to drain the outbox, unless one is already asked. Never raises, never
+    waits on a dead broker: the sweep relays what a failed nudge leaves behind.
+
+    An account recomputed within the last second is in a storm: its drain waits
+    RECOMPUTE_DEBOUNCE_SECONDS so that one recompute takes the submissions of that interval.
+    Other accounts are drained at once.
+    """
+    from django.conf import settings
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        drain.apply(args=[organization_id], throw=True)
+        return
+    try:
+        if cache.add(_nudge_key(organization_id), 1, 60):
+            keys = [_recent_key(organization_id, pk) for pk in (account_ids or [])[:50]]
+            storm = bool(keys) and bool(cache.get_many(keys))
+            countdown = settings.RECOMPUTE_DEBOUNCE_SECONDS if storm else None
+            drain.apply_async(args=[organization_id], countdown=countdown, retry=False)
+    except Exception:
+        logger.warning("broker unreachable; %s's recompute waits for the sweep", organization_id)
+        _forget_nudge(organization_id)
+
+
 def recompute_enqueue(
     *, organization, account_ids: list[int] | None, cause: tuple[str, int | None] = ("", None)
 ) -> None:
-    """After commit, recompute these accounts (None: all) of the organization."""
-    recompute.delay_on_commit(str(organization.pk), account_ids, list(cause))
+    """Record that these accounts (None: all) need a recompute; a worker does it after commit."""
+    RecomputeRequest.objects.create(
+        organization=organization,
+        account_ids=None if account_ids is None else sorted(set(account_ids)),
+        cause=cause[0] or "",
+        cause_id=cause[1],
+    )
+    organization_id = str(organization.pk)
+    transaction.on_commit(lambda: nudge(organization_id, account_ids))

@@ -124,6 +124,8 @@ STORAGES = {
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if "redis" in CACHES["default"]["BACKEND"]:  # fail fast, never hang a request on a dead Redis
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
 
 # Celery: JSON only, acknowledged after the task finishes, bounded in time.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -140,7 +142,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # A late-acked task is redelivered after this; retries must never wait longer.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    # A web request nudging a dead broker gives up at once; the outbox keeps the work.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# How often beat drains every tenant's recompute outbox (what a failed nudge left behind).
+RECOMPUTE_SWEEP_SECONDS = env.float("RECOMPUTE_SWEEP_SECONDS", default=30)
+# Submissions for an account recomputed within the last second wait this long, then share one.
+RECOMPUTE_DEBOUNCE_SECONDS = env.float("RECOMPUTE_DEBOUNCE_SECONDS", default=0.5)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -201,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": crontab(hour=2, minute=0),
         "args": ["health.tasks.daily_snapshots"],
+    },
+    "recompute-sweep": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": RECOMPUTE_SWEEP_SECONDS,
+        "args": ["segments.tasks.drain"],
     },
     "playbooks-daily": {
         "task": "tenancy.tasks.for_each_organization",

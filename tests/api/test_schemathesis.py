@@ -6,6 +6,7 @@ organization that has data, so generated ids hit real rows as well as missing on
 """
 
 import json
+import os
 import re
 
 import pytest
@@ -73,7 +74,11 @@ def positive_data_acceptance_for_one_tenant(ctx, response, case):
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 15)),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_the_api_honours_its_schema(case, api_key):
     case.call_and_validate(
         headers={"Authorization": f"Api-Key {api_key}"},

@@ -1,0 +1,135 @@
+"""Faults, on a stack of our own: a redis-server, gunicorn and a Celery worker (with beat) on
+spare loopback ports, so the machine's shared Redis is never stopped.
+
+Redis is stopped in the middle of 200 assessment submissions through the API: every one is
+still accepted and stored, and once Redis is back every account ends with the CMI of its last
+submission, the outbox empty.
+"""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Account
+from maturity.models import Assessment
+from segments.models import RecomputeRequest
+from tenancy.services import api_key_create
+
+from ..conftest import _worker_env, uniform, wait_for
+from ..factories import AccountFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Stack:
+    def __init__(self, tmp_path):
+        self.redis_port, self.web_port = free_port(), free_port()
+        self.tmp = tmp_path
+        self.env = _worker_env() | {
+            "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "CACHE_URL": f"rediscache://127.0.0.1:{self.redis_port}/1",
+            "RECOMPUTE_SWEEP_SECONDS": "1",
+        }
+        self.processes = {}
+
+    def start(self, name, args):
+        log = open(self.tmp / f"{name}.log", "w")  # noqa: SIM115
+        self.processes[name] = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+
+    def redis_up(self):
+        self.start("redis", ["redis-server", "--port", str(self.redis_port), "--save", ""])
+        wait_for(lambda: _listening(self.redis_port), timeout=10)
+
+    def redis_down(self):
+        self.processes.pop("redis").terminate()
+        wait_for(lambda: not _listening(self.redis_port), timeout=10)
+
+    def up(self):
+        self.redis_up()
+        self.start(
+            "web",
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{self.web_port}"]
+            + ["-w", "2", "--timeout", "30"],
+        )
+        self.start(
+            "worker",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "--pool=solo"]
+            + ["--without-gossip", "--without-mingle", "--loglevel=INFO"]
+            + ["-s", str(self.tmp / "beat-schedule"), "-n", f"faults-{self.web_port}@%h"],
+        )
+        wait_for(lambda: _listening(self.web_port), timeout=30)
+
+    def down(self):
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            process.wait(timeout=20)
+
+    def post(self, path, key, body) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.web_port}{path}",
+            data=json.dumps(body).encode(),
+            headers={"Authorization": f"Api-Key {key}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+
+
+def _listening(port) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def stack(tmp_path, transactional_db):
+    running = Stack(tmp_path)
+    running.up()
+    yield running
+    running.down()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_stopped_during_200_submissions_loses_nothing(
+    stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    accounts = [AccountFactory(organization=org_a, name=f"Acct {n}") for n in range(20)]
+    with in_tenant(org_a):
+        key = api_key_create(organization=org_a, name="faults")[1]
+    last = {}
+    for n in range(200):
+        if n == 60:
+            stack.redis_down()
+        if n == 140:
+            stack.redis_up()
+        account, score = accounts[n % 20], 1 + (n * 3) % 5
+        status = stack.post(
+            "/api/v1/assessments/", key, {"account": account.pk, "answers": uniform(score)}
+        )
+        assert status == 201, (
+            f"submission {n} refused with Redis {'down' if 60 <= n < 140 else 'up'}"
+        )
+        last[account.pk] = float(score)
+
+    def settled():
+        """every account has the CMI of its last submission and the outbox is empty"""
+        with in_tenant(org_a):
+            cmis = dict(Account.objects.values_list("pk", "cmi"))
+            return not RecomputeRequest.objects.exists() and cmis == last
+
+    wait_for(settled, timeout=60, interval=0.5)
+    with in_tenant(org_a):
+        assert Assessment.objects.filter(status="submitted").count() == 200

@@ -1,0 +1,112 @@
+"""The recompute outbox: written with the submission, drained once for many, never lost."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from accounts.models import Account
+from maturity.services import assessment_create
+from segments.models import RecomputeRequest
+from segments.tasks import drain
+
+from ..conftest import uniform, wait_for
+
+WORKER_LOG = Path(__file__).resolve().parents[1] / ".worker.log"
+
+
+def pending(org, in_tenant):
+    with in_tenant(org):
+        return list(RecomputeRequest.objects.values_list("account_ids", "cause"))
+
+
+@pytest.mark.django_db
+def test_a_submission_writes_its_request_in_its_own_transaction(
+    org_a, account_a, cmi_framework, bob, in_tenant
+):
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic(), in_tenant(org_a):
+        assessment_create(account=account_a, framework=cmi_framework, answers=uniform(2), by=bob)
+        raise Abort
+    assert pending(org_a, in_tenant) == []
+    with in_tenant(org_a):
+        assessment_create(account=account_a, framework=cmi_framework, answers=uniform(2), by=bob)
+    assert pending(org_a, in_tenant) == [([account_a.pk], "assessment")]
+
+
+@pytest.mark.django_db
+def test_one_drain_recomputes_many_requests_once_and_a_redelivery_finds_nothing(
+    org_a, account_a, cmi_framework, chs_card, bob, in_tenant
+):
+    drain.run(str(org_a.id))  # the scorecard's own recompute, from the fixture
+    with in_tenant(org_a):
+        for score in (1, 2, 3, 4, 5, 2, 4):
+            last = assessment_create(
+                account=account_a, framework=cmi_framework, answers=uniform(score), by=bob
+            )
+    assert drain.run(str(org_a.id)) == 7
+    assert drain.run(str(org_a.id)) == 0  # redelivered: nothing left to do
+    assert pending(org_a, in_tenant) == []
+    with in_tenant(org_a):
+        assert Account.objects.get(pk=account_a.pk).cmi == pytest.approx(last.cmi)
+
+
+@pytest.mark.django_db
+def test_a_tenant_wide_request_covers_the_account_requests_beside_it(
+    org_a, account_a, cmi_framework, chs_card, bob, in_tenant
+):
+    from segments.tasks import recompute_enqueue
+
+    drain.run(str(org_a.id))  # the scorecard's own recompute, from the fixture
+    with in_tenant(org_a):
+        other = Account.objects.create(organization=org_a, name="Other")
+        assessment_create(account=account_a, framework=cmi_framework, answers=uniform(4), by=bob)
+        assessment_create(account=other, framework=cmi_framework, answers=uniform(2), by=bob)
+        recompute_enqueue(organization=org_a, account_ids=None, cause=("framework", 1))
+    assert drain.run(str(org_a.id)) == 3
+    with in_tenant(org_a):
+        assert dict(Account.objects.values_list("name", "cmi_tier")) == {
+            "Acme (A)": "High",
+            "Other": "Low",
+        }
+
+
+def drains_since(offset: int) -> list[int]:
+    """Rows taken by each drain the shared worker finished after `offset` in its log."""
+    text = WORKER_LOG.read_text()[offset:]
+    return [
+        int(n)
+        for n in re.findall(r"segments\.tasks\.drain\[[^\]]+\] succeeded in [\d.]+s: (\d+)", text)
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_storm_of_500_submissions_ends_right_with_far_fewer_recomputes(
+    worker, org_a, account_a, cmi_framework, chs_card, bob, in_tenant
+):
+    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
+    time.sleep(0.5)
+    offset = len(WORKER_LOG.read_text())
+    scores = [1 + (n * 7) % 5 for n in range(500)]
+    for score in scores:  # each in its own transaction, as 500 requests would be
+        with in_tenant(org_a):
+            last = assessment_create(
+                account=account_a, framework=cmi_framework, answers=uniform(score), by=bob
+            )
+
+    def drained():
+        """the outbox is empty and the worker has settled"""
+        return not pending(org_a, in_tenant) and sum(drains_since(offset)) == 500
+
+    wait_for(drained, timeout=60)
+    time.sleep(0.5)
+    taken = [n for n in drains_since(offset) if n]
+    with in_tenant(org_a):
+        account = Account.objects.get(pk=account_a.pk)
+    assert account.cmi == pytest.approx(last.cmi) == scores[-1]
+    assert sum(taken) == 500
+    assert len(taken) < 100, f"{len(taken)} recomputes for 500 submissions"
