@@ -76,7 +76,8 @@ def add_error_responses(result, generator, request, public):
 
 def allow_empty_query_values(result, generator, request, public):
     """drf-spectacular postprocessing hook: say what the API does with `?filter=` (an empty
-    optional query parameter): it ignores it, as django-filter and the paginators do."""
+    optional query parameter): it ignores it, as django-filter and the paginators do. And say
+    that text parameters cannot contain NUL."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
             if not isinstance(operation, dict):
@@ -84,6 +85,11 @@ def allow_empty_query_values(result, generator, request, public):
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(
+                    schema
+                ):
+                    schema["pattern"] = r"^[^\u0000]*$"  # PostgreSQL cannot hold or match a NUL
     return result
 
 
