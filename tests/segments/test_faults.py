@@ -7,9 +7,11 @@ submission, the outbox empty.
 """
 
 import json
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 
 from accounts.models import Account
 from maturity.models import Assessment
-from segments.models import RecomputeRequest
+from segments.models import RecomputeRequest, TierMigration
 from tenancy.services import api_key_create
 
 from ..conftest import _worker_env, uniform, wait_for
@@ -44,7 +46,7 @@ class Stack:
         self.processes = {}
 
     def start(self, name, args):
-        log = open(self.tmp / f"{name}.log", "w")  # noqa: SIM115
+        log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115
         self.processes[name] = subprocess.Popen(
             args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -74,6 +76,10 @@ class Stack:
                 f"127.0.0.1:{self.web_port}",
             ],
         )
+        self.worker_up()
+        wait_for(lambda: _listening(self.web_port), timeout=30)
+
+    def worker_up(self):
         self.start(
             "worker",
             [
@@ -94,7 +100,14 @@ class Stack:
                 f"faults-{self.web_port}@%h",
             ],
         )
-        wait_for(lambda: _listening(self.web_port), timeout=30)
+
+    def worker_kill(self):
+        worker = self.processes.pop("worker")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    def log(self, name) -> str:
+        return (self.tmp / f"{name}.log").read_text()
 
     def down(self):
         for process in self.processes.values():
@@ -156,3 +169,82 @@ def test_redis_stopped_during_200_submissions_loses_nothing(
     wait_for(settled, timeout=60, interval=0.5)
     with in_tenant(org_a):
         assert Assessment.objects.filter(status="submitted").count() == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
+    stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    """A tenant-wide recompute of 2,000 accounts is SIGKILLed mid-way; after a restart it is
+    done, once: every account has its CMI and exactly one migration."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from health.models import MetricValue
+    from maturity.models import Answer
+
+    with in_tenant(org_a):
+        version = cmi_framework.current_version
+        keys = list(cmi_framework.current_version.pillars.values_list("factors__key", flat=True))
+        accounts = Account.objects.bulk_create(
+            Account(organization=org_a, name=f"Bulk {n}") for n in range(2_000)
+        )
+        now = timezone.now() - timedelta(hours=1)
+        assessments = Assessment.objects.bulk_create(
+            Assessment(
+                organization=org_a,
+                account=account,
+                version=version,
+                status=Assessment.Status.SUBMITTED,
+                submitted_at=now,
+            )
+            for account in accounts
+        )
+        Answer.objects.bulk_create(
+            (
+                Answer(organization=org_a, assessment=assessment, factor_key=key, score=3)
+                for assessment in assessments
+                for key in keys
+            ),
+            batch_size=20_000,
+        )
+        MetricValue.objects.bulk_create(
+            (
+                MetricValue(
+                    organization=org_a, account=account, metric="nps", number=50, observed_at=now
+                )
+                for account in accounts
+            ),
+            batch_size=20_000,
+        )
+        RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
+        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="test")
+
+    def mid_drain():
+        """a worker holds the request's row: its drain is under way"""
+        with in_tenant(org_a):
+            exists = RecomputeRequest.objects.exists()
+            free = RecomputeRequest.objects.select_for_update(skip_locked=True).exists()
+        return exists and not free
+
+    wait_for(mid_drain, timeout=30, interval=0.05)
+    time.sleep(0.5)  # well into the recompute (about 10 s for 2,000 accounts here)
+    stack.worker_kill()
+    with in_tenant(org_a):  # rolled back with the killed transaction: still to do
+        assert RecomputeRequest.objects.count() == 1
+        assert not Account.objects.filter(cmi__isnull=False).exists()
+    stack.worker_up()
+
+    def settled():
+        """the outbox is empty and every account has its CMI"""
+        with in_tenant(org_a):
+            return (
+                not RecomputeRequest.objects.exists()
+                and not Account.objects.filter(cmi__isnull=True).exists()
+            )
+
+    wait_for(settled, timeout=120, interval=0.5)
+    with in_tenant(org_a):
+        assert TierMigration.objects.count() == 2_000
+        assert set(Account.objects.values_list("segment", flat=True)) == {"promote_maturity"}
