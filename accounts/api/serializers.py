@@ -9,7 +9,12 @@ from ..models import Account
 
 
 @extend_schema_field(
-    {"type": "string", "nullable": True, "description": "The CSM's email; null or empty for none."}
+    {
+        "type": "string",
+        "nullable": True,
+        "pattern": r"^[^\u0000]*$",
+        "description": "The CSM's email; null or empty for none.",
+    }
 )
 class CsmField(serializers.SlugRelatedField):
     """The account's CSM, by email, among the organization's non-viewer members."""

@@ -119,7 +119,7 @@ def test_the_pipeline_matches_its_reference(org_a, cmi_framework, chs_card, in_t
                         assert stored.cmi == (None if score is None else pytest.approx(score))
 
     Pipeline.TestCase.settings = settings(
-        max_examples=25,
+        max_examples=15,
         stateful_step_count=12,
         deadline=None,
         suppress_health_check=list(HealthCheck),
