@@ -194,11 +194,12 @@ def _worker_quiet(timeout: float = 30.0) -> None:
     quiet = 0
     while time.monotonic() < deadline and quiet < 2:
         # The solo pool cannot answer while it runs a task: no reply means busy. A message the
-        # worker has fetched but not started is neither queued nor active: it is reserved.
+        # worker has fetched but not started is neither queued nor active: it is reserved, or
+        # scheduled when it has a countdown (a debounced drain).
         inspect = app.control.inspect(timeout=1, limit=1)
-        active, reserved = inspect.active(), inspect.reserved()
-        idle = bool(active) and bool(reserved) and not any(active.values())
-        idle = idle and not any(reserved.values()) and queue.llen("celery") == 0
+        states = [inspect.active(), inspect.reserved(), inspect.scheduled()]
+        idle = all(states) and not any(any(state.values()) for state in states)
+        idle = idle and queue.llen("celery") == 0
         quiet = quiet + 1 if idle else 0
         time.sleep(0.05)
     app.control.purge()
