@@ -1,7 +1,10 @@
+import math
 from collections.abc import Sequence
 
+import numpy as np
+import pandas as pd
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tenancy.models import Membership, Organization, Role
@@ -10,6 +13,52 @@ from . import importing
 from .models import Account, ImportJob
 
 IMPORT_CHUNK = 1000
+
+
+def _plain(value):
+    """A value psycopg can send: numpy scalars unwrapped, NaN and NaT as NULL."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def accounts_write(rows: pd.DataFrame) -> int:
+    """Set the columns of `rows` (indexed by account id) on those accounts.
+
+    One `UPDATE … FROM unnest(arrays)` per call on PostgreSQL: Django's bulk_update builds a
+    CASE expression per row and field in Python, which cost ~10 ms per account. Elsewhere
+    (SQLite, the embedded default) it is bulk_update. Row-level security applies as always.
+    """
+    if rows.empty:
+        return 0
+    fields = list(rows.columns)
+    if connection.vendor != "postgresql":
+        Account.objects.bulk_update(
+            [
+                Account(pk=int(pk), **{f: _plain(v) for f, v in zip(fields, values, strict=True)})
+                for pk, values in zip(rows.index, rows.itertuples(index=False), strict=True)
+            ],
+            fields,
+            batch_size=1000,
+        )
+        return len(rows)
+    meta, quote = Account._meta, connection.ops.quote_name
+    columns = [quote(meta.get_field(f).column) for f in fields]
+    types = [meta.get_field(f).db_type(connection) for f in fields]
+    sources = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for kind in types])
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS a SET {assignments} "
+        f"FROM unnest({sources}) AS v(id, {', '.join(columns)}) WHERE a.id = v.id"
+    )
+    arrays = [[int(pk) for pk in rows.index]] + [[_plain(v) for v in rows[f]] for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+    return len(rows)
 
 
 @transaction.atomic

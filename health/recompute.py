@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock
+from accounts.services import accounts_lock, accounts_write
 from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
@@ -134,14 +134,7 @@ def _write(current: pd.DataFrame, fresh: pd.DataFrame, now) -> int:
     if not differs.any():
         return 0
     rows = fresh.loc[differs]
-    Account.objects.bulk_update(
-        [
-            Account(pk=pk, chs_updated_at=now, **{f: _plain(getattr(row, f)) for f in FIELDS})
-            for pk, row in rows.iterrows()
-        ],
-        [*FIELDS, "chs_updated_at"],
-        batch_size=1000,
-    )
+    accounts_write(rows[FIELDS].assign(chs_updated_at=now))
     snapshot_write(fresh.loc[scored], now)
     level_changed = rows.index[(current.loc[differs, "chs_level"] != rows["chs_level"]).to_numpy()]
     if len(level_changed):

@@ -9,7 +9,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock
+from accounts.services import accounts_lock, accounts_write
 
 from . import scoring
 from .models import Answer, Assessment, Framework
@@ -77,15 +77,5 @@ def _write(current: pd.DataFrame, fresh: pd.DataFrame) -> int:
     differs = ~same_cmi | (current["cmi_tier"] != fresh["cmi_tier"])
     if not differs.any():
         return 0
-    now = timezone.now()
-    updates = [
-        Account(
-            pk=pk,
-            cmi=None if pd.isna(row.cmi) else float(row.cmi),
-            cmi_tier=row.cmi_tier,
-            cmi_updated_at=now,
-        )
-        for pk, row in fresh.loc[differs].iterrows()
-    ]
-    Account.objects.bulk_update(updates, ["cmi", "cmi_tier", "cmi_updated_at"], batch_size=1000)
-    return len(updates)
+    rows = fresh.loc[differs, ["cmi", "cmi_tier"]].assign(cmi_updated_at=timezone.now())
+    return accounts_write(rows)

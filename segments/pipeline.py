@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock
+from accounts.services import accounts_lock, accounts_write
 from health.models import HealthLevel
 from health.recompute import accounts_recompute_health
 from integrations.services import events_emit
@@ -75,11 +75,7 @@ def accounts_recompute_segment(
         if changed.empty:
             continue
         txid = txid if txid is not None else transaction_id()
-        Account.objects.bulk_update(
-            [Account(pk=pk, segment=cell, segment_updated_at=now) for pk, cell in changed.items()],
-            ["segment", "segment_updated_at"],
-            batch_size=1000,
-        )
+        accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
         written = TierMigration.objects.bulk_create(
             [
                 TierMigration(
