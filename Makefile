@@ -8,7 +8,7 @@ PG_ENV := DATABASE_URL=postgres://ascend_app@127.0.0.1:5432/ascend \
 	DATABASE_OWNER_URL=postgres://ascend_owner@127.0.0.1:5432/ascend \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=rediscache://127.0.0.1:6379/1
 
-.PHONY: demo install system-deps db test quicktest lint format serve-pg worker bench-dashboard clean
+.PHONY: demo install system-deps db test quicktest lint format serve-pg worker bench-dashboard bench-recompute clean
 
 demo: install  ## SQLite, tasks in-process, demo data, http://127.0.0.1:8000
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
@@ -57,6 +57,9 @@ worker: install
 
 bench-dashboard: install db  ## dashboard server time with 100,000 accounts (bench/README.md)
 	$(BIN)/python bench/dashboard.py
+
+bench-recompute: install db  ## a whole-tenant recompute of 20,000 accounts (bench/README.md)
+	$(BIN)/python bench/recompute.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
