@@ -7,6 +7,7 @@ submission, the outbox empty.
 """
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -47,8 +48,13 @@ class Stack:
 
     def start(self, name, args):
         log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115
-        self.processes[name] = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        self.processes[name] = subprocess.Popen(  # a group of its own: beat runs as a child
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def redis_up(self):
@@ -103,7 +109,7 @@ class Stack:
 
     def worker_kill(self):
         worker = self.processes.pop("worker")
-        worker.send_signal(signal.SIGKILL)
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its beat, as a dying host would
         worker.wait(timeout=10)
 
     def log(self, name) -> str:
@@ -111,7 +117,7 @@ class Stack:
 
     def down(self):
         for process in self.processes.values():
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes.values():
             process.wait(timeout=20)
 
