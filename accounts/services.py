@@ -15,7 +15,7 @@ from .models import Account, ImportJob
 IMPORT_CHUNK = 1000
 
 
-def _plain(value):
+def python_value(value):
     """A value psycopg can send: numpy scalars unwrapped, NaN and NaT as NULL."""
     if value is None or value is pd.NaT:
         return None
@@ -39,7 +39,9 @@ def accounts_write(rows: pd.DataFrame) -> int:
     if connection.vendor != "postgresql":
         Account.objects.bulk_update(
             [
-                Account(pk=int(pk), **{f: _plain(v) for f, v in zip(fields, values, strict=True)})
+                Account(
+                    pk=int(pk), **{f: python_value(v) for f, v in zip(fields, values, strict=True)}
+                )
                 for pk, values in zip(rows.index, rows.itertuples(index=False), strict=True)
             ],
             fields,
@@ -55,7 +57,7 @@ def accounts_write(rows: pd.DataFrame) -> int:
         f"UPDATE {quote(meta.db_table)} AS a SET {assignments} "
         f"FROM unnest({sources}) AS v(id, {', '.join(columns)}) WHERE a.id = v.id"
     )
-    arrays = [[int(pk) for pk in rows.index]] + [[_plain(v) for v in rows[f]] for f in fields]
+    arrays = [[int(pk) for pk in rows.index]] + [[python_value(v) for v in rows[f]] for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
     return len(rows)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock, accounts_write
+from accounts.services import accounts_lock, accounts_write, python_value
 from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
@@ -150,7 +150,7 @@ def _write(current: pd.DataFrame, fresh: pd.DataFrame, now) -> int:
                     "external_id": external.get(pk),
                     "from_level": current.at[pk, "chs_level"] or None,
                     "to_level": rows.at[pk, "chs_level"] or None,
-                    "score": _plain(rows.at[pk, "chs"]),
+                    "score": python_value(rows.at[pk, "chs"]),
                     "occurred_at": now,
                 }
                 for pk in level_changed
@@ -165,9 +165,9 @@ def snapshot_write(rows: pd.DataFrame, now) -> None:
             HealthSnapshot(
                 organization_id=current_organization_id(),
                 account_id=pk,
-                score=_plain(row.chs),
+                score=python_value(row.chs),
                 level=row.chs_level,
-                completeness=_plain(row.chs_completeness) or 0.0,
+                completeness=python_value(row.chs_completeness) or 0.0,
                 stale=bool(row.chs_stale),
                 overridden=bool(row.chs_overridden),
                 taken_at=now,
@@ -189,14 +189,6 @@ def snapshot_daily(*, now=None) -> int:
     ).set_index("account")
     snapshot_write(rows, now)
     return len(rows)
-
-
-def _plain(value):
-    if isinstance(value, (float, np.floating)) and np.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 @dataclass
@@ -243,13 +235,13 @@ def account_health_explain(account: Account, *, now=None) -> Explanation | None:
                 "name": m.name,
                 "group": m.group,
                 "metric": m.metric,
-                "raw": _plain(values["raw"]),
+                "raw": python_value(values["raw"]),
                 "status": values["status"],
-                "points": _plain(values["points"]),
+                "points": python_value(values["points"]),
                 "weight": float(values["weight"]),
                 "contribution": float(values["contribution"]),
-                "lost": float(values["weight"]) * (100 - (_plain(values["points"]) or 0)),
-                "observed_at": _plain(observed.get(m.metric)),
+                "lost": float(values["weight"]) * (100 - (python_value(values["points"]) or 0)),
+                "observed_at": python_value(observed.get(m.metric)),
             }
         )
     drivers.sort(key=lambda d: (d["status"] != scoring.OK, -d["lost"]))
@@ -263,7 +255,7 @@ def account_health_explain(account: Account, *, now=None) -> Explanation | None:
         }
         for key in card.groups
     ]
-    computed = _plain(row["score"])
+    computed = python_value(row["score"])
     score = override.score if override else computed
     return Explanation(
         score=score,
