@@ -1,12 +1,14 @@
-import math
-from collections.abc import Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from config.frames import frame_read, frame_update
 from tenancy.models import Membership, Organization, Role
 
 from . import importing
@@ -15,52 +17,9 @@ from .models import Account, ImportJob
 IMPORT_CHUNK = 1000
 
 
-def python_value(value):
-    """A value psycopg can send: numpy scalars unwrapped, NaN and NaT as NULL."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def accounts_write(rows: pd.DataFrame) -> int:
-    """Set the columns of `rows` (indexed by account id) on those accounts.
-
-    One `UPDATE … FROM unnest(arrays)` per call on PostgreSQL: Django's bulk_update builds a
-    CASE expression per row and field in Python, which cost ~10 ms per account. Elsewhere
-    (SQLite, the embedded default) it is bulk_update. Row-level security applies as always.
-    """
-    if rows.empty:
-        return 0
-    fields = list(rows.columns)
-    if connection.vendor != "postgresql":
-        Account.objects.bulk_update(
-            [
-                Account(
-                    pk=int(pk), **{f: python_value(v) for f, v in zip(fields, values, strict=True)}
-                )
-                for pk, values in zip(rows.index, rows.itertuples(index=False), strict=True)
-            ],
-            fields,
-            batch_size=1000,
-        )
-        return len(rows)
-    meta, quote = Account._meta, connection.ops.quote_name
-    columns = [quote(meta.get_field(f).column) for f in fields]
-    types = [meta.get_field(f).db_type(connection) for f in fields]
-    sources = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for kind in types])
-    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} AS a SET {assignments} "
-        f"FROM unnest({sources}) AS v(id, {', '.join(columns)}) WHERE a.id = v.id"
-    )
-    arrays = [[int(pk) for pk in rows.index]] + [[python_value(v) for v in rows[f]] for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arrays)
-    return len(rows)
+    """Set the columns of `rows` (indexed by account id) on those accounts, in one statement."""
+    return frame_update(Account, rows)
 
 
 @transaction.atomic
@@ -159,12 +118,60 @@ def import_job_finish(job: ImportJob, status: str, *, errors: list[dict]) -> Imp
     return job
 
 
-def accounts_lock(account_ids: Sequence[int]) -> list[int]:
-    """Lock the rows (in id order, so concurrent recomputes cannot deadlock) before reading
-    any input: a recompute that started earlier can then never overwrite a later one."""
-    return list(
-        Account.objects.filter(pk__in=list(account_ids))
-        .order_by("pk")
-        .select_for_update()
-        .values_list("pk", flat=True)
+def accounts_lock(chunk: "Chunk") -> None:
+    """Lock the chunk's account rows (in id order, so concurrent recomputes cannot deadlock)
+    before reading any input: a recompute that started earlier can then never overwrite a
+    later one."""
+    rows = Account.objects.filter(chunk.where("pk")).order_by("pk").select_for_update()
+    if connection.vendor == "postgresql":
+        sql, params = rows.values_list("pk").query.sql_with_params()
+        with connection.cursor() as cursor:  # lock without shipping the ids back
+            cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
+    else:
+        list(rows.values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of account ids in ascending order. `whole` when they are every account of the
+    tenant between the first and the last, so that a range alone selects them."""
+
+    ids: list[int]
+    whole: bool
+
+    def where(self, field: str = "account_id") -> Q:
+        bounds = Q(**{f"{field}__gte": self.ids[0], f"{field}__lte": self.ids[-1]})
+        return bounds if self.whole else bounds & Q(**{f"{field}__in": self.ids})
+
+
+def account_chunks(accounts: QuerySet[Account] | None, size: int) -> Iterator[Chunk]:
+    """The accounts (all of the tenant's when None) in chunks of `size`, in id order."""
+    source = Account.objects.all() if accounts is None else accounts
+    ids = list(source.order_by("pk").values_list("pk", flat=True))
+    size = size if accounts is None else min(size, 10_000)  # an IN list of at most 10,000
+    for start in range(0, len(ids), size):
+        yield Chunk(ids[start : start + size], whole=accounts is None)
+
+
+def accounts_current(chunk: Chunk, fields: list[str], text: list[str]) -> pd.DataFrame:
+    """The stored values of `fields` for the chunk's accounts, indexed by account id."""
+    kinds = {f: Account._meta.get_field(f).get_internal_type() for f in fields}
+    return (
+        frame_read(
+            Account.objects.filter(chunk.where("pk")).values_list("pk", *fields),
+            columns=["account", *fields],
+            text=text,
+            datetimes=[f for f, kind in kinds.items() if kind == "DateTimeField"],
+            dtypes={"account": "int64"}
+            | {f: "object" for f, kind in kinds.items() if kind == "CharField" and f not in text}
+            | {f: "bool" for f, kind in kinds.items() if kind == "BooleanField"},
+        )
+        .set_index("account")
+        .reindex(chunk.ids)
     )
+
+
+def values_same(old: pd.Series, new: pd.Series) -> pd.Series:
+    """Equal floats, NaN equal to NaN."""
+    old, new = old.astype(float), new.astype(float)
+    return (old.isna() & new.isna()) | np.isclose(old, new, rtol=0, atol=1e-9)

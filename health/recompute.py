@@ -6,11 +6,20 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock, accounts_write, python_value
+from accounts.services import (
+    Chunk,
+    account_chunks,
+    accounts_current,
+    accounts_lock,
+    accounts_write,
+    values_same,
+)
+from config.frames import frame_insert, frame_read, python_value
 from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
@@ -18,74 +27,96 @@ from . import scoring
 from .models import HealthOverride, HealthSnapshot, MetricValue
 from .selectors import card_of, scorecard_active
 
-CHUNK = 5000
+CHUNK = 100_000
 TREND_DAYS = 30
 FIELDS = ["chs", "chs_level", "chs_completeness", "chs_stale", "chs_overridden", "chs_trend_30"]
 
 
-def latest_values(account_ids: Sequence[int], metrics: Sequence[str], now=None) -> pd.DataFrame:
+def _latest(rows: QuerySet, partition: list[str], order: list[str]) -> QuerySet:
+    """Of `rows`, the last by `order` within each `partition`: one window query."""
+    return (
+        rows.order_by()
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(f) for f in partition],
+                order_by=[F(f).desc() for f in order],
+            )
+        )
+        .filter(rank=1)
+    )
+
+
+def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None) -> pd.DataFrame:
     """The latest value observed by `now` of each metric for each account."""
-    rows = (
-        MetricValue.objects.filter(
-            account_id__in=list(account_ids),
-            metric__in=list(metrics),
-            observed_at__lte=now or timezone.now(),
-        )
-        .order_by("account_id", "metric", "observed_at", "id")
-        .values_list("account_id", "metric", "number", "text", "observed_at")
+    chunk = chunk if isinstance(chunk, Chunk) else Chunk(sorted(chunk), whole=False)
+    rows = MetricValue.objects.filter(
+        chunk.where(), metric__in=list(metrics), observed_at__lte=now or timezone.now()
     )
-    frame = pd.DataFrame.from_records(
-        rows, columns=["account", "metric", "number", "text", "observed_at"]
+    return frame_read(
+        _latest(rows, ["account_id", "metric"], ["observed_at", "id"]).values_list(
+            "account_id", "metric", "number", "text", "observed_at"
+        ),
+        columns=["account", "metric", "number", "text", "observed_at"],
+        dtypes={"account": "int64", "number": "float64"},
+        text=["metric", "text"],
+        datetimes=["observed_at"],
     )
-    return frame.drop_duplicates(["account", "metric"], keep="last")
 
 
-def active_overrides(account_ids: Sequence[int], now) -> pd.Series:
-    rows = (
-        HealthOverride.objects.filter(
-            account_id__in=list(account_ids), expires_at__gt=now, ended_at__isnull=True
-        )
-        .order_by("account_id", "created_at")
-        .values_list("account_id", "score")
+def active_overrides(chunk: Chunk, now) -> pd.Series:
+    rows = HealthOverride.objects.filter(chunk.where(), expires_at__gt=now, ended_at__isnull=True)
+    frame = frame_read(
+        _latest(rows, ["account_id"], ["created_at", "id"]).values_list("account_id", "score"),
+        columns=["account", "score"],
+        dtypes={"account": "int64", "score": "float64"},
     )
-    frame = pd.DataFrame.from_records(rows, columns=["account", "score"])
-    return frame.drop_duplicates("account", keep="last").set_index("account")["score"]
+    return frame.set_index("account")["score"]
 
 
-def scores_before(account_ids: Sequence[int], moment) -> pd.Series:
+def scores_before(chunk: Chunk, moment) -> pd.Series:
     """Each account's snapshot score as it stood at `moment`."""
-    rows = (
-        HealthSnapshot.objects.filter(account_id__in=list(account_ids), taken_at__lte=moment)
-        .order_by("account_id", "taken_at")
-        .values_list("account_id", "score")
+    rows = HealthSnapshot.objects.filter(chunk.where(), taken_at__lte=moment)
+    frame = frame_read(
+        _latest(rows, ["account_id"], ["taken_at", "id"]).values_list("account_id", "score"),
+        columns=["account", "score"],
+        dtypes={"account": "int64", "score": "float64"},
     )
-    frame = pd.DataFrame.from_records(rows, columns=["account", "score"])
-    return frame.drop_duplicates("account", keep="last").set_index("account")["score"]
+    return frame.set_index("account")["score"]
 
 
-def compute(account_ids: Sequence[int], *, now=None) -> pd.DataFrame:
+def compute(account_ids: Chunk | Sequence[int], *, now=None, card=None) -> pd.DataFrame:
     """The stored fields, per account, as they should be now."""
+    chunk = account_ids if isinstance(account_ids, Chunk) else Chunk(sorted(account_ids), False)
     now = now or timezone.now()
-    index = pd.Index(account_ids, name="account")
+    index = pd.Index(chunk.ids, name="account")
     result = pd.DataFrame(index=index)
-    scorecard = scorecard_active()
-    if scorecard is None:
+    if card is None:
+        scorecard = scorecard_active()
+        card = card_of(scorecard) if scorecard else None
+    if card is None:
         result["chs"], result["chs_level"], result["chs_completeness"] = np.nan, "", np.nan
         result["chs_stale"] = result["chs_overridden"] = False
         result["chs_trend_30"] = np.nan
         return result
-    card = card_of(scorecard)
-    latest = latest_values(account_ids, {m.metric for m in card.measures}, now)
-    summary, _ = scoring.score_frame(latest, card, accounts=account_ids, as_of=pd.Timestamp(now))
-    overrides = active_overrides(account_ids, now).reindex(index)
+    latest = latest_values(chunk, {m.metric for m in card.measures}, now)
+    summary, _ = scoring.score_frame(
+        latest, card, accounts=chunk.ids, as_of=pd.Timestamp(now), detail=False
+    )
+    overrides = active_overrides(chunk, now).reindex(index)
     result["chs"] = overrides.where(overrides.notna(), summary["score"])
     result["chs_level"] = scoring.level_of(result["chs"], card.levels)
     result["chs_completeness"] = summary["completeness"]
     result["chs_stale"] = summary["stale"]
     result["chs_overridden"] = overrides.notna()
-    before = scores_before(account_ids, now - timedelta(days=TREND_DAYS)).reindex(index)
+    before = scores_before(chunk, now - timedelta(days=TREND_DAYS)).reindex(index)
     result["chs_trend_30"] = result["chs"] - before
     return result
+
+
+def card_current():
+    scorecard = scorecard_active()
+    return card_of(scorecard) if scorecard else None
 
 
 def accounts_recompute_health(
@@ -95,86 +126,77 @@ def accounts_recompute_health(
     now=None,
 ) -> int:
     """Recompute and store the CHS of `accounts` (all by default); snapshot what changed."""
-    accounts = Account.objects.all() if accounts is None else accounts
-    ids = list(accounts.order_by("pk").values_list("pk", flat=True))
     now = now or timezone.now()
-    changed = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = accounts_lock(ids[start : start + CHUNK])
-        fresh = compute(chunk, now=now)
-        current = (
-            pd.DataFrame.from_records(
-                Account.objects.filter(pk__in=chunk).values_list("pk", *FIELDS),
-                columns=["account", *FIELDS],
-            )
-            .set_index("account")
-            .reindex(fresh.index)
-        )
-        changed += _write(current, fresh, now)
+    card = card_current()
+    changed = done = 0
+    total = (Account.objects.all() if accounts is None else accounts).count()
+    for chunk in account_chunks(accounts, CHUNK):
+        accounts_lock(chunk)
+        fresh = compute(chunk, now=now, card=card)
+        current = accounts_current(chunk, FIELDS, text=["chs_level"])
+        differs, scored, level_changed = health_differs(current, fresh)
+        if differs.any():
+            changed += accounts_write(fresh.loc[differs, FIELDS].assign(chs_updated_at=now))
+            snapshot_write(fresh.loc[scored], now)
+            level_changed_emit(current, fresh, level_changed, now)
+        done += len(chunk.ids)
         if progress:
-            progress(start + len(chunk), len(ids))
+            progress(done, total)
     return changed
 
 
-def _same(old: pd.Series, new: pd.Series) -> pd.Series:
-    old, new = old.astype(float), new.astype(float)
-    return (old.isna() & new.isna()) | np.isclose(old, new, rtol=0, atol=1e-9)
-
-
-def _write(current: pd.DataFrame, fresh: pd.DataFrame, now) -> int:
+def health_differs(current: pd.DataFrame, fresh: pd.DataFrame):
+    """(rows to write, rows whose score changed: snapshot them, rows whose level changed)."""
     scored = ~(
-        _same(current["chs"], fresh["chs"])
-        & _same(current["chs_completeness"], fresh["chs_completeness"])
+        values_same(current["chs"], fresh["chs"])
+        & values_same(current["chs_completeness"], fresh["chs_completeness"])
         & (current["chs_level"] == fresh["chs_level"])
         & (current["chs_stale"].astype(bool) == fresh["chs_stale"].astype(bool))
         & (current["chs_overridden"].astype(bool) == fresh["chs_overridden"].astype(bool))
     )
-    trend = ~_same(current["chs_trend_30"], fresh["chs_trend_30"])
-    differs = scored | trend
-    if not differs.any():
-        return 0
-    rows = fresh.loc[differs]
-    accounts_write(rows[FIELDS].assign(chs_updated_at=now))
-    snapshot_write(fresh.loc[scored], now)
-    level_changed = rows.index[(current.loc[differs, "chs_level"] != rows["chs_level"]).to_numpy()]
-    if len(level_changed):
-        external = dict(
-            Account.objects.filter(pk__in=list(level_changed)).values_list("pk", "external_id")
-        )
-        events_emit(
-            organization_id=current_organization_id(),
-            event="health.level_changed",
-            payloads=[
-                {
-                    "account": int(pk),
-                    "external_id": external.get(pk),
-                    "from_level": current.at[pk, "chs_level"] or None,
-                    "to_level": rows.at[pk, "chs_level"] or None,
-                    "score": python_value(rows.at[pk, "chs"]),
-                    "occurred_at": now,
-                }
-                for pk in level_changed
-            ],
-        )
-    return int(differs.sum())
+    differs = scored | ~values_same(current["chs_trend_30"], fresh["chs_trend_30"])
+    return differs, scored, current["chs_level"] != fresh["chs_level"]
+
+
+def level_changed_emit(current: pd.DataFrame, fresh: pd.DataFrame, changed: pd.Series, now):
+    ids = changed.index[changed.to_numpy()]
+    if not len(ids):
+        return
+
+    def payloads():
+        external = dict(Account.objects.filter(pk__in=list(ids)).values_list("pk", "external_id"))
+        return [
+            {
+                "account": int(pk),
+                "external_id": external.get(pk),
+                "from_level": current.at[pk, "chs_level"] or None,
+                "to_level": fresh.at[pk, "chs_level"] or None,
+                "score": python_value(fresh.at[pk, "chs"]),
+                "occurred_at": now,
+            }
+            for pk in ids
+        ]
+
+    events_emit(
+        organization_id=current_organization_id(), event="health.level_changed", payloads=payloads
+    )
 
 
 def snapshot_write(rows: pd.DataFrame, now) -> None:
-    HealthSnapshot.objects.bulk_create(
-        (
-            HealthSnapshot(
-                organization_id=current_organization_id(),
-                account_id=pk,
-                score=python_value(row.chs),
-                level=row.chs_level,
-                completeness=python_value(row.chs_completeness) or 0.0,
-                stale=bool(row.chs_stale),
-                overridden=bool(row.chs_overridden),
-                taken_at=now,
-            )
-            for pk, row in rows.iterrows()
+    frame_insert(
+        HealthSnapshot,
+        pd.DataFrame(
+            {
+                "organization": current_organization_id(),
+                "account": rows.index.astype("int64"),
+                "score": rows["chs"].astype(float),
+                "level": rows["chs_level"],
+                "completeness": rows["chs_completeness"].astype(float).fillna(0.0),
+                "stale": rows["chs_stale"].astype(bool),
+                "overridden": rows["chs_overridden"].astype(bool),
+                "taken_at": now,
+            }
         ),
-        batch_size=2000,
     )
 
 
@@ -183,9 +205,10 @@ def snapshot_daily(*, now=None) -> int:
     now = now or timezone.now()
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     done = HealthSnapshot.objects.filter(taken_at__gte=day_start).values("account_id")
-    rows = pd.DataFrame.from_records(
+    rows = frame_read(
         Account.objects.exclude(pk__in=done).exclude(chs=None).values_list("pk", *FIELDS),
         columns=["account", *FIELDS],
+        text=["chs_level"],
     ).set_index("account")
     snapshot_write(rows, now)
     return len(rows)

@@ -58,13 +58,16 @@ def points(
     raise ValueError(f"unknown rule {rule}")
 
 
-def score_frame(latest: pd.DataFrame, card: Card, *, accounts: Sequence, as_of: pd.Timestamp):
+def score_frame(
+    latest: pd.DataFrame, card: Card, *, accounts: Sequence, as_of: pd.Timestamp, detail=True
+):
     """Score every account in `accounts`.
 
     `latest` holds the latest value per account and metric: columns account, metric, number,
     text, observed_at. Returns (summary, detail): summary is indexed by account with score,
     level, completeness and stale; detail has a row per account and measure with raw value,
-    status, points, effective weight and contribution (points × weight, summing to the score).
+    status, points, effective weight and contribution (points × weight, summing to the score);
+    None when `detail` is false (a bulk recompute has no use for ten rows per account).
     """
     index = pd.Index(accounts, name="account")
     by_metric = {metric: frame.set_index("account") for metric, frame in latest.groupby("metric")}
@@ -126,8 +129,10 @@ def score_frame(latest: pd.DataFrame, card: Card, *, accounts: Sequence, as_of: 
     summary["completeness"] = usable.mul(nominal, axis=1).sum(axis=1)
     summary["stale"] = pd.DataFrame(status).eq(STALE).any(axis=1)
     summary["level"] = level_of(summary["score"], card.levels)
+    if not detail:
+        return summary, None
 
-    detail = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "points": pts.stack(future_stack=True),
             "status": pd.DataFrame(status, index=index).stack(future_stack=True),
@@ -136,8 +141,8 @@ def score_frame(latest: pd.DataFrame, card: Card, *, accounts: Sequence, as_of: 
             "contribution": contribution.stack(future_stack=True),
         }
     )
-    detail.index.names = ["account", "measure"]
-    return summary, detail
+    table.index.names = ["account", "measure"]
+    return summary, table
 
 
 def level_of(score: pd.Series, levels: Sequence[tuple[str, float]]) -> pd.Series:

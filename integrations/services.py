@@ -9,6 +9,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -65,12 +66,21 @@ def subscription_create(
     )
 
 
-def events_emit(*, organization_id, event: str, payloads: list[dict]) -> int:
-    """Queue one delivery per payload and subscribed endpoint; sent after commit."""
+def events_emit(
+    *, organization_id, event: str, payloads: list[dict] | Callable[[], list[dict]]
+) -> int:
+    """Queue one delivery per payload and subscribed endpoint; sent after commit.
+
+    `payloads` may be a function that builds them: it is called only when some endpoint
+    subscribes to the event, so a bulk recompute of a tenant without webhooks builds none.
+    """
     subscriptions = [
         s for s in WebhookSubscription.objects.filter(is_active=True) if event in s.events
     ]
-    if not subscriptions or not payloads:
+    if not subscriptions:
+        return 0
+    payloads = payloads() if callable(payloads) else payloads
+    if not payloads:
         return 0
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(

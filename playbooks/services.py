@@ -101,6 +101,10 @@ def _tasks_build(run: PlaybookRun, steps: Iterable[PlaybookStep], csm_id: int | 
     ]
 
 
+def playbooks_active() -> bool:
+    return Playbook.objects.filter(is_active=True).exists()
+
+
 def runs_start_for_migrations(*, migrations, now=None) -> list[PlaybookRun]:
     """Supersede the runs the migrated accounts left behind and start the matching playbooks.
 

@@ -14,19 +14,39 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import accounts_lock, accounts_write
+from accounts.services import (
+    Chunk,
+    account_chunks,
+    accounts_current,
+    accounts_lock,
+    accounts_write,
+)
+from config.frames import frame_insert, python_value
 from health.models import HealthLevel
-from health.recompute import accounts_recompute_health
+from health.recompute import FIELDS as HEALTH_FIELDS
+from health.recompute import card_current, health_differs, level_changed_emit, snapshot_write
+from health.recompute import compute as health_compute
 from integrations.services import events_emit
-from maturity.recompute import accounts_recompute_cmi
+from maturity.recompute import cmi_compute, cmi_differs, structure_primary
 from maturity.selectors import framework_primary
-from playbooks.services import runs_start_for_migrations
+from playbooks.services import playbooks_active, runs_start_for_migrations
 from tenancy.context import current_organization_id
 
 from .cells import segment_of
 from .models import TierMigration
 
-CHUNK = 5000
+CHUNK = 100_000
+CMI_FIELDS = ["cmi", "cmi_tier"]
+SEGMENT_INPUTS = ["chs_level", "cmi_tier", "segment"]
+STORED = [
+    *CMI_FIELDS,
+    "cmi_updated_at",
+    *HEALTH_FIELDS,
+    "chs_updated_at",
+    "segment",
+    "external_id",
+]
+STORED_TEXT = ["cmi_tier", "chs_level", "segment"]
 
 
 def transaction_id() -> int:
@@ -49,70 +69,81 @@ def bands() -> tuple[list[str], list[str]]:
     return levels, tiers
 
 
+def segments_apply(
+    chunk: Chunk,
+    current: pd.DataFrame,
+    fresh: pd.Series,
+    *,
+    cause: tuple[str, int | None],
+    now,
+    txid_cache: list,
+) -> int:
+    """Store the chunk's changed cells, write a TierMigration per change, start playbooks and
+    emit events. `current` has the stored segment (and external_id); returns the count."""
+    changed = fresh[fresh != current["segment"]]
+    if changed.empty:
+        return 0
+    if not txid_cache:
+        txid_cache.append(transaction_id())
+    accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
+    frame_insert(
+        TierMigration,
+        pd.DataFrame(
+            {
+                "organization": current_organization_id(),
+                "account": changed.index.astype("int64"),
+                "from_segment": current.loc[changed.index, "segment"].to_numpy(),
+                "to_segment": changed.to_numpy(),
+                "cause": cause[0] or "",
+                "cause_id": pd.array([cause[1]] * len(changed), dtype="Int64"),
+                "occurred_at": now,
+                "txid": txid_cache[0],
+            }
+        ),
+    )
+    if playbooks_active():
+        written = TierMigration.objects.filter(
+            account_id__in=list(changed.index), occurred_at=now, txid=txid_cache[0]
+        )
+        runs_start_for_migrations(migrations=list(written), now=now)
+
+    def payloads():
+        external = current["external_id"]
+        return [
+            {
+                "account": int(pk),
+                "external_id": python_value(external.get(pk)),
+                "from_segment": current.at[pk, "segment"] or None,
+                "to_segment": cell or None,
+                "cause": cause[0] or None,
+                "cause_id": cause[1],
+                "occurred_at": now,
+            }
+            for pk, cell in changed.items()
+        ]
+
+    events_emit(
+        organization_id=current_organization_id(), event="account.migrated", payloads=payloads
+    )
+    return len(changed)
+
+
 def accounts_recompute_segment(
     *,
     accounts: QuerySet[Account] | None = None,
     cause: tuple[str, int | None] = ("", None),
     now=None,
 ) -> int:
-    """Store each account's cell; write a TierMigration for each change. Returns the count."""
-    accounts = Account.objects.all() if accounts is None else accounts
-    ids = list(accounts.order_by("pk").values_list("pk", flat=True))
+    """Store each account's cell from its stored CHS level and CMI tier; write a
+    TierMigration for each change. Returns the count."""
     levels, tiers = bands()
     now = now or timezone.now()
-    txid = None
-    moved = 0
-    for start in range(0, len(ids), CHUNK):
-        chunk = accounts_lock(ids[start : start + CHUNK])
-        frame = pd.DataFrame.from_records(
-            Account.objects.filter(pk__in=chunk).values_list(
-                "pk", "chs_level", "cmi_tier", "segment"
-            ),
-            columns=["account", "chs_level", "cmi_tier", "segment"],
-        ).set_index("account")
-        fresh = segment_of(frame["chs_level"], frame["cmi_tier"], levels, tiers)
-        changed = fresh[fresh != frame["segment"]]
-        if changed.empty:
-            continue
-        txid = txid if txid is not None else transaction_id()
-        accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
-        written = TierMigration.objects.bulk_create(
-            [
-                TierMigration(
-                    organization_id=current_organization_id(),
-                    account_id=pk,
-                    from_segment=frame.at[pk, "segment"],
-                    to_segment=cell,
-                    cause=cause[0],
-                    cause_id=cause[1],
-                    occurred_at=now,
-                    txid=txid,
-                )
-                for pk, cell in changed.items()
-            ],
-            batch_size=2000,
-        )
-        runs_start_for_migrations(migrations=written, now=now)
-        external = dict(
-            Account.objects.filter(pk__in=list(changed.index)).values_list("pk", "external_id")
-        )
-        events_emit(
-            organization_id=current_organization_id(),
-            event="account.migrated",
-            payloads=[
-                {
-                    "account": pk,
-                    "external_id": external.get(pk),
-                    "from_segment": frame.at[pk, "segment"] or None,
-                    "to_segment": cell or None,
-                    "cause": cause[0] or None,
-                    "cause_id": cause[1],
-                    "occurred_at": now,
-                }
-                for pk, cell in changed.items()
-            ],
-        )
-        moved += len(changed)
+    txid, moved = [], 0
+    for chunk in account_chunks(accounts, CHUNK):
+        accounts_lock(chunk)
+        current = accounts_current(chunk, SEGMENT_INPUTS, text=SEGMENT_INPUTS)
+        fresh = segment_of(current["chs_level"], current["cmi_tier"], levels, tiers)
+        moved += segments_apply(chunk, current, fresh, cause=cause, now=now, txid_cache=txid)
     return moved
 
 
@@ -122,18 +153,45 @@ def accounts_recompute(
     cause: tuple[str, int | None] = ("", None),
     progress: Callable[[float], None] | None = None,
 ) -> int:
-    """CMI, CHS and cell of the given accounts (all when None). Returns how many moved cell."""
-    accounts = (
-        Account.objects.all() if account_ids is None else Account.objects.filter(pk__in=account_ids)
-    )
-    step = (
-        (lambda base: lambda done, total: progress(base + (done / max(total, 1)) / 3))
-        if progress
-        else (lambda base: None)
-    )
-    accounts_recompute_cmi(accounts=accounts, progress=step(0))
-    accounts_recompute_health(accounts=accounts, progress=step(1 / 3))
-    moved = accounts_recompute_segment(accounts=accounts, cause=cause)
+    """CMI, CHS and cell of the given accounts (all when None). Returns how many moved cell.
+
+    One pass per chunk of accounts: lock their rows, read what is stored, compute the CMI
+    and the CHS from their inputs and the cell from both, then one UPDATE of every changed
+    column, a COPY of the snapshots and the migrations.
+    """
+    accounts = None if account_ids is None else Account.objects.filter(pk__in=account_ids)
+    total = (Account.objects.all() if accounts is None else accounts).count()
+    framework, structure = structure_primary()
+    card = card_current()
+    levels, tiers = bands()
+    now = timezone.now()
+    txid, moved, done = [], 0, 0
+    for chunk in account_chunks(accounts, CHUNK):
+        accounts_lock(chunk)
+        current = accounts_current(chunk, STORED, text=STORED_TEXT)
+        cmi = cmi_compute(chunk, framework, structure)
+        chs = health_compute(chunk, now=now, card=card)
+        cmi_changed = cmi_differs(current, cmi)
+        chs_changed, scored, level_changed = health_differs(current, chs)
+        rows = pd.concat(
+            [
+                cmi[CMI_FIELDS].where(cmi_changed, current[CMI_FIELDS]),
+                current["cmi_updated_at"].mask(cmi_changed, now),
+                chs[HEALTH_FIELDS].where(chs_changed, current[HEALTH_FIELDS]),
+                current["chs_updated_at"].mask(chs_changed, now),
+            ],
+            axis=1,
+        )
+        touched = cmi_changed | chs_changed
+        if touched.any():
+            accounts_write(rows.loc[touched])
+            snapshot_write(chs.loc[scored], now)
+            level_changed_emit(current, chs, level_changed, now)
+        fresh = segment_of(rows["chs_level"], rows["cmi_tier"], levels, tiers)
+        moved += segments_apply(chunk, current, fresh, cause=cause, now=now, txid_cache=txid)
+        done += len(chunk.ids)
+        if progress:
+            progress(done / max(total, 1))
     if progress:
         progress(1.0)
     return moved
