@@ -23,6 +23,11 @@ import pandas as pd
 SCALE = (1, 5)
 
 
+# A value this close below a threshold has reached it: float sums of pillar means can land a
+# hair short (2.4999999999999996 for an exact 2.5), and the tier must not depend on that.
+AT_THRESHOLD = 1e-9
+
+
 @dataclass(frozen=True)
 class Structure:
     """What scoring needs of a framework version."""
@@ -94,7 +99,9 @@ def tier_of(cmi: pd.Series, tiers: Sequence[tuple[str, float]]) -> pd.Series:
     names = np.array([name for name, _ in tiers], dtype=object)
     lowers = np.array([lower for _, lower in tiers], dtype=float)
     values = cmi.to_numpy(dtype=float)
-    position = np.clip(np.searchsorted(lowers, values, side="right") - 1, 0, len(tiers) - 1)
+    position = np.clip(
+        np.searchsorted(lowers, values + AT_THRESHOLD, side="right") - 1, 0, len(tiers) - 1
+    )
     return pd.Series(np.where(np.isnan(values), "", names[position]), index=cmi.index, dtype=object)
 
 

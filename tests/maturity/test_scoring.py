@@ -112,6 +112,16 @@ def test_tiers_include_their_lower_bound(cmi, tier):
     assert scoring.tier_of(pd.Series([cmi]), CMI.tiers).iloc[0] == tier
 
 
+def test_an_index_exactly_on_a_threshold_reaches_it_despite_float_rounding():
+    # Pillars 1, 11/3, 10/3, 11/3 weighted 40/20/30/10 make exactly 2.5; summed in floats it
+    # comes out as 2.4999999999999996 (found when the bench compared us with exact SQL).
+    factors = [f for f, (pillar, _) in CMI.factors.items()]
+    scores = dict(zip(factors, [1, 1, 1, 4, 3, 4, 3, 3, 4, 3, 4, 4], strict=True))
+    score = scoring.score_answers(scores, CMI)
+    assert score.cmi == pytest.approx(2.5) and score.cmi < 2.5
+    assert score.tier == "Medium"
+
+
 @pytest.mark.parametrize(
     ("weights", "message"),
     [
