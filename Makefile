@@ -8,7 +8,7 @@ PG_ENV := DATABASE_URL=postgres://ascend_app@127.0.0.1:5432/ascend \
 	DATABASE_OWNER_URL=postgres://ascend_owner@127.0.0.1:5432/ascend \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=rediscache://127.0.0.1:6379/1
 
-.PHONY: demo install system-deps db test quicktest lint format serve-pg worker bench-dashboard bench-recompute clean
+.PHONY: demo install system-deps db test quicktest lint format serve-pg worker bench-dashboard bench-recompute bench-latency bench-api bench-deps clean
 
 demo: install  ## SQLite, tasks in-process, demo data, http://127.0.0.1:8000
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
@@ -58,8 +58,17 @@ worker: install
 bench-dashboard: install db  ## dashboard server time with 100,000 accounts (bench/README.md)
 	$(BIN)/python bench/dashboard.py
 
-bench-recompute: install db  ## a whole-tenant recompute of 20,000 accounts (bench/README.md)
-	$(BIN)/python bench/recompute.py
+bench-recompute: install db  ## bench 1 and 4: recompute of 1,000,000 accounts vs one SQL statement
+	$(BIN)/python bench/recompute.py --reuse
+
+bench-latency: install db  ## bench 2: submission to segment latency at 20/s with a real worker
+	$(BIN)/python bench/latency.py
+
+bench-api: install db bench-deps  ## bench 3: the API under wrk vs a trivial DRF view
+	$(BIN)/python bench/api_load.py
+
+bench-deps:  ## wrk, the load generator of bench-api
+	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

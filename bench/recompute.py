@@ -26,18 +26,9 @@ import json
 import os
 import platform
 import resource
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-os.environ.setdefault("DATABASE_URL", "postgres://ascend_app@127.0.0.1:5432/ascend_bench")
-os.environ.setdefault("DATABASE_OWNER_URL", "postgres://ascend_owner@127.0.0.1:5432/ascend_bench")
-os.environ.setdefault("DJANGO_DEBUG", "false")
+from common import ROOT, execute, owner_run, setup, step, tenant_seed, unique
 
 # metric → SQL for (number, text): plausible values, as the demo's.
 METRICS = {
@@ -85,40 +76,13 @@ WHERE t.id = c.account_id
 """
 
 
-def step(message: str) -> float:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-    return time.perf_counter()
-
-
-def execute(sql: str, params=None) -> int:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def owner_run(*statements: str) -> None:
-    """VACUUM and ANALYZE need the tables' owner, outside a transaction."""
-    import psycopg
-
-    url = os.environ["DATABASE_OWNER_URL"].replace("postgres://", "postgresql://")
-    with psycopg.connect(url, autocommit=True) as connection:
-        for statement in statements:
-            connection.execute(statement)
-
-
 def seed(count: int, reuse: bool):
-    from django.utils import timezone
 
     from accounts.models import Account
-    from health.services import scorecard_create_from_template
-    from maturity.services import framework_create_from_template
     from tenancy.context import organization_lookup_context, tenant_context
     from tenancy.models import Organization
-    from tenancy.services import organization_create, user_get_or_create
 
-    slug = f"bench-{count}"
+    slug = f"recompute-{count}"
     with organization_lookup_context(slug):
         existing = Organization.objects.filter(slug=slug).first()
     if existing and reuse:
@@ -126,69 +90,11 @@ def seed(count: int, reuse: bool):
             if Account.objects.count() == count:
                 step(f"reusing organization {slug} ({count:,} accounts)")
                 return existing
-    if existing:
-        slug = f"bench-{count}-{uuid.uuid4().hex[:6]}"
+    slug = unique(slug) if existing else slug
     started = step(f"seeding {count:,} accounts in organization {slug}")
-    owner, _ = user_get_or_create(email="bench@ascend.local", password=uuid.uuid4().hex)
-    organization = organization_create(name=f"Bench {count:,}", slug=slug, owner=owner)
-    org = str(organization.id)
-    with tenant_context(organization.id):
-        framework = framework_create_from_template(
-            organization=organization, template="cmi", primary=True
-        )
-        version = framework.current_version
-        keys = list(version.pillars.values_list("factors__key", flat=True))
-        moment = timezone.now()
-        execute("SELECT setseed(0.42)")
-        execute(
-            """INSERT INTO accounts_account (name, industry, isic_code, size_band, region,
-                 lifecycle_stage, arr, created_at, updated_at, organization_id, cmi_tier,
-                 chs_level, chs_overridden, chs_stale, segment)
-               SELECT 'Bench ' || n, '', '', '', '', 'adoption', 0, %s, %s, %s, '', '',
-                 false, false, ''
-               FROM generate_series(1, %s) AS n""",
-            [moment, moment, org, count],
-        )
-        step("  accounts written; assessments")
-        execute(
-            """INSERT INTO maturity_assessment (status, created_at, submitted_at, tier,
-                 pillar_scores, is_partial, account_id, organization_id, version_id)
-               SELECT 'submitted', %s, %s - interval '1 day', '', '{}', false, a.id, %s, %s
-               FROM accounts_account a""",
-            [moment, moment, org, version.id],
-        )
-        step("  assessments written; answers")
-        execute(
-            """INSERT INTO maturity_answer (factor_key, score, comment, organization_id,
-                 assessment_id)
-               SELECT k, 1 + floor(random() * 5)::int, '', %s, s.id
-               FROM maturity_assessment s CROSS JOIN unnest(%s::text[]) AS k""",
-            [org, keys],
-        )
-        step("  answers written; metric values")
-        for metric, (number, choices) in METRICS.items():
-            text = f"(%s::text[])[1 + floor(random() * {len(choices)})::int]" if choices else "''"
-            execute(
-                f"""INSERT INTO health_metricvalue (metric, number, text, observed_at, source,
-                      created_at, account_id, organization_id)
-                    SELECT %s, {number or "NULL"}, {text}, %s - interval '1 day', 'api', %s,
-                      a.id, %s
-                    FROM accounts_account a""",
-                [metric, *([choices] if choices else []), moment, moment, org],
-            )
-    # The scorecard activates last: its own recompute would otherwise run on an empty tenant.
-    with tenant_context(organization.id):
-        scorecard_create_from_template(organization=organization, template="chs", activate=False)
+    organization = tenant_seed(slug, count, score=None, metrics=METRICS)
     step(f"  seeded in {time.perf_counter() - started:.0f} s")
     return organization
-
-
-def scorecard_activate(organization) -> None:
-    from health.models import Scorecard
-    from tenancy.context import tenant_context
-
-    with tenant_context(organization.id):
-        Scorecard.objects.update(is_active=True)
 
 
 def reset(organization, *, everything: bool) -> None:
@@ -246,23 +152,12 @@ def main():
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--reuse", action="store_true", help="keep an earlier seed of this size")
     options = parser.parse_args()
-    subprocess.run(
-        [str(ROOT / "scripts" / "setup-postgres.sh")],
-        check=True,
-        env={**os.environ, "ASCEND_DB_NAME": "ascend_bench"},
-        stdout=subprocess.DEVNULL,
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    setup()
     from maturity.models import Framework
     from maturity.recompute import accounts_recompute_cmi
     from segments.pipeline import accounts_recompute
     from tenancy.context import tenant_context
 
-    call_command("migrate", verbosity=0)
     organization = seed(options.accounts, options.reuse)
     with tenant_context(organization.id):
         framework = Framework.objects.get(is_primary=True)
@@ -290,7 +185,6 @@ def main():
     if differ.any():
         raise SystemExit(f"{int(differ.sum())} accounts differ from the baseline: {got[differ]}")
 
-    scorecard_activate(organization)
     reset(organization, everything=True)
     step("ours, whole: accounts_recompute() (CMI, CHS + snapshot, cell + migration)")
     moved = []

@@ -187,7 +187,7 @@ def snapshot_write(rows: pd.DataFrame, now) -> None:
         HealthSnapshot,
         pd.DataFrame(
             {
-                "organization": current_organization_id(),
+                "organization": str(current_organization_id()),  # not a UUID per row
                 "account": rows.index.astype("int64"),
                 "score": rows["chs"].astype(float),
                 "level": rows["chs_level"],

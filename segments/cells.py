@@ -20,6 +20,7 @@ GRID_3X3 = {
     (0, 2): "save",
 }
 POSITION = {key: position for position, key in GRID_3X3.items()}
+CELLS = np.array([[GRID_3X3[(r, c)] for c in range(3)] for r in range(3)], dtype=object)
 
 # The Promapp 2×2, folded from the 3×3: medium counts as low health and as high maturity.
 GRID_2X2 = {
@@ -41,10 +42,9 @@ def segment_of(
     """The 3×3 cell key of each account, or '' (unsegmented) when either score is missing."""
     row = fold(chs_level.map({name: i for i, name in enumerate(levels)}), len(levels))
     column = fold(cmi_tier.map({name: i for i, name in enumerate(tiers)}), len(tiers))
-    keys = [
-        GRID_3X3.get((r, c), "") if not (np.isnan(r) or np.isnan(c)) else ""
-        for r, c in zip(row.astype(float), column.astype(float), strict=True)
-    ]
+    placed = (row.notna() & column.notna()).to_numpy()
+    keys = np.full(len(row), "", dtype=object)
+    keys[placed] = CELLS[row[placed].astype(int), column[placed].astype(int)]
     return pd.Series(keys, index=chs_level.index, dtype=object)
 
 

@@ -1,9 +1,11 @@
 """The recompute of an account's derived state: CMI, then CHS, then its grid cell.
 
-Every write that changes an account's inputs enqueues `recompute` after commit. The steps lock
-the account rows before reading inputs, so a recompute never overwrites a newer one, and a
-migration is written only when the stored cell really changes: a duplicate or redelivered
-task finds nothing to do. The playbooks matching a migration start in the same transaction.
+Every write that changes an account's inputs enqueues a recompute after commit (segments.tasks).
+It runs in one pass per chunk of 100,000 accounts: lock their rows before reading any input (a
+recompute never overwrites a newer one), read what is stored and the inputs as DataFrames,
+compute with pandas, then write what changed in one statement per table. A migration is written
+only when the stored cell really changes, so a duplicate or redelivered task finds nothing to
+do. The playbooks matching a migration start in the same transaction.
 """
 
 from collections.abc import Callable
@@ -15,7 +17,6 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.services import (
-    Chunk,
     account_chunks,
     accounts_current,
     accounts_lock,
@@ -37,13 +38,14 @@ from .models import TierMigration
 
 CHUNK = 100_000
 CMI_FIELDS = ["cmi", "cmi_tier"]
-SEGMENT_INPUTS = ["chs_level", "cmi_tier", "segment"]
+SEGMENT_INPUTS = ["chs_level", "cmi_tier", "segment", "external_id"]
 STORED = [
     *CMI_FIELDS,
     "cmi_updated_at",
     *HEALTH_FIELDS,
     "chs_updated_at",
     "segment",
+    "segment_updated_at",
     "external_id",
 ]
 STORED_TEXT = ["cmi_tier", "chs_level", "segment"]
@@ -69,28 +71,26 @@ def bands() -> tuple[list[str], list[str]]:
     return levels, tiers
 
 
-def segments_apply(
-    chunk: Chunk,
+def migrations_write(
     current: pd.DataFrame,
-    fresh: pd.Series,
+    changed: pd.Series,
     *,
     cause: tuple[str, int | None],
     now,
     txid_cache: list,
 ) -> int:
-    """Store the chunk's changed cells, write a TierMigration per change, start playbooks and
-    emit events. `current` has the stored segment (and external_id); returns the count."""
-    changed = fresh[fresh != current["segment"]]
+    """Write a TierMigration per changed cell (the accounts' rows are written by the caller),
+    start the playbooks and emit the events. `current` has the stored segment and
+    external_id; returns the count."""
     if changed.empty:
         return 0
     if not txid_cache:
         txid_cache.append(transaction_id())
-    accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
     frame_insert(
         TierMigration,
         pd.DataFrame(
             {
-                "organization": current_organization_id(),
+                "organization": str(current_organization_id()),  # not a UUID per row
                 "account": changed.index.astype("int64"),
                 "from_segment": current.loc[changed.index, "segment"].to_numpy(),
                 "to_segment": changed.to_numpy(),
@@ -141,9 +141,11 @@ def accounts_recompute_segment(
     txid, moved = [], 0
     for chunk in account_chunks(accounts, CHUNK):
         accounts_lock(chunk)
-        current = accounts_current(chunk, SEGMENT_INPUTS, text=SEGMENT_INPUTS)
+        current = accounts_current(chunk, SEGMENT_INPUTS, text=STORED_TEXT)
         fresh = segment_of(current["chs_level"], current["cmi_tier"], levels, tiers)
-        moved += segments_apply(chunk, current, fresh, cause=cause, now=now, txid_cache=txid)
+        changed = fresh[fresh != current["segment"]]
+        accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
+        moved += migrations_write(current, changed, cause=cause, now=now, txid_cache=txid)
     return moved
 
 
@@ -157,7 +159,7 @@ def accounts_recompute(
 
     One pass per chunk of accounts: lock their rows, read what is stored, compute the CMI
     and the CHS from their inputs and the cell from both, then one UPDATE of every changed
-    column, a COPY of the snapshots and the migrations.
+    column and one INSERT each of the snapshots and the migrations.
     """
     accounts = None if account_ids is None else Account.objects.filter(pk__in=account_ids)
     total = (Account.objects.all() if accounts is None else accounts).count()
@@ -182,13 +184,17 @@ def accounts_recompute(
             ],
             axis=1,
         )
-        touched = cmi_changed | chs_changed
-        if touched.any():
+        rows["segment"] = segment_of(rows["chs_level"], rows["cmi_tier"], levels, tiers)
+        moved_cell = rows["segment"] != current["segment"]
+        rows["segment_updated_at"] = current["segment_updated_at"].mask(moved_cell, now)
+        touched = cmi_changed | chs_changed | moved_cell
+        if touched.any():  # one UPDATE of every changed column: a row is rewritten once
             accounts_write(rows.loc[touched])
             snapshot_write(chs.loc[scored], now)
             level_changed_emit(current, chs, level_changed, now)
-        fresh = segment_of(rows["chs_level"], rows["cmi_tier"], levels, tiers)
-        moved += segments_apply(chunk, current, fresh, cause=cause, now=now, txid_cache=txid)
+        moved += migrations_write(
+            current, rows.loc[moved_cell, "segment"], cause=cause, now=now, txid_cache=txid
+        )
         done += len(chunk.ids)
         if progress:
             progress(done / max(total, 1))

@@ -1,0 +1,117 @@
+"""Bench 3 of issue 8: the API under load, against a trivial DRF view served beside it.
+
+    .venv/bin/python bench/api_load.py [--accounts 10000] [--seconds 15] [--connections 8]
+
+Serves the app with gunicorn (4 sync workers) and a Celery worker (the recomputes that
+submissions ask for run during the load, as in production) on the machine's PostgreSQL and
+Redis, with bench/settings.py adding /bench/ping/: a DRF view with the API's authentication,
+tenant context and permission that answers a constant. wrk (Debian's `wrk`, 2 threads,
+--connections keep-alive connections, bench/wrk.lua) drives each endpoint for --seconds
+after a 3 s warm-up: the baseline, the account list (100 per page), an account's detail,
+the grid summary, assessment create, then the baseline again. Prints requests/s and p95 per
+endpoint and the ratio to the baseline; writes bench/results/api_load.json.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+
+from common import ROOT, Served, setup, step, tenant_seed, unique
+from recompute import METRICS
+
+WRK = shutil.which("wrk")
+
+
+def wrk(url: str, key: str, seconds: float, connections: int, body: str | None = None) -> dict:
+    env = {**os.environ, "WRK_KEY": key}
+    if body:
+        env |= {"WRK_METHOD": "POST", "WRK_BODY": body}
+    args = [WRK, "-t2", f"-c{connections}", "-s", str(ROOT / "bench" / "wrk.lua"), url]
+    subprocess.run([*args[:3], "-d3s", *args[3:]], env=env, capture_output=True, check=True)
+    output = subprocess.run(
+        [*args[:3], f"-d{seconds:g}s", *args[3:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    return {
+        "requests_per_second": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
+        "p50_ms": round(figures["p50_us"] / 1000, 1),
+        "p95_ms": round(figures["p95_us"] / 1000, 1),
+        "p99_ms": round(figures["p99_us"] / 1000, 1),
+        "requests": figures["requests"],
+        "errors": figures["non_2xx"] + figures["socket_errors"],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    options = parser.parse_args()
+    if not WRK:
+        raise SystemExit("wrk is missing: `make bench-deps` (or apt-get install wrk)")
+    setup()
+    from accounts.models import Account
+    from maturity.models import Factor
+    from segments.pipeline import accounts_recompute
+    from tenancy.context import tenant_context
+    from tenancy.services import api_key_create
+
+    step(f"seeding {options.accounts:,} accounts")
+    organization = tenant_seed(unique("api-load"), options.accounts, score=None, metrics=METRICS)
+    with tenant_context(organization.id):
+        accounts_recompute()
+        key = api_key_create(organization=organization, name="bench")[1]
+        account = Account.objects.order_by("pk").values_list("pk", flat=True)[options.accounts // 2]
+        answers = {factor: 4 for factor in Factor.objects.values_list("key", flat=True)}
+    body = json.dumps({"account": account, "answers": answers})
+    endpoints = [
+        ("baseline: trivial DRF view", "/bench/ping/", None),
+        ("account list (100 per page)", "/api/v1/accounts/", None),
+        ("account detail", f"/api/v1/accounts/{account}/", None),
+        ("grid summary", "/api/v1/segments/grid/", None),
+        ("assessment create", "/api/v1/assessments/", body),
+        ("baseline again", "/bench/ping/", None),
+    ]
+    results = {}
+    with Served(workers=4, env={"DJANGO_SETTINGS_MODULE": "bench.settings"}) as served:
+        for name, path, payload in endpoints:
+            step(f"{name}: {path}")
+            results[name] = wrk(
+                served.url + path, key, options.seconds, options.connections, payload
+            )
+            print(f"  {json.dumps(results[name])}", flush=True)
+    baseline = (
+        results["baseline: trivial DRF view"]["requests_per_second"]
+        + results["baseline again"]["requests_per_second"]
+    ) / 2
+    for figures in results.values():
+        figures["share_of_baseline"] = round(figures["requests_per_second"] / baseline, 2)
+    report = {
+        "machine": f"{os.cpu_count()} cores; gunicorn 4 sync workers, a Celery worker, "
+        f"PostgreSQL and Redis on loopback; wrk 2 threads, {options.connections} connections",
+        "accounts": options.accounts,
+        "seconds_per_endpoint": options.seconds,
+        "baseline_requests_per_second": round(baseline, 1),
+        "endpoints": results,
+        "target": "account list >= 0.5 of the baseline",
+    }
+    print(f"{'endpoint':30s} {'req/s':>8s} {'p95 ms':>8s} {'× baseline':>10s}")
+    for name, figures in results.items():
+        print(
+            f"{name:30s} {figures['requests_per_second']:8.1f} {figures['p95_ms']:8.1f} "
+            f"{figures['share_of_baseline']:10.2f}"
+        )
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "api_load.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
