@@ -179,7 +179,8 @@ class Served:
         if self.celery:
             worker = ["celery", "-A", "config", "worker", "--concurrency=2", "--without-gossip"]
             name = f"bench-{self.port}@%h"
-            self._start("worker", [python, "-m", *worker, "--without-mingle", "-n", name])
+            options = ["--without-mingle", "--loglevel=INFO", "-n", name]
+            self._start("worker", [python, "-m", *worker, *options])
         deadline = time.time() + 30
         while not listening(self.port):
             if time.time() > deadline:
