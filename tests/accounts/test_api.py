@@ -41,6 +41,25 @@ def test_a_key_records_when_it_was_last_used(key_a, org_a, in_tenant):
         assert OrganizationAPIKey.objects.get().last_used_at is not None
 
 
+def test_a_key_records_its_use_at_most_once_a_minute(key_a, org_a, in_tenant):
+    """The write locks the key's row for the whole request: once a minute, not per call."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    api(key_a).get("/api/v1/accounts/")
+    with in_tenant(org_a):
+        first = OrganizationAPIKey.objects.get().last_used_at
+    api(key_a).get("/api/v1/accounts/")
+    with in_tenant(org_a):
+        assert OrganizationAPIKey.objects.get().last_used_at == first
+        OrganizationAPIKey.objects.update(last_used_at=first - timedelta(minutes=2))
+    api(key_a).get("/api/v1/accounts/")
+    with in_tenant(org_a):
+        assert OrganizationAPIKey.objects.get().last_used_at > first - timedelta(seconds=5)
+        assert OrganizationAPIKey.objects.get().last_used_at <= timezone.now()
+
+
 def test_another_organizations_account_is_404(key_b, account_a):
     client = api(key_b)
     assert client.get(f"/api/v1/accounts/{account_a.pk}/").status_code == 404
