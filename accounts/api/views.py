@@ -39,7 +39,11 @@ class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
     permission_classes = [*viewsets.ModelViewSet.permission_classes, CanEditAccount]
 
     def safely_get_queryset(self):
-        return selectors.account_list()
+        accounts = selectors.account_list()
+        if self.action == "list":  # the columns the page shows, not the CSM's whole user row
+            shown = [f for f in AccountSerializer.Meta.fields if f not in ("owner_csm", "segment")]
+            accounts = accounts.only(*shown, "segment", "organization", "owner_csm__email")
+        return accounts
 
     def perform_create(self, serializer):
         serializer.instance = services.account_create(
