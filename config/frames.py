@@ -18,8 +18,8 @@ from django.db.models import QuerySet
 
 
 def python_value(value):
-    """A value psycopg can send: numpy scalars unwrapped, NaN and NaT as NULL."""
-    if value is None or value is pd.NaT:
+    """A value a database driver can take: numpy scalars unwrapped, NaN, NaT and NA as NULL."""
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, np.generic):
         value = value.item()
