@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,13 +143,15 @@ class Chunk:
         return bounds if self.whole else bounds & Q(**{f"{field}__in": self.ids})
 
 
-def account_chunks(accounts: QuerySet[Account] | None, size: int) -> Iterator[Chunk]:
+def account_chunks(accounts: QuerySet[Account] | None, size: int) -> list[Chunk]:
     """The accounts (all of the tenant's when None) in chunks of `size`, in id order."""
     source = Account.objects.all() if accounts is None else accounts
     ids = list(source.order_by("pk").values_list("pk", flat=True))
     size = size if accounts is None else min(size, 10_000)  # an IN list of at most 10,000
-    for start in range(0, len(ids), size):
-        yield Chunk(ids[start : start + size], whole=accounts is None)
+    return [
+        Chunk(ids[start : start + size], whole=accounts is None)
+        for start in range(0, len(ids), size)
+    ]
 
 
 def accounts_current(chunk: Chunk, fields: list[str], text: list[str]) -> pd.DataFrame:

@@ -29,22 +29,20 @@ def python_value(value):
 
 
 def frame_read(
-    query: QuerySet | str,
-    params: Sequence = (),
+    query: QuerySet,
     *,
     columns: Sequence[str],
     dtypes: Mapping[str, str] | None = None,
     text: Sequence[str] = (),
     datetimes: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """The rows of `query` (a values_list queryset, or SQL with `%s` parameters) as a
-    DataFrame with `columns`.
+    """The rows of `query` (a values_list queryset) as a DataFrame with `columns`.
 
     `text` names columns whose NULLs and empty strings both read as "". `datetimes` names
     columns parsed as UTC timestamps. Other missing values are NaN.
     """
-    sql, params = query.query.sql_with_params() if isinstance(query, QuerySet) else (query, params)
     if connection.vendor == "postgresql":
+        sql, params = query.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(_as_one_csv(sql, len(columns)), params)
             (content,) = cursor.fetchone()
@@ -61,12 +59,8 @@ def frame_read(
                 false_values=["false"],
                 na_values={c: [""] for c in columns if c not in text},
             )
-    elif isinstance(query, QuerySet):  # the ORM applies SQLite's type converters
+    else:  # the ORM applies SQLite's type converters
         frame = pd.DataFrame.from_records(list(query), columns=list(columns))
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=list(columns))
     for column in text:
         frame[column] = frame[column].fillna("").astype(object)
     for column in datetimes:  # PostgreSQL's text, or the datetimes SQLite's converters made

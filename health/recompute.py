@@ -129,8 +129,9 @@ def accounts_recompute_health(
     now = now or timezone.now()
     card = card_current()
     changed = done = 0
-    total = (Account.objects.all() if accounts is None else accounts).count()
-    for chunk in account_chunks(accounts, CHUNK):
+    chunks = account_chunks(accounts, CHUNK)
+    total = sum(len(chunk.ids) for chunk in chunks)
+    for chunk in chunks:
         accounts_lock(chunk)
         fresh = compute(chunk, now=now, card=card)
         current = accounts_current(chunk, FIELDS, text=["chs_level"])

@@ -13,12 +13,9 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from maturity.scoring import tier_of as band_of
+
 OK, MISSING, STALE, UNSCORABLE = "ok", "missing", "stale", "unscorable"
-
-
-# A value this close below a threshold has reached it: float sums of pillar means can land a
-# hair short (2.4999999999999996 for an exact 2.5), and the tier must not depend on that.
-AT_THRESHOLD = 1e-9
 
 
 @dataclass(frozen=True)
@@ -157,17 +154,8 @@ def score_frame(
 
 
 def level_of(score: pd.Series, levels: Sequence[tuple[str, float]]) -> pd.Series:
-    if not levels:
-        return pd.Series("", index=score.index, dtype=object)
-    names = np.array([name for name, _ in levels], dtype=object)
-    lowers = np.array([lower for _, lower in levels], dtype=float)
-    values = score.to_numpy(dtype=float)
-    position = np.clip(
-        np.searchsorted(lowers, values + AT_THRESHOLD, side="right") - 1, 0, len(levels) - 1
-    )
-    return pd.Series(
-        np.where(np.isnan(values), "", names[position]), index=score.index, dtype=object
-    )
+    """The level whose lower bound is the highest one reached; '' without a score."""
+    return band_of(score, levels)
 
 
 def rule_error(rule: str, params: Mapping) -> str | None:

@@ -97,8 +97,9 @@ def accounts_recompute_cmi(
     """Recompute the CMI and tier of `accounts` (all by default); return how many changed."""
     framework, structure = structure_primary()
     changed = done = 0
-    total = (Account.objects.all() if accounts is None else accounts).count()
-    for chunk in account_chunks(accounts, CHUNK):
+    chunks = account_chunks(accounts, CHUNK)
+    total = sum(len(chunk.ids) for chunk in chunks)
+    for chunk in chunks:
         accounts_lock(chunk)
         current = accounts_current(chunk, FIELDS, text=["cmi_tier"])
         fresh = cmi_compute(chunk, framework, structure)

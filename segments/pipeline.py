@@ -162,13 +162,14 @@ def accounts_recompute(
     column and one INSERT each of the snapshots and the migrations.
     """
     accounts = None if account_ids is None else Account.objects.filter(pk__in=account_ids)
-    total = (Account.objects.all() if accounts is None else accounts).count()
     framework, structure = structure_primary()
     card = card_current()
     levels, tiers = bands()
     now = timezone.now()
     txid, moved, done = [], 0, 0
-    for chunk in account_chunks(accounts, CHUNK):
+    chunks = account_chunks(accounts, CHUNK)
+    total = sum(len(chunk.ids) for chunk in chunks)
+    for chunk in chunks:
         accounts_lock(chunk)
         current = accounts_current(chunk, STORED, text=STORED_TEXT)
         cmi = cmi_compute(chunk, framework, structure)
