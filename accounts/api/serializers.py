@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import ModelSerializer, NonBlankCharField
+from config.api import BlankAsNullField, ModelSerializer, NonBlankCharField
 from tenancy.models import Membership, Role
 
 from ..models import Account
@@ -46,7 +46,7 @@ class AccountSerializer(ModelSerializer):
     name = NonBlankCharField(max_length=200)
     arr = MoneyField(required=False)
     owner_csm = CsmField(required=False, allow_null=True)
-    segment = serializers.SerializerMethodField(help_text="The grid cell's key; null: unsegmented.")
+    segment = BlankAsNullField(help_text="The grid cell's key; null: unsegmented.")
     external_id = NonBlankCharField(max_length=100, required=False, allow_null=True)
 
     class Meta:
@@ -89,9 +89,6 @@ class AccountSerializer(ModelSerializer):
         if value is not None and others.exists():
             raise serializers.ValidationError("Another account already has this external_id.")
         return value
-
-    def get_segment(self, account) -> str | None:
-        return account.segment or None
 
 
 class AccountBulkItem(AccountSerializer):

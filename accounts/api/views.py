@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import TenantQuerysetMixin
+from config.api import TenantQuerysetMixin, ValuesListMixin
 from tenancy.models import OrganizationAPIKey
 
 from .. import selectors, services
@@ -30,7 +30,7 @@ class CanEditAccount(permissions.BasePermission):
         return can_edit_account(request._request.membership, obj)
 
 
-class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
+class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet):
     queryset_model = Account
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
@@ -39,11 +39,7 @@ class AccountViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
     permission_classes = [*viewsets.ModelViewSet.permission_classes, CanEditAccount]
 
     def safely_get_queryset(self):
-        accounts = selectors.account_list()
-        if self.action == "list":  # the columns the page shows, not the CSM's whole user row
-            shown = [f for f in AccountSerializer.Meta.fields if f not in ("owner_csm", "segment")]
-            accounts = accounts.only(*shown, "segment", "organization", "owner_csm__email")
-        return accounts
+        return selectors.account_list()
 
     def perform_create(self, serializer):
         serializer.instance = services.account_create(

@@ -167,3 +167,74 @@ def test_session_writes_need_the_csrf_token(mike, account_a):
     client.force_login(mike)
     response = client.patch(f"/api/v1/accounts/{account_a.pk}/", {"name": "x"})
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+
+
+def test_the_list_renders_each_account_as_the_serializer_does(key_a, org_a, bob, in_tenant):
+    """The list reads values() rows instead of instances: its JSON must not drift from the
+    serializer's (nulls, money, dates, floats, a CSM or none, a cell or none, any text)."""
+    import datetime
+    from decimal import Decimal
+
+    from accounts.api.serializers import AccountSerializer
+
+    from ..factories import AccountFactory
+
+    plain = AccountFactory(organization=org_a, name='Ünïcode "quoted" \\ café', arr=0)
+    rich = AccountFactory(
+        organization=org_a,
+        owner_csm=bob,
+        arr=Decimal("1234567890.5"),
+        renewal_date=datetime.date(2027, 2, 28),
+        external_id=None,
+        industry="",
+    )
+    with in_tenant(org_a):
+        Account.objects.filter(pk=rich.pk).update(
+            cmi=2.4499999999999997, cmi_tier="Developing", chs=71.25, segment="expand"
+        )
+        expected = AccountSerializer(Account.objects.order_by("-id"), many=True).data
+    results = api(key_a).get("/api/v1/accounts/").json()["results"]
+    assert results == [dict(item) for item in expected]
+    assert [r["id"] for r in results] == [rich.pk, plain.pk]
+    assert results[0]["owner_csm"] == "bob@alpha.test" and results[1]["owner_csm"] is None
+    assert results[0]["segment"] == "expand" and results[1]["segment"] is None
+    assert results[0]["arr"] == "1234567890.50" and results[0]["cmi"] == 2.4499999999999997
+
+
+def test_the_values_renderer_refuses_a_field_that_is_not_a_column():
+    from rest_framework import serializers
+
+    from config.api import values_renderer
+
+    class Computed(serializers.Serializer):
+        name = serializers.CharField()
+        label = serializers.SerializerMethodField()
+
+    with pytest.raises(TypeError, match="label is not a column"):
+        values_renderer(Computed())
+
+
+def test_filters_still_validate_and_unknown_parameters_are_ignored(key_a, account_a):
+    client = api(key_a)
+    bad = client.get("/api/v1/accounts/?size_band=enormous")
+    assert bad.status_code == 400 and "size_band" in bad.json()
+    names = [a["name"] for a in client.get("/api/v1/accounts/?colour=red").json()["results"]]
+    assert names == ["Acme (A)"]
+    assert client.get("/api/v1/accounts/?q=nothing-like-it").json()["results"] == []
+
+
+def test_a_parameter_names_a_filter_by_its_name_or_a_range_suffix(rf):
+    import django_filters
+    from rest_framework.request import Request
+
+    from config.api import _names_a_filter
+
+    class Ranged(django_filters.FilterSet):
+        arr = django_filters.RangeFilter()
+        region = django_filters.CharFilter()
+
+    def names(query):
+        return _names_a_filter(Request(rf.get(f"/?{query}")), Ranged)
+
+    assert names("region=EMEA") and names("arr_min=5") and names("arr_max=")
+    assert not names("page_size=10&cursor=abc&ordering=-id&arrival=1")
