@@ -78,7 +78,11 @@ class Account(TenantModel):
                 fields=["organization", "external_id"], name="account_unique_external_id"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "name"])]
+        # (organization, id): the API's pages (newest first) read only this tenant's rows.
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "id"]),
+        ]
         ordering = ["name", "id"]
 
     def __str__(self):

@@ -50,6 +50,7 @@ class WebhookDelivery(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "id"])]  # the API's pages, newest first
 
     def __str__(self):
         return f"{self.event} → {self.subscription} ({self.status})"

@@ -157,7 +157,10 @@ class Assessment(TenantModel):
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]
-        indexes = [models.Index(fields=["account", "status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["account", "status", "submitted_at"]),
+            models.Index(fields=["organization", "id"]),  # the API's pages, newest first
+        ]
 
     def __str__(self):
         return f"{self.version} for {self.account}"

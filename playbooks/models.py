@@ -91,7 +91,10 @@ class PlaybookRun(TenantModel):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["account", "playbook", "-started_at"])]
+        indexes = [
+            models.Index(fields=["account", "playbook", "-started_at"]),
+            models.Index(fields=["organization", "id"]),  # the API's pages, newest first
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["playbook", "account"],
@@ -135,7 +138,10 @@ class PlaybookTask(TenantModel):
 
     class Meta:
         ordering = ["due_on", "run", "position", "id"]
-        indexes = [models.Index(fields=["assignee", "status", "due_on"])]
+        indexes = [
+            models.Index(fields=["assignee", "status", "due_on"]),
+            models.Index(fields=["organization", "id"]),  # the API's pages, newest first
+        ]
 
     def __str__(self):
         return self.title

@@ -54,7 +54,11 @@ class TierMigration(TenantModel):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["txid", "id"]), models.Index(fields=["account", "-id"])]
+        indexes = [
+            # The feed reads one tenant's events in (txid, id) order.
+            models.Index(fields=["organization", "txid", "id"]),
+            models.Index(fields=["account", "-id"]),
+        ]
 
     def __str__(self):
         return f"{self.account}: {self.from_segment or '—'} → {self.to_segment or '—'}"
