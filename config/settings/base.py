@@ -87,7 +87,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Dashboard aggregates sort 100,000-row sets; 4 MB (the default) spills them to disk.
     work_mem = env.str("DATABASE_WORK_MEM", default="32MB")
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={work_mem}"
+    # PostgreSQL's default (4) prices a random read as on a spinning disk, so it walks the
+    # primary key through every newer tenant's rows rather than read a tenant's page from
+    # its (organization, id) index: 186 ms instead of 0.1 ms behind a 300,000-account tenant.
+    page_cost = env.str("DATABASE_RANDOM_PAGE_COST", default="1.1")
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c work_mem={work_mem} -c random_page_cost={page_cost}"
+    )
 # The role that owns the tables. `migrate` switches to it; the app never uses it otherwise.
 _owner_url = env.str("DATABASE_OWNER_URL", default="")
 DATABASE_OWNER = environ.Env.db_url_config(_owner_url) if _owner_url else None
