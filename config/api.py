@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
@@ -87,10 +88,19 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[dict], dict]]:
 class ValuesListMixin:
     """The list action of a model viewset, read as `values()` rows and rendered by
     `values_renderer`: the serializer's JSON without a model instance per row and DRF's
-    per-field attribute walk, which were most of a 100-row page's time (bench/README.md)."""
+    per-field attribute walk, which were most of a 100-row page's time (bench/README.md).
+
+    The renderer is built once per serializer class and time zone (building a model
+    serializer's fields cost a tenth of a page): the serializer's fields must not depend on
+    the request."""
+
+    _renderers: dict = {}
 
     def list(self, request, *args, **kwargs):
-        columns, render = values_renderer(self.get_serializer())
+        key = (self.get_serializer_class(), timezone.get_current_timezone_name())
+        if key not in self._renderers:
+            self._renderers[key] = values_renderer(self.get_serializer())
+        columns, render = self._renderers[key]
         rows = self.filter_queryset(self.get_queryset()).values(*columns)
         page = self.paginate_queryset(rows)
         if page is None:

@@ -238,3 +238,19 @@ def test_a_parameter_names_a_filter_by_its_name_or_a_range_suffix(rf):
 
     assert names("region=EMEA") and names("arr_min=5") and names("arr_max=")
     assert not names("page_size=10&cursor=abc&ordering=-id&arrival=1")
+
+
+def test_the_list_renders_times_in_the_active_time_zone(key_a, org_a, account_a, in_tenant):
+    """The list's renderer is built once per time zone: a request in another zone must not
+    get the times of the first one's."""
+    from django.utils import timezone
+
+    from accounts.api.serializers import AccountSerializer
+
+    client = api(key_a)
+    utc = client.get("/api/v1/accounts/").json()["results"][0]["created_at"]
+    with timezone.override("Asia/Kolkata"):
+        local = client.get("/api/v1/accounts/").json()["results"][0]["created_at"]
+        with in_tenant(org_a):
+            expected = AccountSerializer(Account.objects.get()).data["created_at"]
+    assert utc.endswith("Z") and local.endswith("+05:30") and local == expected
