@@ -50,39 +50,38 @@ AS_IS = {
 }
 
 
+def _same(value):
+    return value
+
+
 def values_renderer(serializer) -> tuple[list[str], Callable[[dict], dict]]:
     """The `values()` columns a serializer's readable fields read, and a function rendering
     one such row as the serializer renders the row's instance: each field's own
     `to_representation`, None for None, a relation's slug read through the join, and a text,
     whole or float value as it is where the field would only make it one."""
-    columns, fields = [], []
+    fields = []  # (name, column, a type whose values are shown as they are, conversion)
     for name, field in serializer.fields.items():
         nested = isinstance(field, serializers.BaseSerializer) or "." in field.source
         if field.write_only:
             continue
         if isinstance(field, serializers.SlugRelatedField):
-            fields.append((name, f"{field.source}__{field.slug_field}", None))
+            fields.append((name, f"{field.source}__{field.slug_field}", object, _same))
         elif nested or field.source == "*":  # a method field's source is "*"
             raise TypeError(f"{name} is not a column: values_renderer cannot render it")
-        elif type(field).to_representation in AS_IS:
-            fields.append((name, field.source, AS_IS[type(field).to_representation]))
+        elif (kind := AS_IS.get(type(field).to_representation)) is not None:
+            fields.append((name, field.source, kind, kind))
         else:
             if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
                 field.timezone = field.default_timezone()  # DRF looks it up for every value
-            fields.append((name, field.source, field.to_representation))
-        columns.append(fields[-1][1])
+            fields.append((name, field.source, None, field.to_representation))
 
     def render(row: dict) -> dict:
-        rendered = {}
-        for name, column, convert in fields:
-            value = row[column]
-            if value is None or type(value) is convert:
-                rendered[name] = value
-            else:
-                rendered[name] = convert(value) if convert else value
-        return rendered
+        return {
+            name: value if (value := row[column]) is None or type(value) is kind else show(value)
+            for name, column, kind, show in fields
+        }
 
-    return columns, render
+    return [column for _, column, _, _ in fields], render
 
 
 class ValuesListMixin:
