@@ -294,13 +294,32 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
         return {**schema, "pattern": r"^[^\u0000]*$"}  # PostgreSQL cannot store a NUL
 
 
+def _space_class() -> str:
+    """Python's whitespace (what str.strip() removes) as the ranges of a regex class."""
+    spaces = [c for c in range(0x110000) if chr(c).isspace()]
+    ranges, start = [], spaces[0]
+    for previous, current in zip(spaces, [*spaces[1:], None], strict=True):
+        if current != previous + 1:
+            ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous > start else ""))
+            start = current
+    return "".join(ranges)
+
+
+PYTHON_SPACE = _space_class()
+
+
 class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):
     target_class = NonBlankCharField
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         # Something other than whitespace, and no NUL anywhere (PostgreSQL cannot store one).
-        return {**schema, "minLength": 1, "pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"}
+        # Whitespace as DRF trims it (Python's), not as JSON Schema's \s: "\u001f" is blank.
+        return {
+            **schema,
+            "minLength": 1,
+            "pattern": f"^[^\\u0000]*[^{PYTHON_SPACE}\\u0000][^\\u0000]*$",
+        }
 
 
 class BlankAsNullField(serializers.CharField):

@@ -85,3 +85,25 @@ def test_the_api_honours_its_schema(case, api_key):
         checks=[positive_data_acceptance_for_one_tenant],
         excluded_checks=[checks.positive_data_acceptance],
     )
+
+
+def test_the_schema_calls_blank_what_drf_trims_to_nothing():
+    """A required name of "\\u001f" is blank to DRF (Python's whitespace) but not to \\s in
+    JSON Schema (ECMA) or Hypothesis: the schema spells the blanks out, so every dialect agrees
+    with the API, and clients do not build requests it refuses."""
+    from rest_framework import serializers
+
+    from config.api import NonBlankCharField
+
+    text_pattern = spec["components"]["schemas"]["Account"]["properties"]["name"]["pattern"]
+    assert "\\s" not in text_pattern  # its meaning depends on the dialect
+    pattern = re.compile(text_pattern)
+    field = NonBlankCharField()
+    samples = ["\u001f", " \u0085 ", "\u3000", "\t\n", "\ufeff", "a", " \u001fb ", "x\u00a0y"]
+    for text in samples:
+        try:
+            field.run_validation(text)
+            accepted = True
+        except serializers.ValidationError:
+            accepted = False
+        assert bool(pattern.search(text)) is accepted, repr(text)
