@@ -1,5 +1,6 @@
 from collections.abc import Callable
 from datetime import UTC
+from functools import cache
 
 import django_filters
 from django import forms
@@ -65,7 +66,7 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[dict], dict]]:
         if field.write_only:
             continue
         if isinstance(field, serializers.SlugRelatedField):
-            fields.append((name, f"{field.source}__{field.slug_field}", object, _same))
+            fields.append((name, f"{field.source}__{field.slug_field}", None, _same))
         elif nested or field.source == "*":  # a method field's source is "*"
             raise TypeError(f"{name} is not a column: values_renderer cannot render it")
         elif (kind := AS_IS.get(type(field).to_representation)) is not None:
@@ -294,7 +295,8 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
         return {**schema, "pattern": r"^[^\u0000]*$"}  # PostgreSQL cannot store a NUL
 
 
-def _space_class() -> str:
+@cache
+def python_space() -> str:
     """Python's whitespace (what str.strip() removes) as the ranges of a regex class."""
     spaces = [c for c in range(0x110000) if chr(c).isspace()]
     ranges, start = [], spaces[0]
@@ -303,9 +305,6 @@ def _space_class() -> str:
             ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous > start else ""))
             start = current
     return "".join(ranges)
-
-
-PYTHON_SPACE = _space_class()
 
 
 class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):
@@ -318,7 +317,7 @@ class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):
         return {
             **schema,
             "minLength": 1,
-            "pattern": f"^[^\\u0000]*[^{PYTHON_SPACE}\\u0000][^\\u0000]*$",
+            "pattern": f"^[^\\u0000]*[^{python_space()}\\u0000][^\\u0000]*$",
         }
 
 
