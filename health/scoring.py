@@ -37,27 +37,45 @@ class Card:
     levels: Sequence[tuple[str, float]]  # (name, lower), ascending
 
 
-def points(
-    rule: str, params: Mapping, number: pd.Series, text: pd.Series, age_days: pd.Series
-) -> pd.Series:
-    """0-100 points per value; NaN where the rule cannot score the value."""
-    if rule == "bands":
-        result = pd.Series(np.nan, index=number.index)
-        for band in params["bands"]:
-            low = -np.inf if band.get("from") is None else band["from"]
-            high = np.inf if band.get("to") is None else band["to"]
-            result = result.mask((number >= low) & (number < high), float(band["points"]))
-        return result
-    if rule == "linear":
-        start, end = float(params["from"]), float(params["to"])
-        return ((number - start) / (end - start) * 100).clip(0, 100)
-    if rule == "categorical":
-        mapping = {str(k).lower(): float(v) for k, v in params["map"].items()}
-        return text.str.lower().map(mapping).astype(float)
-    if rule == "recency":
-        full, zero = float(params["full_days"]), float(params["zero_days"])
-        return ((zero - age_days) / (zero - full) * 100).clip(0, 100)
+def points(rule: str, params: Mapping, number, text, age_days) -> np.ndarray:
+    """0-100 points per value; NaN where the rule cannot score the value. Takes and gives
+    arrays: numpy, not a Series per step, since one account pays pandas' fixed cost per
+    operation, ten measures over."""
+    with np.errstate(invalid="ignore"):  # NaN compares as outside every band
+        if rule in ("bands", "linear"):
+            number = np.asarray(number, dtype=float)
+        if rule == "bands":
+            result = np.full(len(number), np.nan)
+            for band in params["bands"]:
+                low = -np.inf if band.get("from") is None else band["from"]
+                high = np.inf if band.get("to") is None else band["to"]
+                result[(number >= low) & (number < high)] = float(band["points"])
+            return result
+        if rule == "linear":
+            start, end = float(params["from"]), float(params["to"])
+            return np.clip((number - start) / (end - start) * 100, 0, 100)
+        if rule == "categorical":
+            mapping = {str(k).lower(): float(v) for k, v in params["map"].items()}
+            return pd.Series(text, dtype=object).str.lower().map(mapping).to_numpy(dtype=float)
+        if rule == "recency":
+            full, zero = float(params["full_days"]), float(params["zero_days"])
+            return np.clip((zero - np.asarray(age_days, dtype=float)) / (zero - full) * 100, 0, 100)
     raise ValueError(f"unknown rule {rule}")
+
+
+def _measure_values(latest: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp):
+    """Per metric, the positions in `index` of the accounts it has a latest value for and
+    the rows of `latest` holding them; and every row's number, text and age in days."""
+    rows = index.get_indexer(latest["account"])
+    kept = rows >= 0
+    by_metric = {
+        metric: (rows[positions[kept[positions]]], positions[kept[positions]])
+        for metric, positions in latest.groupby("metric", sort=False).indices.items()
+    }
+    observed = pd.to_datetime(latest["observed_at"], utc=True)
+    age = ((as_of - observed).dt.total_seconds() / 86400).to_numpy(dtype=float)
+    number = latest["number"].to_numpy(dtype=float)
+    return by_metric, number, latest["text"].to_numpy(dtype=object), age
 
 
 def score_frame(
@@ -72,81 +90,80 @@ def score_frame(
     None when `detail` is false (a bulk recompute has no use for ten rows per account).
     """
     index = pd.Index(accounts, name="account")
-    by_metric = {metric: frame.set_index("account") for metric, frame in latest.groupby("metric")}
-    pts, status, raw = {}, {}, {}
-    stale_any = np.zeros(len(index), dtype=bool)
-    for m in card.measures:
-        values = by_metric.get(m.metric, pd.DataFrame(columns=["number", "text", "observed_at"]))
-        values = values.reindex(index)
-        observed = pd.to_datetime(values["observed_at"], utc=True)
-        age = (as_of - observed).dt.total_seconds() / 86400
-        scored = points(
-            m.rule,
-            m.params,
-            values["number"].astype(float),
-            values["text"].fillna("").astype(str),
-            age,
-        ).to_numpy(dtype=float)
-        # Numpy, not a Series per state: a recompute of one account pays pandas' fixed cost
-        # per operation, ten measures over.
-        missing = observed.isna().to_numpy()
-        stale = np.zeros(len(index), dtype=bool)
+    count, measures = len(index), list(card.measures)
+    by_metric, numbers, texts, ages = _measure_values(latest, index, as_of)
+    clean_texts = pd.Series(texts, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+    nowhere = (np.empty(0, dtype=int), np.empty(0, dtype=int))
+    pts = np.full((count, len(measures)), np.nan)
+    stale_any = np.zeros(count, dtype=bool)
+    status, raw = {}, {}
+    for column, m in enumerate(measures):
+        at, rows = by_metric.get(m.metric, nowhere)
+        number, age = np.full(count, np.nan), np.full(count, np.nan)
+        text = np.full(count, "", dtype=object)
+        number[at], age[at] = numbers[rows], ages[rows]
+        text[at] = clean_texts[rows]
+        scored = points(m.rule, m.params, number, text, age)
+        missing = np.ones(count, dtype=bool)
+        missing[at] = False
+        stale = np.zeros(count, dtype=bool)
         if m.stale_after_days is not None and m.rule != "recency":
-            stale = (age > m.stale_after_days).to_numpy() & ~missing
-        pts[m.key] = np.where(~missing & ~stale, scored, np.nan)  # NaN: unscorable
+            stale = (age > m.stale_after_days) & ~missing
+        pts[:, column] = np.where(~missing & ~stale, scored, np.nan)  # NaN: unscorable
         stale_any |= stale
         if detail:
             status[m.key] = np.select(
                 [stale, missing, np.isnan(scored)], [STALE, MISSING, UNSCORABLE], OK
             )
-            raw[m.key] = values["number"].where(values["number"].notna(), values["text"])
-    pts = pd.DataFrame(pts, index=index)
-    usable = pts.notna()
-    weights = pd.Series({m.key: m.weight for m in card.measures}, dtype=float)
-    group_of = pd.Series({m.key: m.group for m in card.measures})
-    group_weights = pd.Series(card.groups, dtype=float)
+            raw[m.key] = np.full(count, np.nan, dtype=object)
+            raw[m.key][at] = np.where(np.isnan(numbers[rows]), texts[rows], numbers[rows])
 
-    # Within a group: the usable measures' weights, renormalized.
-    usable_weight = usable.mul(weights, axis=1)
-    group_usable = (
-        usable_weight.T.groupby(group_of)
-        .sum()
-        .T.reindex(columns=group_weights.index, fill_value=0.0)
-    )
-    group_on = group_usable > 0
-    across = group_on.mul(group_weights, axis=1)
+    # Weights as arrays; `member` is measures × groups, one-hot.
+    groups = list(card.groups)
+    group_weights = np.array([card.groups[g] for g in groups], dtype=float)
+    group_of = np.array([groups.index(m.group) for m in measures], dtype=int)
+    weights = np.array([m.weight for m in measures], dtype=float)
+    member = np.zeros((len(measures), len(groups)))
+    member[np.arange(len(measures)), group_of] = 1.0
+
+    usable = ~np.isnan(pts)
+    # Within a group: the usable measures' weights, renormalized; across groups: the groups
+    # with a usable measure, renormalized.
+    usable_weight = usable * weights
+    group_usable = usable_weight @ member
+    across = (group_usable > 0) * group_weights
     across_total = across.sum(axis=1)
-    share_in_group = usable_weight / group_usable[group_of.values].set_axis(weights.index, axis=1)
-    group_share = (
-        across[group_of.values]
-        .set_axis(weights.index, axis=1)
-        .div(across_total.replace(0, np.nan), axis=0)
-    )
-    effective = (share_in_group * group_share).fillna(0.0)
-    contribution = pts.fillna(0.0) * effective
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_in_group = usable_weight / group_usable[:, group_of]
+        group_share = (
+            across[:, group_of] / np.where(across_total > 0, across_total, np.nan)[:, None]
+        )
+    effective = share_in_group * group_share
+    effective[np.isnan(effective)] = 0.0
+    contribution = np.where(usable, pts, 0.0) * effective
+    group_total = weights @ member
+    nominal = weights / group_total[group_of] * group_weights[group_of] / group_weights.sum()
 
-    group_total = weights.groupby(group_of).sum()
-    nominal = (
-        weights
-        / group_total[group_of].to_numpy()
-        * group_weights[group_of].to_numpy()
-        / (group_weights.sum())
-    )
     summary = pd.DataFrame(index=index)
-    summary["score"] = contribution.sum(axis=1).where(across_total > 0)
-    summary["completeness"] = usable.mul(nominal, axis=1).sum(axis=1)
+    summary["score"] = np.where(across_total > 0, contribution.sum(axis=1), np.nan)
+    summary["completeness"] = (usable * nominal).sum(axis=1)
     summary["stale"] = stale_any
     summary["level"] = level_of(summary["score"], card.levels)
     if not detail:
         return summary, None
 
+    keys = [m.key for m in measures]
+
+    def stacked(values) -> pd.Series:
+        return pd.DataFrame(values, index=index, columns=keys).stack(future_stack=True)
+
     table = pd.DataFrame(
         {
-            "points": pts.stack(future_stack=True),
-            "status": pd.DataFrame(status, index=index).stack(future_stack=True),
-            "raw": pd.DataFrame(raw, index=index).stack(future_stack=True),
-            "weight": effective.stack(future_stack=True),
-            "contribution": contribution.stack(future_stack=True),
+            "points": stacked(pts),
+            "status": stacked(np.column_stack([status[k] for k in keys]) if keys else pts),
+            "raw": stacked(np.column_stack([raw[k] for k in keys]) if keys else pts),
+            "weight": stacked(effective),
+            "contribution": stacked(contribution),
         }
     )
     table.index.names = ["account", "measure"]
