@@ -63,32 +63,38 @@ def score_frame(answers: pd.DataFrame, structure: Structure) -> pd.DataFrame:
     """
     low, high = SCALE
     pillar_keys = list(structure.weights)
-    rows = answers[answers["factor"].isin(list(structure.factors))]
-    pillar_of = {key: pillar for key, (pillar, _) in structure.factors.items()}
-    inverted = [key for key, (_, flipped) in structure.factors.items() if flipped]
-    scores = rows["score"].astype(float)
-    scores = scores.where(~rows["factor"].isin(inverted), low + high - scores)
-    frame = pd.DataFrame(
-        {"subject": rows["subject"], "pillar": rows["factor"].map(pillar_of), "score": scores}
-    )
-    pillars = (
-        frame.groupby(["subject", "pillar"])["score"].mean().unstack("pillar")
-        if len(frame)
-        else pd.DataFrame(index=pd.Index(answers["subject"].unique(), name="subject"))
-    )
-    pillars = pillars.reindex(columns=pillar_keys).astype(float)
-    weights = pd.Series(structure.weights, dtype=float)
-    present = pillars.notna()
-    weight_present = present.mul(weights, axis=1).sum(axis=1)
-    weighted = pillars.fillna(0.0).mul(weights, axis=1).sum(axis=1)
-    result = pillars.copy()
-    result["cmi"] = (weighted / weight_present).where(weight_present > 0)
-    answered = frame.dropna(subset=["score"]).groupby("subject").size()
-    result["completeness"] = answered.reindex(result.index).fillna(0) / max(
-        len(structure.factors), 1
-    )
+    # Numpy, not a groupby: one assessment pays pandas' fixed cost per operation. Factors are
+    # looked up once per distinct key; the code -1 (a missing key) reads the last entry, -1.
+    factor_codes, factor_keys = pd.factorize(answers["factor"])
+    specs = [structure.factors.get(key) for key in factor_keys]
+    pillar_at = np.array(
+        [-1 if spec is None else pillar_keys.index(spec[0]) for spec in specs] + [-1], dtype=int
+    )[factor_codes]
+    flipped = np.array([spec is not None and spec[1] for spec in specs] + [False])[factor_codes]
+    kept = pillar_at >= 0
+    if kept.any():
+        codes, subjects = pd.factorize(answers["subject"].to_numpy()[kept], sort=True)
+    else:
+        codes, subjects = np.empty(0, dtype=int), pd.Index(answers["subject"].unique())
+    count, width = len(subjects), len(pillar_keys)
+    scores = answers["score"].to_numpy(dtype=float)[kept]
+    scores = np.where(flipped[kept], low + high - scores, scores)
+    answered = ~np.isnan(scores)
+    cell = codes * width + pillar_at[kept]
+    sums = np.bincount(cell[answered], scores[answered], minlength=count * width)
+    counts = np.bincount(cell[answered], minlength=count * width)
+    with np.errstate(invalid="ignore"):
+        pillars = (sums / counts).reshape(count, width)  # NaN: a pillar without answers
+    weights = np.array([structure.weights[key] for key in pillar_keys], dtype=float)
+    present = ~np.isnan(pillars)
+    weight_present = (present * weights).sum(axis=1)
+    weighted = (np.where(present, pillars, 0.0) * weights).sum(axis=1)
+    result = pd.DataFrame(pillars, index=pd.Index(subjects, name="subject"), columns=pillar_keys)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result["cmi"] = np.where(weight_present > 0, weighted / weight_present, np.nan)
+    per_subject = np.bincount(codes[answered], minlength=count)
+    result["completeness"] = per_subject / max(len(structure.factors), 1)
     result["is_partial"] = ~present.all(axis=1)
-    result.columns.name = None
     return result
 
 
