@@ -67,11 +67,10 @@ def _measure_values(latest: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp):
     """Per metric, the positions in `index` of the accounts it has a latest value for and
     the rows of `latest` holding them; and every row's number, text and age in days."""
     rows = index.get_indexer(latest["account"])
-    kept = rows >= 0
-    by_metric = {
-        metric: (rows[positions[kept[positions]]], positions[kept[positions]])
-        for metric, positions in latest.groupby("metric", sort=False).indices.items()
-    }
+    by_metric = {}
+    for metric, positions in latest.groupby("metric", sort=False).indices.items():
+        positions = positions[rows[positions] >= 0]  # rows of accounts not asked for: left out
+        by_metric[metric] = (rows[positions], positions)
     observed = pd.to_datetime(latest["observed_at"], utc=True)
     age = ((as_of - observed).dt.total_seconds() / 86400).to_numpy(dtype=float)
     number = latest["number"].to_numpy(dtype=float)
