@@ -61,6 +61,7 @@ def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None
         dtypes={"account": "int64", "number": "float64"},
         text=["metric", "text"],
         datetimes=["observed_at"],
+        few=chunk.few,
     )
 
 
@@ -70,6 +71,7 @@ def active_overrides(chunk: Chunk, now) -> pd.Series:
         _latest(rows, ["account_id"], ["created_at", "id"]).values_list("account_id", "score"),
         columns=["account", "score"],
         dtypes={"account": "int64", "score": "float64"},
+        few=chunk.few,
     )
     return frame.set_index("account")["score"]
 
@@ -81,6 +83,7 @@ def scores_before(chunk: Chunk, moment) -> pd.Series:
         _latest(rows, ["account_id"], ["taken_at", "id"]).values_list("account_id", "score"),
         columns=["account", "score"],
         dtypes={"account": "int64", "score": "float64"},
+        few=chunk.few,
     )
     return frame.set_index("account")["score"]
 

@@ -61,6 +61,7 @@ def latest_answers(chunk: Chunk, framework: Framework) -> pd.DataFrame:
         .values_list("id", "account_id"),
         columns=["assessment", "subject"],
         dtypes={"assessment": "int64", "subject": "int64"},
+        few=chunk.few,
     ).set_index("assessment")["subject"]
     if latest.empty:
         return pd.DataFrame({"subject": [], "factor": [], "score": []})
@@ -70,6 +71,7 @@ def latest_answers(chunk: Chunk, framework: Framework) -> pd.DataFrame:
         .values_list("assessment_id", "factor_key", "score"),
         columns=["assessment", "factor", "score"],
         dtypes={"assessment": "int64", "factor": "category", "score": "float64"},
+        few=chunk.few,
     )
     answers["subject"] = answers["assessment"].map(latest)
     return answers[["subject", "factor", "score"]]

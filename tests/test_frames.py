@@ -1,10 +1,20 @@
 """config.frames: pandas values become what the database takes, on either backend."""
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from config.frames import _array_literal, python_value
+from config.frames import (
+    FEW,
+    _array_literal,
+    _array_literal_few,
+    _micros,
+    frame_read,
+    python_value,
+)
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NaT, pd.NA])
@@ -23,3 +33,83 @@ def test_array_literals_quote_escape_and_null():
     ids = pd.Series([1, None], dtype="Int64")
     assert _array_literal(ids, "BigIntegerField") == "{1,NULL}"
     assert _array_literal(pd.Series([True, False]), "BooleanField") == "{t,f}"
+
+
+KINDS = {
+    "BigIntegerField": pd.Series([0, 7, None, -(2**62), 2**62], dtype="Int64"),
+    "FloatField": pd.Series([0.1 + 0.2, 1e-7, 1e16, -2.5, np.nan, 3.0, 1 / 3]),
+    "BooleanField": pd.Series([True, False, None, True], dtype=object),
+    "CharField": pd.Series(['a"b', "c\\d", None, "", "NULL", "é ✓ {x,y}", "  "]),
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_value_by_value_literal_is_the_vectorized_one(kind):
+    column = KINDS[kind]
+    assert _array_literal_few(column, kind) == _array_literal(column, kind)
+
+
+def test_datetimes_become_the_same_microseconds_whichever_way():
+    moments = pd.Series(
+        [
+            datetime(2026, 3, 29, 1, 30, 0, 123456, tzinfo=ZoneInfo("Europe/Paris")),
+            datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+            datetime(2026, 11, 23, 8, 0),  # naive: taken as UTC
+            None,
+        ],
+        dtype=object,
+    )
+    few = _micros(moments)
+    assert few.tolist()[:3] == [1774744200123456, -1, 1795420800000000]
+    assert few.isna().tolist() == [False, False, False, True]
+    many = _micros(pd.concat([moments] * (FEW // len(moments) + 1), ignore_index=True))
+    assert len(many) > FEW
+    assert many.head(4).astype("Int64").tolist() == few.tolist()
+
+
+@pytest.mark.django_db
+def test_a_few_rows_read_through_the_orm_as_the_csv_reads_them(org_a, in_tenant):
+    """The same frame, values and dtypes, from the CSV round trip and from the ORM's rows:
+    NULL and empty texts, NULL numbers and external ids, datetimes, booleans."""
+    from accounts.models import Account
+    from health.models import MetricValue
+
+    from .factories import AccountFactory
+
+    with in_tenant(org_a):
+        plain = AccountFactory(organization=org_a, external_id="", cmi=None, chs_stale=True)
+        other = AccountFactory(organization=org_a, external_id='X-"1"', cmi=2.4, cmi_tier="")
+        for number, text, account in [(None, "", plain), (3.5, "a,b", plain), (1.0, "", other)]:
+            MetricValue.objects.create(
+                organization=org_a,
+                account=account,
+                metric="nps",
+                number=number,
+                text=text,
+                observed_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+                source="api",
+            )
+        reads = [
+            dict(
+                query=Account.objects.order_by("pk").values_list(
+                    "pk", "external_id", "cmi", "cmi_tier", "chs_stale", "cmi_updated_at"
+                ),
+                columns=["account", "external_id", "cmi", "cmi_tier", "stale", "updated"],
+                dtypes={"account": "int64", "external_id": "object", "stale": "bool"},
+                text=["cmi_tier"],
+                datetimes=["updated"],
+            ),
+            dict(
+                query=MetricValue.objects.order_by("pk").values_list(
+                    "account_id", "metric", "number", "text", "observed_at"
+                ),
+                columns=["account", "metric", "number", "text", "observed_at"],
+                dtypes={"account": "int64", "number": "float64", "metric": "category"},
+                text=["text"],
+                datetimes=["observed_at"],
+            ),
+        ]
+        for read in reads:
+            csv, orm = frame_read(**read), frame_read(**read, few=True)
+            assert len(csv) >= 2
+            pd.testing.assert_frame_equal(orm, csv)
