@@ -7,6 +7,12 @@ RECOMPUTE_SWEEP_SECONDS) drains it once the broker is back. A drain takes every 
 can lock, recomputes the union of their accounts once, and deletes them in that transaction: a
 storm of submissions for one account becomes a few recomputes, and the last one always sees
 the last committed input.
+
+A tenant has one nudged drain at a time: the nudge flag is held from the nudge until the drain
+has committed, then released, and the drain nudges again if rows came in meanwhile. So the
+submissions that arrive while a drain runs are recomputed together by the next one, whose
+fixed cost (reading the framework and scorecard, a dozen statements) they share, instead of
+each starting a drain of its own on another worker process.
 """
 
 import logging
@@ -14,7 +20,7 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 
-from tenancy.context import current_organization_id
+from tenancy.context import current_organization_id, tenant_context
 from tenancy.tasks import tenant_task
 
 from .models import RecomputeRequest
@@ -62,22 +68,37 @@ def recompute(account_ids: list[int] | None, cause: list | None = None) -> int:
 def drain() -> int:
     """Recompute what the tenant's outbox asks for, once; returns how many rows it took."""
     organization_id = current_organization_id()
-    _forget_nudge(organization_id)  # a submission from now on nudges again
-    rows = list(
-        RecomputeRequest.objects.select_for_update(skip_locked=True).order_by("id")[:DRAIN_ROWS]
-    )
-    if not rows:
-        return 0
-    everyone = any(row.account_ids is None for row in rows)
-    ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids})
-    last = rows[-1]
-    _run(ids, (last.cause, last.cause_id))
-    if ids is not None:  # a storm on these accounts is debounced from now on (see `nudge`)
-        _remember(organization_id, ids)
-    RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
-    if len(rows) == DRAIN_ROWS:
-        transaction.on_commit(lambda: nudge(organization_id))
+    try:
+        rows = list(_pending()[:DRAIN_ROWS])
+        if rows:
+            everyone = any(row.account_ids is None for row in rows)
+            ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids})
+            last = rows[-1]
+            _run(ids, (last.cause, last.cause_id))
+            if ids is not None:  # a storm on these accounts is debounced from now on (`nudge`)
+                _remember(organization_id, ids)
+            RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    except BaseException:
+        _forget_nudge(organization_id)  # a later submission nudges again
+        raise
+    transaction.on_commit(lambda: _drained(organization_id))
     return len(rows)
+
+
+def _pending():
+    """The outbox rows no other drain holds, oldest first, locked."""
+    return RecomputeRequest.objects.select_for_update(skip_locked=True).order_by("id")
+
+
+def _drained(organization_id) -> None:
+    """After a drain commits: release the tenant's nudge flag, then nudge again if rows came
+    in while it ran (their own nudges found the flag held). Rows another drain holds are that
+    drain's to finish, and its own release looks again."""
+    _forget_nudge(organization_id)
+    with tenant_context(organization_id):
+        waiting = _pending().values("pk")[:1].exists()
+    if waiting:
+        nudge(organization_id)
 
 
 def _forget_nudge(organization_id) -> None:

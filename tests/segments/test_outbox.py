@@ -5,12 +5,13 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import Account
 from maturity.services import assessment_create
 from segments.models import RecomputeRequest
-from segments.tasks import drain
+from segments.tasks import _drained, _nudge_key, drain
 
 from ..conftest import uniform, wait_for
 
@@ -110,3 +111,61 @@ def test_a_storm_of_500_submissions_ends_right_with_far_fewer_recomputes(
     assert account.cmi == pytest.approx(last.cmi) == scores[-1]
     assert sum(taken) == 500
     assert len(taken) < 100, f"{len(taken)} recomputes for 500 submissions"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_comes_in_while_a_drain_holds_the_flag_is_drained_together_when_it_lets_go(
+    worker, org_a, account_a, cmi_framework, chs_card, bob, in_tenant
+):
+    """A tenant has one nudged drain at a time: submissions during it do not start drains of
+    their own; the drain, once committed, lets go of the flag and nudges one for them all."""
+    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
+    time.sleep(0.5)  # and their drain has let go
+    organization_id = str(org_a.id)
+    cache.set(_nudge_key(organization_id), 1, 60)  # as a drain under way holds it
+    with in_tenant(org_a):
+        other = Account.objects.create(organization=org_a, name="Other")
+    for account, score in [(account_a, 4), (other, 2)]:
+        with in_tenant(org_a):
+            assessment_create(
+                account=account, framework=cmi_framework, answers=uniform(score), by=bob
+            )
+    time.sleep(1.0)
+    assert len(pending(org_a, in_tenant)) == 2  # their nudges found the flag held
+    offset = len(WORKER_LOG.read_text())
+    _drained(organization_id)  # the drain under way commits and lets go
+    wait_for(lambda: not pending(org_a, in_tenant) and drains_since(offset), timeout=30)
+    assert drains_since(offset) == [2]  # one drain took both
+    assert cache.get(_nudge_key(organization_id)) is None  # and let go in turn
+    with in_tenant(org_a):
+        assert dict(Account.objects.values_list("name", "cmi_tier")) == {
+            "Acme (A)": "High",
+            "Other": "Low",
+        }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drain_lets_go_of_the_flag_when_it_commits_and_when_it_fails(
+    worker, org_a, account_a, cmi_framework, chs_card, bob, in_tenant, monkeypatch
+):
+    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
+    time.sleep(0.5)  # and their drain has let go
+    organization_id = str(org_a.id)
+    cache.set(_nudge_key(organization_id), 1, 60)  # held: no worker drains behind our back
+    with in_tenant(org_a):
+        assessment_create(account=account_a, framework=cmi_framework, answers=uniform(3), by=bob)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the recompute failed")
+
+    monkeypatch.setattr("segments.tasks._run", broken)
+    with pytest.raises(RuntimeError):
+        drain.run(organization_id)
+    assert cache.get(_nudge_key(organization_id)) is None  # a later submission nudges again
+    assert pending(org_a, in_tenant)  # rolled back: the requests wait for the next drain
+
+    monkeypatch.undo()
+    cache.set(_nudge_key(organization_id), 1, 60)
+    assert drain.run(organization_id) >= 1
+    assert cache.get(_nudge_key(organization_id)) is None
+    assert not pending(org_a, in_tenant)
