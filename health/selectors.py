@@ -1,3 +1,5 @@
+from config.memo import Memo
+
 from .models import HealthLevel, Measure, Scorecard
 from .scoring import Card, MeasureSpec
 
@@ -6,7 +8,15 @@ def scorecard_active() -> Scorecard | None:
     return Scorecard.objects.filter(is_active=True).first()
 
 
+CARDS = Memo()
+
+
 def card_of(scorecard: Scorecard) -> Card:
+    """What scoring needs of `scorecard`; read once per process and edit (see `updated_at`)."""
+    return CARDS.get((scorecard.pk, scorecard.updated_at), lambda: _card_read(scorecard))
+
+
+def _card_read(scorecard: Scorecard) -> Card:
     measures = Measure.objects.filter(group__scorecard=scorecard).select_related("group")
     return Card(
         groups={g.key: float(g.weight) for g in scorecard.groups.all()},

@@ -65,6 +65,14 @@ def _fill(scorecard: Scorecard, spec: dict) -> None:
         )
         for level in spec["levels"]
     )
+    _touch(scorecard)
+
+
+def _touch(scorecard: Scorecard) -> None:
+    """A new `updated_at`, the key under which its card is cached: set before a scorecard's
+    rows change and after, so a card read in between is cached under a key that is never
+    read again, whether the transaction commits or rolls back."""
+    scorecard.save(update_fields=["updated_at"])
 
 
 def _validate(spec: dict) -> None:
@@ -103,10 +111,10 @@ def scorecard_update(*, scorecard: Scorecard, spec: dict) -> Scorecard:
     """
     _validate(spec)
     scorecard = Scorecard.objects.select_for_update().get(pk=scorecard.pk)
+    _touch(scorecard)
     scorecard.groups.all().delete()
     scorecard.levels.all().delete()
     _fill(scorecard, spec)
-    scorecard.save(update_fields=["updated_at"])
     if scorecard.is_active:
         tenant_recompute_enqueue(
             organization=scorecard.organization, cause=("scorecard", scorecard.pk)

@@ -57,6 +57,9 @@ class FrameworkVersion(TenantModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    edited_at = models.DateTimeField(
+        auto_now=True, help_text="Set before and after its pillars, factors or tiers change."
+    )
 
     class Meta:
         ordering = ["framework", "-number"]

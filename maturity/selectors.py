@@ -3,12 +3,21 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from config.memo import Memo
+
 from .models import Assessment, Factor, Framework, FrameworkVersion, SelfAssessment, SurveyLink
 from .scoring import Structure
 from .usm import LEVELS, Fit, usm_fit
 
+STRUCTURES = Memo()
+
 
 def framework_structure(version: FrameworkVersion) -> Structure:
+    """What scoring needs of `version`; read once per process and edit (see `edited_at`)."""
+    return STRUCTURES.get((version.pk, version.edited_at), lambda: _structure_read(version))
+
+
+def _structure_read(version: FrameworkVersion) -> Structure:
     pillars = version.pillars.all()
     factors = Factor.objects.filter(pillar__version=version).select_related("pillar")
     return Structure(

@@ -74,6 +74,14 @@ def _version_fill(version: FrameworkVersion, spec: dict) -> None:
         )
         for tier in spec["tiers"]
     )
+    _touch(version)
+
+
+def _touch(version: FrameworkVersion) -> None:
+    """A new `edited_at`, the key under which its structure is cached: set before a version's
+    rows change and after, so a structure read in between is cached under a key that is
+    never read again, whether the transaction commits or rolls back."""
+    version.save(update_fields=["edited_at"])
 
 
 def framework_spec_validate(spec: dict) -> None:
@@ -174,6 +182,7 @@ def framework_update(*, framework: Framework, spec: dict, by: User | None) -> Fr
             version=version
         )
     else:
+        _touch(current)
         current.pillars.all().delete()
         current.tiers.all().delete()
         _version_fill(current, spec)

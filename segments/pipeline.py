@@ -23,13 +23,11 @@ from accounts.services import (
     accounts_write,
 )
 from config.frames import frame_insert, python_value
-from health.models import HealthLevel
 from health.recompute import FIELDS as HEALTH_FIELDS
 from health.recompute import card_current, health_differs, level_changed_emit, snapshot_write
 from health.recompute import compute as health_compute
 from integrations.services import events_emit
 from maturity.recompute import cmi_compute, cmi_differs, structure_primary
-from maturity.selectors import framework_primary
 from playbooks.services import playbooks_active, runs_start_for_migrations
 from tenancy.context import current_organization_id
 
@@ -61,13 +59,13 @@ def transaction_id() -> int:
 
 def bands() -> tuple[list[str], list[str]]:
     """The CHS level names and CMI tier names, lowest first."""
-    levels = list(
-        HealthLevel.objects.filter(scorecard__is_active=True).values_list("name", flat=True)
-    )
-    framework = framework_primary()
-    tiers = (
-        list(framework.current_version.tiers.values_list("name", flat=True)) if framework else []
-    )
+    return bands_of(card_current(), structure_primary()[1])
+
+
+def bands_of(card, structure) -> tuple[list[str], list[str]]:
+    """The level names of a scorecard's card and the tier names of a framework's structure."""
+    levels = [name for name, _ in card.levels] if card else []
+    tiers = [name for name, _ in structure.tiers] if structure else []
     return levels, tiers
 
 
@@ -164,7 +162,7 @@ def accounts_recompute(
     accounts = None if account_ids is None else Account.objects.filter(pk__in=account_ids)
     framework, structure = structure_primary()
     card = card_current()
-    levels, tiers = bands()
+    levels, tiers = bands_of(card, structure)
     now = timezone.now()
     txid, moved, done = [], 0, 0
     chunks = account_chunks(accounts, CHUNK)
