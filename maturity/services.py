@@ -236,13 +236,9 @@ def assessment_start(*, account: Account, framework: Framework, by: User) -> Ass
     )
 
 
-def _factor_keys(version: FrameworkVersion) -> list[str]:
-    return list(Factor.objects.filter(pillar__version=version).values_list("key", flat=True))
-
-
 def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, str]:
     """Per factor key, why an answer is refused."""
-    known = set(_factor_keys(version))
+    known = set(framework_structure(version).factors)
     low, high = scoring.SCALE
     errors = {}
     for key, score in answers.items():
@@ -266,8 +262,12 @@ def assessment_save_answers(
         raise ValidationError("A submitted assessment cannot change; start a new one.")
     if errors := answers_errors(answers, assessment.version):
         raise ValidationError(errors)
-    comments = comments or {}
     Answer.objects.filter(assessment=assessment).delete()
+    _answers_write(assessment, answers, comments or {})
+    return assessment
+
+
+def _answers_write(assessment: Assessment, answers: dict, comments: dict) -> None:
     Answer.objects.bulk_create(
         Answer(
             organization=assessment.organization,
@@ -278,7 +278,6 @@ def assessment_save_answers(
         )
         for key, score in answers.items()
     )
-    return assessment
 
 
 @transaction.atomic
@@ -298,6 +297,12 @@ def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Asse
     assessment.completeness = score.completeness
     assessment.is_partial = score.is_partial
     assessment.save()
+    _submitted(assessment)
+    return assessment
+
+
+def _submitted(assessment: Assessment) -> None:
+    """What a submission sets off: its webhook event, then its account's recompute."""
     events_emit(
         organization_id=assessment.organization_id,
         event="assessment.submitted",
@@ -320,7 +325,6 @@ def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Asse
         organization=assessment.organization,
         cause=("assessment", assessment.pk),
     )
-    return assessment
 
 
 @transaction.atomic
@@ -332,10 +336,31 @@ def assessment_create(
     by: User | None,
     comments: dict[str, str] | None = None,
 ) -> Assessment:
-    """Start, answer and submit in one go: the API's and imports' path."""
-    assessment = assessment_start(account=account, framework=framework, by=by)
-    assessment_save_answers(assessment=assessment, answers=answers, comments=comments)
-    return assessment_submit(assessment=assessment, by=by)
+    """Start, answer and submit in one go: the API's and imports' path. The same checks and
+    scores as `assessment_start`, `assessment_save_answers` and `assessment_submit` in turn,
+    written as one submitted row and its answers."""
+    version = framework.current_version
+    if errors := answers_errors(answers, version):
+        raise ValidationError(errors)
+    score = scoring.score_answers(answers, framework_structure(version))
+    if score.cmi is None:
+        raise ValidationError("Score at least one factor before submitting.")
+    assessment = Assessment.objects.create(
+        organization=account.organization,
+        account=account,
+        version=version,
+        created_by=by,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        cmi=score.cmi,
+        tier=score.tier,
+        pillar_scores=score.pillar_scores,
+        completeness=score.completeness,
+        is_partial=score.is_partial,
+    )
+    _answers_write(assessment, answers, comments or {})
+    _submitted(assessment)
+    return assessment
 
 
 def account_recompute_enqueue(

@@ -197,3 +197,57 @@ def test_the_browser_editor_refuses_bad_weights_and_tiers_and_keeps_the_input(
     assert 'value="15"' in html and 'value="3.9"' in html
     with in_tenant(org_a):
         assert cmi_framework.versions.get().pillars.get(key="technology").weight == 10
+
+
+def test_creating_in_one_go_stores_what_starting_answering_and_submitting_store(
+    org_a, account_a, cmi_framework, bob, in_tenant
+):
+    """The API's single-insert path and the browser's three steps agree on every stored
+    field, on random answers (unknowns and partial ones included) and on what they refuse."""
+    import random
+
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from maturity.services import assessment_save_answers, assessment_start, assessment_submit
+
+    rng = random.Random(8)
+    keys = list(DECK_ANSWERS)
+    fields = ["status", "version_id", "cmi", "tier", "pillar_scores", "completeness", "is_partial"]
+
+    def stored(assessment):
+        assessment = Assessment.objects.get(pk=assessment.pk)
+        answers = set(assessment.answers.values_list("factor_key", "score", "comment"))
+        return {f: getattr(assessment, f) for f in fields} | {"answers": answers}
+
+    def in_steps(answers, comments):
+        assessment = assessment_start(account=account_a, framework=cmi_framework, by=bob)
+        assessment_save_answers(assessment=assessment, answers=answers, comments=comments)
+        return assessment_submit(assessment=assessment, by=bob)
+
+    def in_one_go(answers, comments):
+        return assessment_create(
+            account=account_a, framework=cmi_framework, answers=answers, comments=comments, by=bob
+        )
+
+    def refusal(path, answers):
+        with pytest.raises(ValidationError) as refused, transaction.atomic():
+            path(answers, {})
+        return refused.value.messages
+
+    with in_tenant(org_a):
+        for _ in range(25):
+            answers = {
+                key: rng.choice([None, 1, 2, 3, 4, 5])
+                for key in rng.sample(keys, rng.randint(1, len(keys)))
+            }
+            comments = {key: f"why {key}" for key in answers if rng.random() < 0.3}
+            assert stored(in_one_go(answers, comments)) == stored(in_steps(answers, comments))
+        for bad in (
+            {"nonsense": 3},
+            {keys[0]: 6, keys[1]: 0},
+            {keys[0]: True},
+            {keys[0]: 2.5},
+            {keys[0]: None, keys[1]: None},
+        ):
+            assert refusal(in_one_go, bad) == refusal(in_steps, bad) != []
