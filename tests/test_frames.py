@@ -113,3 +113,7 @@ def test_a_few_rows_read_through_the_orm_as_the_csv_reads_them(org_a, in_tenant)
             csv, orm = frame_read(**read), frame_read(**read, few=True)
             assert len(csv) >= 2
             pd.testing.assert_frame_equal(orm, csv)
+            nothing = read | {"query": read["query"].filter(pk=-1)}
+            csv, orm = frame_read(**nothing), frame_read(**nothing, few=True)
+            assert csv.empty and list(csv.columns) == read["columns"]
+            pd.testing.assert_frame_equal(orm, csv)
