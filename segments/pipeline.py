@@ -47,6 +47,22 @@ STORED = [
     "external_id",
 ]
 STORED_TEXT = ["cmi_tier", "chs_level", "segment"]
+EVERYTHING = frozenset({"cmi", "chs"})
+# What each cause of a recompute can have changed: a submission moves the CMI alone, a metric
+# the CHS alone. A cause not named here (a manual or tenant-wide recompute) redoes both.
+PARTS = {
+    "assessment": frozenset({"cmi"}),
+    "framework": frozenset({"cmi"}),
+    "metrics": frozenset({"chs"}),
+    "override": frozenset({"chs"}),
+    "override_expired": frozenset({"chs"}),
+    "scorecard": frozenset({"chs"}),
+}
+
+
+def parts_of(causes) -> frozenset:
+    """The parts (cmi, chs) that recomputes with these causes must redo; the cell always."""
+    return frozenset().union(*(PARTS.get(cause, EVERYTHING) for cause in causes))
 
 
 def transaction_id() -> int:
@@ -152,15 +168,17 @@ def accounts_recompute(
     account_ids: list[int] | None = None,
     cause: tuple[str, int | None] = ("", None),
     progress: Callable[[float], None] | None = None,
+    parts: frozenset = EVERYTHING,
 ) -> int:
     """CMI, CHS and cell of the given accounts (all when None). Returns how many moved cell.
 
     One pass per chunk of accounts: lock their rows, read what is stored, compute the CMI
     and the CHS from their inputs and the cell from both, then one UPDATE of every changed
-    column and one INSERT each of the snapshots and the migrations.
+    column and one INSERT each of the snapshots and the migrations. `parts` leaves out the
+    CMI or the CHS when its inputs have not changed (`parts_of`): the stored one stands.
     """
     accounts = None if account_ids is None else Account.objects.filter(pk__in=account_ids)
-    framework, structure = structure_primary()
+    framework, structure = structure_primary()  # both, for the cell's level and tier names
     card = card_current()
     levels, tiers = bands_of(card, structure)
     now = timezone.now()
@@ -170,10 +188,17 @@ def accounts_recompute(
     for chunk in chunks:
         accounts_lock(chunk)
         current = accounts_current(chunk, STORED, text=STORED_TEXT)
-        cmi = cmi_compute(chunk, framework, structure)
-        chs = health_compute(chunk, now=now, card=card)
-        cmi_changed = cmi_differs(current, cmi)
-        chs_changed, scored, level_changed = health_differs(current, chs)
+        unchanged = pd.Series(False, index=current.index)
+        if "cmi" in parts:
+            cmi = cmi_compute(chunk, framework, structure)
+            cmi_changed = cmi_differs(current, cmi)
+        else:
+            cmi, cmi_changed = current[CMI_FIELDS], unchanged
+        if "chs" in parts:
+            chs = health_compute(chunk, now=now, card=card)
+            chs_changed, scored, level_changed = health_differs(current, chs)
+        else:
+            chs, chs_changed, scored, level_changed = current[HEALTH_FIELDS], *[unchanged] * 3
         rows = pd.concat(
             [
                 cmi[CMI_FIELDS].where(cmi_changed, current[CMI_FIELDS]),

@@ -24,7 +24,7 @@ from tenancy.context import current_organization_id, tenant_context
 from tenancy.tasks import tenant_task
 
 from .models import RecomputeRequest
-from .pipeline import accounts_recompute
+from .pipeline import EVERYTHING, accounts_recompute, parts_of
 
 logger = logging.getLogger(__name__)
 DRAIN_ROWS = 10_000
@@ -42,16 +42,16 @@ def _recent_key(organization_id, account_id) -> str:
     return f"recomputed:{organization_id}:{account_id}"
 
 
-def _run(account_ids: list[int] | None, cause: tuple) -> int:
+def _run(account_ids: list[int] | None, cause: tuple, parts: frozenset = EVERYTHING) -> int:
     if account_ids is not None:
-        return accounts_recompute(account_ids=account_ids, cause=cause)
+        return accounts_recompute(account_ids=account_ids, cause=cause, parts=parts)
     key = progress_key(current_organization_id())
 
     def progress(fraction):
         cache.set(key, {"done": round(fraction * 100), "total": 100, "finished": False}, 3600)
 
     progress(0.0)
-    moved = accounts_recompute(cause=cause, progress=progress)
+    moved = accounts_recompute(cause=cause, progress=progress, parts=parts)
     transaction.on_commit(
         lambda: cache.set(key, {"done": 100, "total": 100, "finished": True}, 3600)
     )
@@ -74,7 +74,7 @@ def drain() -> int:
             everyone = any(row.account_ids is None for row in rows)
             ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids})
             last = rows[-1]
-            _run(ids, (last.cause, last.cause_id))
+            _run(ids, (last.cause, last.cause_id), parts_of({row.cause for row in rows}))
             if ids is not None:  # a storm on these accounts is debounced from now on (`nudge`)
                 _remember(organization_id, ids)
             RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import Account
+from maturity.models import Assessment
 from maturity.services import assessment_create
 from segments.models import RecomputeRequest
 from segments.tasks import _drained, _nudge_key, drain
@@ -169,3 +170,54 @@ def test_a_drain_lets_go_of_the_flag_when_it_commits_and_when_it_fails(
     assert drain.run(organization_id) >= 1
     assert cache.get(_nudge_key(organization_id)) is None
     assert not pending(org_a, in_tenant)
+
+
+@pytest.mark.django_db
+def test_a_drain_redoes_only_what_its_requests_causes_can_have_changed(
+    org_a, account_a, cmi_framework, chs_card, bob, in_tenant
+):
+    """A submission's recompute redoes the CMI (and the cell), a metric's the CHS: inputs
+    changed behind the services' back, with no request of their own, show which ran."""
+    from django.utils import timezone
+
+    from health.models import MetricValue
+    from health.services import metrics_record
+    from segments.tasks import recompute_enqueue
+
+    organization_id = str(org_a.id)
+    drain.run(organization_id)  # the scorecard's own recompute, from the fixture
+
+    def stored():
+        return Account.objects.values_list("cmi", "chs").get(pk=account_a.pk)
+
+    with in_tenant(org_a):
+        assert stored() == (None, None)
+        MetricValue.objects.create(  # no request: nothing says the CHS changed
+            organization=org_a,
+            account=account_a,
+            metric="nps",
+            number=90,
+            observed_at=timezone.now(),
+        )
+        assessment_create(account=account_a, framework=cmi_framework, answers=uniform(4), by=bob)
+    drain.run(organization_id)
+    with in_tenant(org_a):
+        assert stored() == (4.0, None)  # the CMI alone was redone
+
+        latest = Assessment.objects.filter(account=account_a).latest("submitted_at")
+        latest.answers.update(score=2)  # behind the services' back: no request
+        metrics_record(
+            organization=org_a,
+            values=[
+                MetricValue(account=account_a, metric="nps", number=10, observed_at=timezone.now())
+            ],
+            source="api",
+        )
+    drain.run(organization_id)
+    with in_tenant(org_a):
+        cmi, chs = stored()
+        assert cmi == 4.0 and chs is not None  # the CHS alone was redone
+        recompute_enqueue(organization=org_a, account_ids=[account_a.pk], cause=("", None))
+    drain.run(organization_id)
+    with in_tenant(org_a):
+        assert stored() == (2.0, chs)  # a request of no known cause redoes both
