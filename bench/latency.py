@@ -1,6 +1,6 @@
 """Bench 2 of issue 8: from an assessment POST to the account's new segment being readable.
 
-    .venv/bin/python bench/latency.py [--rate 20] [--seconds 60] [--up 40,60,80,100,140]
+    .venv/bin/python bench/latency.py [--rate 20] [--seconds 60] [--up 25,30,40,60]
                                       [--down 15,10,5,2]
 
 Serves the app with gunicorn (3 workers) and a real Celery worker (2 processes) on the
@@ -137,7 +137,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=20)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--up", default="40,60,80,100,140")
+    parser.add_argument("--up", default="25,30,40,60")
     parser.add_argument("--down", default="15,10,5,2")
     parser.add_argument("--step-seconds", type=float, default=20)
     options = parser.parse_args()
@@ -175,9 +175,11 @@ def main():
     poller.start()
     results = {
         "machine": f"{os.cpu_count()} cores; gunicorn 3 sync workers, Celery worker "
-        "concurrency 2, PostgreSQL and Redis on loopback"
+        "concurrency 2, PostgreSQL and Redis on loopback; API rate limit lifted"
     }
-    with Served() as served:
+    # One API key sends every submission: lift its rate limit (1,200/min by default, exactly
+    # 20/s), which would otherwise answer 429 above the main rate.
+    with Served(env={"API_RATE_LIMIT": "1000000/s"}) as served:
         step("warm-up: 5/s for 6 s (first requests import and plan; not counted)")
         run(served, key, ids, poller, cell, 5, 6)
         step(f"main run: {options.rate:g}/s for {options.seconds:g} s")

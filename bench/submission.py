@@ -1,0 +1,92 @@
+"""One submission's two costs, in one process and idle: the API POST (through Django's test
+client) and the drain that recomputes its account (run eagerly, as the worker would).
+
+    .venv/bin/python bench/submission.py [--count 60]
+
+Seeds a tenant of 500 accounts (every answer 1, NPS 50), then for `--count` accounts posts an
+assessment answering 5 everywhere and drains it. Prints the medians of wall time and of this
+process's CPU time, and the queries each issues; writes bench/results/submission.json. The
+steps of bench/README.md's "Submission → segment" were measured with it.
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+from common import ROOT, setup, step, tenant_seed, unique
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=60)
+    options = parser.parse_args()
+    setup()
+    from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test import Client
+
+    import segments.tasks
+    from accounts.models import Account
+    from maturity.models import Factor
+    from segments.pipeline import accounts_recompute
+    from tenancy.context import tenant_context
+    from tenancy.services import api_key_create
+
+    step("seeding 500 accounts")
+    organization = tenant_seed(unique("submission"), 500, score=1, metrics={"nps": ("50", None)})
+    with tenant_context(organization.id):
+        accounts_recompute()
+        key = api_key_create(organization=organization, name="bench")[1]
+        answers = {k: 5 for k in Factor.objects.values_list("key", flat=True)}
+        ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
+    client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    segments.tasks.nudge = lambda *args, **kwargs: None  # drained below, one at a time
+
+    def post(pk):
+        body = {"account": pk, "answers": answers}
+        response = client.post("/api/v1/assessments/", body, content_type="application/json")
+        assert response.status_code == 201, response.content
+
+    def drain():
+        segments.tasks.drain.apply(args=[str(organization.id)], throw=True)
+
+    def timed(action, pk, into):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action(pk)
+        into.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+
+    for pk in ids[:3]:  # warm-up: imports, plans, caches
+        post(pk)
+        drain()
+    posts, drains = [], []
+    for pk in ids[3 : 3 + options.count]:
+        timed(post, pk, posts)
+        timed(lambda _: drain(), pk, drains)
+    settings.DEBUG = True  # count queries
+    reset_queries()
+    post(ids[3 + options.count])
+    post_queries = len(connection.queries)
+    reset_queries()
+    drain()
+    drain_queries = len(connection.queries)
+
+    def medians(samples):
+        return {
+            "wall_ms": round(statistics.median(s[0] for s in samples), 1),
+            "cpu_ms": round(statistics.median(s[1] for s in samples), 1),
+        }
+
+    result = {
+        "count": options.count,
+        "post": medians(posts) | {"queries": post_queries},
+        "drain": medians(drains) | {"queries": drain_queries},
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "submission.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
