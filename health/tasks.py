@@ -6,6 +6,13 @@ from .recompute import snapshot_daily
 
 @tenant_task()
 def daily_snapshots() -> None:
+    """Nightly: rescore every account's CHS as of now, since it moves with time alone (a value
+    older than its measure's window drops out, the 30-day trend slides), with the migrations
+    that follow; then snapshot the accounts the rescoring did not, so trends have daily
+    points."""
+    from segments.pipeline import PARTS, accounts_recompute
+
+    accounts_recompute(cause=("daily", None), parts=PARTS["daily"])
     snapshot_daily()
 
 

@@ -57,6 +57,7 @@ PARTS = {
     "override": frozenset({"chs"}),
     "override_expired": frozenset({"chs"}),
     "scorecard": frozenset({"chs"}),
+    "daily": frozenset({"chs"}),  # health.tasks.daily_snapshots: the CHS moves with time
 }
 
 

@@ -276,3 +276,32 @@ def reference_points(measure, value, age):
         full, zero = params["full_days"], params["zero_days"]
         return min(100.0, max(0.0, (zero - age) / (zero - full) * 100))
     raise AssertionError(measure.rule)
+
+
+def test_the_nightly_task_rescores_values_that_aged_past_their_window(
+    org_a, account_a, chs_card, in_tenant
+):
+    """A CHS moves with time alone: nothing else recomputes an account whose NPS ages past
+    its 180-day window, the nightly task does (and snapshots it)."""
+    from django.db.models import F
+
+    from health.tasks import daily_snapshots
+    from segments.pipeline import accounts_recompute
+
+    with in_tenant(org_a):
+        put(org_a, account_a, "nps", number=-40, days_ago=170)
+        put(org_a, account_a, "active_users_pct", number=90, days_ago=1)
+        accounts_recompute(account_ids=[account_a.pk])
+        before = fresh(account_a.pk)
+        assert not before.chs_stale
+        # fifteen days pass: the NPS is now 185 days old
+        MetricValue.objects.filter(account=account_a).update(
+            observed_at=F("observed_at") - timedelta(days=15)
+        )
+        assert fresh(account_a.pk).chs == before.chs
+        daily_snapshots.run(str(org_a.id))
+        after = fresh(account_a.pk)
+        snapshot = HealthSnapshot.objects.filter(account=account_a).latest("taken_at")
+    assert after.chs_stale
+    assert after.chs > before.chs  # the poor, now stale NPS no longer counts
+    assert snapshot.score == pytest.approx(after.chs) and snapshot.stale
