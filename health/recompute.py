@@ -187,6 +187,8 @@ def level_changed_emit(current: pd.DataFrame, fresh: pd.DataFrame, changed: pd.S
 
 
 def snapshot_write(rows: pd.DataFrame, now) -> None:
+    if rows.empty:  # building the frame costs more than the insert it would skip
+        return
     frame_insert(
         HealthSnapshot,
         pd.DataFrame(

@@ -31,20 +31,28 @@ GRID_2X2 = {
 }
 
 
-def fold(index: pd.Series, bands: int, size: int = 3) -> pd.Series:
-    """Map band positions 0..bands-1 onto 0..size-1."""
-    return (index * size // max(bands, 1)).clip(upper=size - 1)
+def fold(index, bands: int, size: int = 3):
+    """Map band positions 0..bands-1 onto 0..size-1 (a Series or an array)."""
+    return (index * size // max(bands, 1)).clip(0, size - 1)
+
+
+def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
+    """Each value's position among `names` (the last, if a name repeats), -1 if absent."""
+    lookup = {name: position for position, name in enumerate(names)}
+    found = pd.Index(list(lookup)).get_indexer(values.to_numpy(dtype=object))
+    positions = np.array([*lookup.values(), -1])  # -1 last: what `found == -1` picks
+    return positions[found]
 
 
 def segment_of(
     chs_level: pd.Series, cmi_tier: pd.Series, levels: list[str], tiers: list[str]
 ) -> pd.Series:
-    """The 3×3 cell key of each account, or '' (unsegmented) when either score is missing."""
-    row = fold(chs_level.map({name: i for i, name in enumerate(levels)}), len(levels))
-    column = fold(cmi_tier.map({name: i for i, name in enumerate(tiers)}), len(tiers))
-    placed = (row.notna() & column.notna()).to_numpy()
+    """The 3×3 cell key of each account, or '' (unsegmented) when either score is missing.
+    Numpy, not a pandas operation per step: one account's drain pays for each of those."""
+    row, column = _positions(chs_level, levels), _positions(cmi_tier, tiers)
+    placed = (row >= 0) & (column >= 0)
     keys = np.full(len(row), "", dtype=object)
-    keys[placed] = CELLS[row[placed].astype(int), column[placed].astype(int)]
+    keys[placed] = CELLS[fold(row[placed], len(levels)), fold(column[placed], len(tiers))]
     return pd.Series(keys, index=chs_level.index, dtype=object)
 
 

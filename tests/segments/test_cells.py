@@ -65,3 +65,39 @@ def test_directions():
     assert direction("expand_and_leverage", "core") == "down"
     assert direction("retain", "core") == "across"
     assert direction("", "core") == "in" and direction("core", "") == "out"
+
+
+def test_cells_equal_a_value_by_value_reference_on_random_bands_and_names():
+    """Any number of bands (none, repeated names), unknown names, blanks and None, any index."""
+    import random
+
+    from segments.cells import GRID_3X3
+
+    def reference(level, tier, levels, tiers):
+        rows = {name: i for i, name in enumerate(levels)}
+        columns = {name: i for i, name in enumerate(tiers)}
+        if level not in rows or tier not in columns:
+            return ""
+        row = min(rows[level] * 3 // len(levels), 2)
+        column = min(columns[tier] * 3 // len(tiers), 2)
+        return GRID_3X3[(row, column)]
+
+    rng = random.Random(3)
+    for _ in range(300):
+        levels = [f"L{i}" for i in range(rng.randint(0, 6))]
+        tiers = [f"T{i}" for i in range(rng.randint(0, 6))]
+        if levels and rng.random() < 0.3:
+            levels.append(levels[0])
+        count = rng.randint(0, 20)
+        index = rng.sample(range(10_000), count)
+        chs = [rng.choice([*levels, "", None, "other"]) for _ in range(count)]
+        cmi = [rng.choice([*tiers, "", None, "other"]) for _ in range(count)]
+        cells = segment_of(
+            pd.Series(chs, index=index, dtype=object),
+            pd.Series(cmi, index=index, dtype=object),
+            levels,
+            tiers,
+        )
+        assert list(cells.index) == index
+        expected = [reference(a, b, levels, tiers) for a, b in zip(chs, cmi, strict=True)]
+        assert cells.tolist() == expected
