@@ -69,7 +69,9 @@ class Account(TenantModel):
     )
     chs_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The grid cell of (CHS level, CMI tier), '' while either is missing (segments.pipeline).
-    segment = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # Not indexed: nine values index poorly, and an index on a column the recompute writes
+    # would keep its UPDATEs from being HOT (see the table's fillfactor, migration 0009).
+    segment = models.CharField(max_length=40, blank=True, editable=False)
     segment_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
