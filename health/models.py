@@ -91,8 +91,8 @@ class MetricValue(TenantModel):
         CSV = "csv", "CSV upload"
         MANUAL = "manual", "Entered by a CSM"
 
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="metric_values"
+    account = models.ForeignKey(  # indexed first in Meta.indexes
+        "accounts.Account", on_delete=models.CASCADE, related_name="metric_values", db_index=False
     )
     metric = models.SlugField(max_length=60)
     number = models.FloatField(null=True, blank=True)
@@ -107,7 +107,8 @@ class MetricValue(TenantModel):
     class Meta:
         ordering = ["-observed_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "metric", "-observed_at"]),
+            # Each account's latest value per metric, in the recompute's order: no sort.
+            models.Index(fields=["account", "metric", "-observed_at", "-id"]),
             # The latest value of one metric across all accounts (dashboard upsell rate).
             models.Index(fields=["metric", "account", "-observed_at", "-id"], name="metric_latest"),
         ]
@@ -145,8 +146,11 @@ class HealthOverride(TenantModel):
 class HealthSnapshot(TenantModel):
     """The account's score as it was: written when it changes, and daily."""
 
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="health_snapshots"
+    account = models.ForeignKey(  # indexed first in Meta.indexes
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="health_snapshots",
+        db_index=False,
     )
     score = models.FloatField(null=True)
     level = models.CharField(max_length=40, blank=True)

@@ -42,8 +42,8 @@ class TierMigration(TenantModel):
     commits late.
     """
 
-    account = models.ForeignKey(
-        "accounts.Account", on_delete=models.CASCADE, related_name="migrations"
+    account = models.ForeignKey(  # indexed first in Meta.indexes
+        "accounts.Account", on_delete=models.CASCADE, related_name="migrations", db_index=False
     )
     from_segment = models.CharField(max_length=40, blank=True)
     to_segment = models.CharField(max_length=40, blank=True)
