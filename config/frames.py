@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 
 def python_value(value):
@@ -48,7 +49,8 @@ def frame_read(
         return _rows_frame(list(query), columns, dtypes or {}, text, datetimes)
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_as_one_csv(sql, len(columns)), params)
+        plain = [c in datetimes or _unquoted(dtypes, c) for c in columns]
+        cursor.execute(_as_one_csv(sql, plain), params)
         (content,) = cursor.fetchone()
     if not content:
         return _rows_frame([], columns, dtypes or {}, text, datetimes)
@@ -70,6 +72,20 @@ def frame_read(
         if column not in text and kind != "object":
             frame[column] = frame[column].astype(kind)
     return frame
+
+
+def ids_in(model, field: str, ids: Sequence[int]) -> Q | RawSQL:
+    """A filter: `field` (an integer column of `model`) is one of `ids`.
+
+    `field__in=ids` makes one query parameter per id: for 100,000 ids the ORM spends ~1.2 s
+    preparing them and PostgreSQL ~0.2 s planning the list. On PostgreSQL, above a few ids,
+    they travel as one array literal instead."""
+    if connection.vendor != "postgresql" or len(ids) <= FEW:
+        return Q(**{f"{field}__in": list(ids)})
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(field).column)}"
+    literal = "{" + ",".join(map(str, np.asarray(ids, dtype="int64").tolist())) + "}"
+    return RawSQL(f"{column} = ANY(%s::bigint[])", [literal], output_field=BooleanField())
 
 
 def _rows_frame(rows: list[tuple], columns, dtypes, text, datetimes) -> pd.DataFrame:
@@ -103,16 +119,29 @@ def _missing_as_nan(values: pd.Series) -> pd.Series:
     return pd.Series(np.where(missing, np.nan, cells), dtype=object)
 
 
-def _as_one_csv(sql: str, width: int) -> str:
+def _unquoted(dtypes: Mapping[str, str] | None, column: str) -> bool:
+    """Whether a column's text can never hold a comma, a quote or a newline: numbers, booleans."""
+    kind = (dtypes or {}).get(column)
+    if kind is None or kind in ("category", "object"):
+        return False
+    return pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind)
+
+
+def _as_one_csv(sql: str, plain: Sequence[bool]) -> str:
     """`sql` rewritten to return its rows as one CSV text value.
 
     COPY … TO STDOUT would do, but psycopg hands COPY data over one row at a time, ~3 µs of
     Python each: 12 million answers took 36 s. One value, aggregated by PostgreSQL, costs one
-    round trip. Every field is quoted (doubling inner quotes), NULL is an empty field.
+    round trip. Text fields are quoted (doubling inner quotes); `plain` ones (numbers,
+    booleans, datetimes) need not be, which saves PostgreSQL a replace() per value. NULL is an
+    empty field.
     """
-    names = [f"c{i}" for i in range(width)]
+    names = [f"c{i}" for i in range(len(plain))]
     fields = " || ',' || ".join(
-        f"""coalesce('"' || replace({name}::text, '"', '""') || '"', '')""" for name in names
+        f"coalesce({name}::text, '')"
+        if bare
+        else f"""coalesce('"' || replace({name}::text, '"', '""') || '"', '')"""
+        for name, bare in zip(names, plain, strict=True)
     )
     return f"SELECT string_agg({fields}, E'\\n') FROM ({sql}) AS q({', '.join(names)})"
 
@@ -173,11 +202,14 @@ def frame_update(model, rows: pd.DataFrame) -> int:
     assignments = ", ".join(
         f"{quote(field.column)} = {value}" for field, value in zip(fields, values[1:], strict=True)
     )
+    key = f"t.{quote(pk.column)}"
     with connection.cursor() as cursor:
+        # The bounds let the planner read only the rows' range of the table: without them it
+        # hashed all of a tenant's million accounts to update a chunk of 100,000 (0.75 s).
         cursor.execute(
             f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} FROM {source} "
-            f"WHERE t.{quote(pk.column)} = {values[0]}",
-            arrays,
+            f"WHERE {key} = {values[0]} AND {key} BETWEEN %s AND %s",
+            [*arrays, int(rows.index.min()), int(rows.index.max())],
         )
     return len(rows)
 

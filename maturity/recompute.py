@@ -20,7 +20,7 @@ from accounts.services import (
     accounts_write,
     values_same,
 )
-from config.frames import frame_read
+from config.frames import frame_read, ids_in
 
 from . import scoring
 from .models import Answer, Assessment, Framework
@@ -66,7 +66,7 @@ def latest_answers(chunk: Chunk, framework: Framework) -> pd.DataFrame:
     if latest.empty:
         return pd.DataFrame({"subject": [], "factor": [], "score": []})
     answers = frame_read(
-        Answer.objects.filter(assessment_id__in=latest.index.tolist())
+        Answer.objects.filter(ids_in(Answer, "assessment_id", latest.index))
         .order_by()
         .values_list("assessment_id", "factor_key", "score"),
         columns=["assessment", "factor", "score"],

@@ -13,6 +13,7 @@ from config.frames import (
     _array_literal_few,
     _micros,
     frame_read,
+    ids_in,
     python_value,
 )
 
@@ -79,7 +80,8 @@ def test_a_few_rows_read_through_the_orm_as_the_csv_reads_them(org_a, in_tenant)
     with in_tenant(org_a):
         plain = AccountFactory(organization=org_a, external_id="", cmi=None, chs_stale=True)
         other = AccountFactory(organization=org_a, external_id='X-"1"', cmi=2.4, cmi_tier="")
-        for number, text, account in [(None, "", plain), (3.5, "a,b", plain), (1.0, "", other)]:
+        values = [(None, "", plain), (3.5, 'a,"b"\nc', plain), (1.0, "", other)]
+        for number, text, account in values:
             MetricValue.objects.create(
                 organization=org_a,
                 account=account,
@@ -117,3 +119,20 @@ def test_a_few_rows_read_through_the_orm_as_the_csv_reads_them(org_a, in_tenant)
             csv, orm = frame_read(**nothing), frame_read(**nothing, few=True)
             assert csv.empty and list(csv.columns) == read["columns"]
             pd.testing.assert_frame_equal(orm, csv)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("picked", [0, 3, FEW + 1, 300])
+def test_ids_in_selects_what_an_in_list_selects(org_a, in_tenant, picked):
+    """Above a few ids the filter is one array parameter: it selects the rows asked for,
+    none other, and ignores an id with no row."""
+    from accounts.models import Account
+
+    from .factories import AccountFactory
+
+    with in_tenant(org_a):
+        AccountFactory.create_batch(310, organization=org_a)
+        ids = sorted(Account.objects.values_list("pk", flat=True))
+        asked = [*ids[::2][:picked], max(ids) + 10_000]  # and one that does not exist
+        rows = Account.objects.filter(ids_in(Account, "id", asked)).order_by("pk")
+        assert list(rows.values_list("pk", flat=True)) == sorted(asked[:-1])
