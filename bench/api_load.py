@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 
-from common import ROOT, Served, setup, step, tenant_seed, unique
+from common import ROOT, Served, result_write, setup, step, tenant_seed, unique
 from recompute import METRICS
 
 WRK = shutil.which("wrk")
@@ -127,9 +127,7 @@ def main():
             f"{name:30s} {figures['requests_per_second']:8.1f} {figures['p95_ms']:8.1f} "
             f"{figures['share_of_baseline']:10.2f}"
         )
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "api_load.json").write_text(json.dumps(report, indent=2) + "\n")
+    result_write("api_load", report)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,17 @@ def setup() -> None:
     call_command("migrate", verbosity=0)
 
 
+def result_write(name: str, result: dict) -> Path:
+    """Write a bench's figures to bench/results/<name>.json."""
+    import json
+
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
 def step(message: str) -> float:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
     return time.perf_counter()

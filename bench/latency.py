@@ -25,7 +25,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from common import ROOT, Served, percentile, setup, step, tenant_seed, unique
+from common import Served, percentile, result_write, setup, step, tenant_seed, unique
 
 TARGET_P95_MS = 200
 
@@ -197,9 +197,7 @@ def main():
     holding = [r["rate_per_second"] for r in [results["main"], *results["steps"]] if holds(r)]
     results["highest_rate_with_p95_under_200_ms"] = max(holding) if holding else None
     print(json.dumps({k: v for k, v in results.items() if k != "steps"}, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "latency.json").write_text(json.dumps(results, indent=2) + "\n")
+    result_write("latency", results)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import platform
 import resource
 import time
 
-from common import ROOT, execute, owner_run, setup, step, tenant_seed, unique
+from common import execute, owner_run, result_write, setup, step, tenant_seed, unique
 
 # metric → SQL for (number, text): plausible values, as the demo's.
 METRICS = {
@@ -211,9 +211,7 @@ def main():
         "targets": {"cmi_ratio": "<= 1.5", "whole_seconds": "< 60", "peak_rss_mib": "< 4096"},
     }
     print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "recompute.json").write_text(json.dumps(result, indent=2) + "\n")
+    result_write("recompute", result)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import json
 import statistics
 import time
 
-from common import ROOT, setup, step, tenant_seed, unique
+from common import result_write, setup, step, tenant_seed, unique
 
 
 def main():
@@ -83,9 +83,7 @@ def main():
         "drain": medians(drains) | {"queries": drain_queries},
     }
     print(json.dumps(result, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "submission.json").write_text(json.dumps(result, indent=2) + "\n")
+    result_write("submission", result)
 
 
 if __name__ == "__main__":
