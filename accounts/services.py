@@ -150,15 +150,37 @@ class Chunk:
         return bounds if self.whole else bounds & Q(**{f"{field}__in": self.ids})
 
 
-def account_chunks(accounts: QuerySet[Account] | None, size: int) -> list[Chunk]:
-    """The accounts (all of the tenant's when None) in chunks of `size`, in id order."""
-    source = Account.objects.all() if accounts is None else accounts
+def account_chunks(
+    accounts: QuerySet[Account] | None, size: int, *, between: tuple[int, int] | None = None
+) -> list[Chunk]:
+    """The accounts (all of the tenant's when None, or those with ids `between` two bounds,
+    inclusive) in chunks of `size`, in id order."""
+    whole = accounts is None
+    source = Account.objects.all() if whole else accounts
+    if between is not None:
+        source = source.filter(pk__gte=between[0], pk__lte=between[1])
     ids = list(source.order_by("pk").values_list("pk", flat=True))
-    size = size if accounts is None else min(size, 10_000)  # an IN list of at most 10,000
-    return [
-        Chunk(ids[start : start + size], whole=accounts is None)
-        for start in range(0, len(ids), size)
-    ]
+    size = size if whole else min(size, 10_000)  # an IN list of at most 10,000
+    return [Chunk(ids[start : start + size], whole=whole) for start in range(0, len(ids), size)]
+
+
+def account_ranges(size: int) -> list[tuple[int, int]]:
+    """The tenant's accounts as ranges of ids (first, last) of `size` accounts each, in order:
+    the parts a tenant-wide recompute is split into."""
+    ids = Account.objects.order_by("pk").values_list("pk", flat=True)
+    if connection.vendor == "postgresql":  # every size-th id, numbered in the database
+        sql, params = ids.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT min(id), max(id) FROM (
+                        SELECT q.id, (row_number() OVER (ORDER BY q.id) - 1) / %s AS part
+                        FROM ({sql}) AS q(id)
+                    ) AS numbered GROUP BY part ORDER BY part""",
+                [size, *params],
+            )
+            return [(low, high) for low, high in cursor.fetchall()]
+    ids = list(ids)
+    return [(ids[at], ids[min(at + size, len(ids)) - 1]) for at in range(0, len(ids), size)]
 
 
 def accounts_current(chunk: Chunk, fields: list[str], text: list[str]) -> pd.DataFrame:

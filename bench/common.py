@@ -165,35 +165,37 @@ def listening(port: int) -> bool:
 
 
 class Served:
-    """gunicorn (and optionally a Celery worker) serving the bench database on a spare port,
-    with the machine's Redis (databases 13 and 14) as broker and cache."""
+    """gunicorn and a Celery worker (either may be left out) serving the bench database, on
+    a spare port, with the machine's Redis (databases 13 and 14) as broker and cache."""
 
-    def __init__(self, *, workers: int = 3, celery: bool = True, env: dict | None = None):
+    BROKER = {
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
+        "CACHE_URL": "rediscache://127.0.0.1:6379/14",
+    }
+
+    def __init__(
+        self, *, workers: int = 3, web: bool = True, celery: bool = True, env: dict | None = None
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            **BENCH_ENV,
-            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/13",
-            "CACHE_URL": "rediscache://127.0.0.1:6379/14",
-            **(env or {}),
-        }
-        self.workers, self.celery, self.processes = workers, celery, []
+        self.env = {**os.environ, **BENCH_ENV, **self.BROKER, **(env or {})}
+        self.workers, self.web, self.celery, self.processes = workers, web, celery, []
         self.logs = Path("/tmp") / f"ascend-bench-{self.port}"
 
     def __enter__(self):
         self.logs.mkdir(exist_ok=True)
         python = sys.executable
         bind = f"127.0.0.1:{self.port}"
-        web = ["gunicorn", "config.wsgi", "-w", str(self.workers), "-b", bind, "--timeout", "60"]
-        self._start("web", [python, "-m", *web, "--log-level", "warning"])
+        if self.web:
+            web = ["gunicorn", "config.wsgi", "-w", str(self.workers), "-b", bind]
+            self._start("web", [python, "-m", *web, "--timeout", "60", "--log-level", "warning"])
         if self.celery:
             worker = ["celery", "-A", "config", "worker", "--concurrency=2", "--without-gossip"]
             name = f"bench-{self.port}@%h"
             options = ["--without-mingle", "--loglevel=INFO", "-n", name]
             self._start("worker", [python, "-m", *worker, *options])
         deadline = time.time() + 30
-        while not listening(self.port):
+        while self.web and not listening(self.port):
             if time.time() > deadline:
                 raise RuntimeError(f"gunicorn did not start; see {self.logs}")
             time.sleep(0.2)
@@ -213,6 +215,21 @@ class Served:
                 start_new_session=True,
             )
         )
+
+    def peak_rss_mib(self) -> float:
+        """The largest peak resident set among the served processes and their children."""
+        groups = {process.pid for process in self.processes}
+        peaks = [0.0]
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+                if os.getpgid(int(status.parent.name)) in groups and "VmHWM" in fields:
+                    peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+            except (OSError, ValueError):
+                continue  # a process that ended meanwhile
+        return max(peaks)
 
     def __exit__(self, *exc):
         for process in self.processes:

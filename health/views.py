@@ -1,7 +1,6 @@
 from datetime import datetime, time
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
-from segments.tasks import progress_key
+from segments.tasks import recompute_progress
 from tenancy.context import current_organization_id
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -175,7 +174,7 @@ def scorecard_detail(request, pk):
                     else "Saved.",
                 )
                 return redirect("health:scorecard", pk=scorecard.pk)
-    progress = cache.get(progress_key(current_organization_id()))
+    progress = recompute_progress(current_organization_id())
     return render(
         request,
         "health/scorecard_detail.html",
@@ -201,5 +200,5 @@ def scorecard_activate(request, pk):
 
 @member_required()
 def recompute_status(request):
-    state = cache.get(progress_key(current_organization_id())) or {"finished": True}
+    state = recompute_progress(current_organization_id()) or {"finished": True}
     return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

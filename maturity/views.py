@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
-from segments.tasks import progress_key
+from segments.tasks import recompute_progress
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -244,7 +243,7 @@ def framework_detail(request, pk):
                     note += " Every account's CMI is being recomputed."
                 messages.success(request, note)
                 return redirect("maturity:framework", pk=framework.pk)
-    progress = cache.get(progress_key(framework.organization_id))
+    progress = recompute_progress(framework.organization_id)
     return render(
         request,
         "maturity/framework_detail.html",
@@ -279,5 +278,5 @@ def framework_provider_level(request, pk):
 @member_required()
 def framework_recompute_status(request, pk):
     framework = get_object_or_404(Framework, pk=pk)
-    state = cache.get(progress_key(framework.organization_id)) or {"finished": True}
+    state = recompute_progress(framework.organization_id) or {"finished": True}
     return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

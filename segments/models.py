@@ -49,8 +49,17 @@ class TierMigration(TenantModel):
     to_segment = models.CharField(max_length=40, blank=True)
     cause = models.CharField(max_length=20, blank=True)
     cause_id = models.BigIntegerField(null=True, blank=True)
-    occurred_at = models.DateTimeField(db_index=True)
+    occurred_at = models.DateTimeField()
     txid = models.BigIntegerField(default=0)
+    # Indexed first in Meta.indexes: a recompute writes a migration per account that moves,
+    # and each index costs every one of them.
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -58,6 +67,7 @@ class TierMigration(TenantModel):
             # The feed reads one tenant's events in (txid, id) order.
             models.Index(fields=["organization", "txid", "id"]),
             models.Index(fields=["account", "-id"]),
+            models.Index(fields=["organization", "-occurred_at", "-id"]),  # the tenant's list
         ]
 
     def __str__(self):
@@ -77,9 +87,17 @@ class RecomputeRequest(TenantModel):
     cause = models.CharField(max_length=20, blank=True)
     cause_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A part of a tenant-wide recompute: the accounts with ids first_id…last_id, taken by its
+    # own task (segments.tasks.recompute_part), not by a drain.
+    first_id = models.BigIntegerField(null=True, blank=True)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    parts = models.CharField(max_length=20, blank=True, help_text="A part's: cmi, chs or both.")
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
+        if self.first_id is not None:
+            return f"recompute {self.first_id}…{self.last_id} ({self.cause})"
         return f"recompute {self.account_ids or 'all'} ({self.cause})"

@@ -167,11 +167,13 @@ def accounts_recompute_segment(
 def accounts_recompute(
     *,
     account_ids: list[int] | None = None,
+    between: tuple[int, int] | None = None,
     cause: tuple[str, int | None] = ("", None),
     progress: Callable[[float], None] | None = None,
     parts: frozenset = EVERYTHING,
 ) -> int:
-    """CMI, CHS and cell of the given accounts (all when None). Returns how many moved cell.
+    """CMI, CHS and cell of the given accounts (all when None, or all with ids `between` two
+    bounds). Returns how many moved cell.
 
     One pass per chunk of accounts: lock their rows, read what is stored, compute the CMI
     and the CHS from their inputs and the cell from both, then one UPDATE of every changed
@@ -184,7 +186,7 @@ def accounts_recompute(
     levels, tiers = bands_of(card, structure)
     now = timezone.now()
     txid, moved, done = [], 0, 0
-    chunks = account_chunks(accounts, CHUNK)
+    chunks = account_chunks(accounts, CHUNK, between=between)
     total = sum(len(chunk.ids) for chunk in chunks)
     for chunk in chunks:
         accounts_lock(chunk)

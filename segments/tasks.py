@@ -13,13 +13,21 @@ has committed, then released, and the drain nudges again if rows came in meanwhi
 submissions that arrive while a drain runs are recomputed together by the next one, whose
 fixed cost (reading the framework and scorecard, a dozen statements) they share, instead of
 each starting a drain of its own on another worker process.
+
+A tenant-wide recompute (a framework or threshold change) is split into parts of
+RECOMPUTE_PART_ACCOUNTS accounts, one task each, so that every worker process takes a share.
 """
 
 import logging
+import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
+from accounts.services import account_ranges
 from tenancy.context import current_organization_id, tenant_context
 from tenancy.tasks import tenant_task
 
@@ -34,6 +42,10 @@ def progress_key(organization_id) -> str:
     return f"recompute:{organization_id}"
 
 
+def _done_key(organization_id, run: str) -> str:
+    return f"recompute-done:{organization_id}:{run}"
+
+
 def _nudge_key(organization_id) -> str:
     return f"recompute-nudged:{organization_id}"
 
@@ -42,20 +54,94 @@ def _recent_key(organization_id, account_id) -> str:
     return f"recomputed:{organization_id}:{account_id}"
 
 
+def _progress_start(organization_id, steps: int, *, parts: bool = False) -> str:
+    """Start following a tenant-wide recompute of `steps` steps; returns the run's id. The
+    steps of a run in parts are its outbox rows, counted in the database as they go."""
+    run = uuid.uuid4().hex
+    _quietly(
+        cache.set_many,
+        {
+            progress_key(organization_id): {"run": run, "steps": steps, "parts": parts},
+            _done_key(organization_id, run): 0,
+        },
+        3600,
+    )
+    return run
+
+
+def recompute_progress(organization_id) -> dict | None:
+    """The tenant's latest tenant-wide recompute, as {"done": percent, "total": 100,
+    "finished": bool}; None if there was none within the hour. Runs in the tenant's context."""
+    state = _quietly(cache.get, progress_key(organization_id))
+    if not state:
+        return None
+    steps = state["steps"]
+    if state.get("parts"):
+        done = steps - RecomputeRequest.objects.filter(first_id__isnull=False).count()
+    else:
+        done = _quietly(cache.get, _done_key(organization_id, state["run"])) or 0
+    percent = 100 * min(max(done, 0), steps) // max(steps, 1)
+    return {"done": percent, "total": 100, "finished": done >= steps}
+
+
+def _quietly(operation, *args):
+    """A cache operation for progress or debouncing: a dead Redis must not fail a recompute."""
+    try:
+        return operation(*args)
+    except Exception:
+        logger.warning("cache unreachable: %s skipped", operation.__name__)
+        return None
+
+
 def _run(account_ids: list[int] | None, cause: tuple, parts: frozenset = EVERYTHING) -> int:
+    """Recompute these accounts here and now, or all of the tenant's, with progress. Returns
+    how many accounts moved cell here.
+
+    With workers, a tenant of more than RECOMPUTE_PART_ACCOUNTS accounts is split into parts
+    of that many: one outbox row each, written in this transaction, and one task each once it
+    commits (`recompute_part`), so that every worker process takes a share, each part locks
+    its accounts only while it runs, and no task outlives the time limit however big the
+    tenant. A part whose task is lost is published again by the sweep (`_parts_relay`)."""
     if account_ids is not None:
         return accounts_recompute(account_ids=account_ids, cause=cause, parts=parts)
-    key = progress_key(current_organization_id())
+    organization_id = str(current_organization_id())
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    ranges = [] if eager else account_ranges(settings.RECOMPUTE_PART_ACCOUNTS)
+    if len(ranges) > 1:
+        now = timezone.now()
+        rows = RecomputeRequest.objects.bulk_create(
+            RecomputeRequest(
+                organization_id=organization_id,
+                first_id=first,
+                last_id=last,
+                parts=",".join(sorted(parts)),
+                cause=cause[0] or "",
+                cause_id=cause[1],
+                published_at=now,
+            )
+            for first, last in ranges
+        )
+        _progress_start(organization_id, len(rows), parts=True)
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: _parts_publish(organization_id, ids))
+        return 0
+    run = _progress_start(organization_id, 101)  # 100 for the work, 1 for the commit
 
     def progress(fraction):
-        cache.set(key, {"done": round(fraction * 100), "total": 100, "finished": False}, 3600)
+        _quietly(cache.set, _done_key(organization_id, run), round(fraction * 100), 3600)
 
-    progress(0.0)
     moved = accounts_recompute(cause=cause, progress=progress, parts=parts)
-    transaction.on_commit(
-        lambda: cache.set(key, {"done": 100, "total": 100, "finished": True}, 3600)
-    )
+    transaction.on_commit(lambda: progress(1.01))
     return moved
+
+
+def _parts_publish(organization_id: str, ids: list[int]) -> None:
+    """Send a task for each part; a failure leaves the rest to the sweep."""
+    try:
+        for pk in ids:
+            recompute_part.apply_async(args=[organization_id, pk], retry=False)
+    except Exception:
+        logger.warning("broker unreachable; %s's parts wait for the sweep", organization_id)
 
 
 @tenant_task()
@@ -65,8 +151,31 @@ def recompute(account_ids: list[int] | None, cause: list | None = None) -> int:
 
 
 @tenant_task()
+def recompute_part(request_id: int) -> int:
+    """One part of a tenant-wide recompute (`_run`): recompute its accounts and delete its
+    outbox row in one transaction. Nothing to do if the row is gone (done by an earlier
+    delivery) or held (a delivery is running it). Returns how many accounts moved cell."""
+    row = (
+        RecomputeRequest.objects.select_for_update(skip_locked=True)
+        .filter(pk=request_id, first_id__isnull=False)
+        .first()
+    )
+    if row is None:
+        return 0
+    moved = accounts_recompute(
+        between=(row.first_id, row.last_id),
+        cause=(row.cause, row.cause_id),
+        parts=frozenset(row.parts.split(",")) if row.parts else EVERYTHING,
+    )
+    row.delete()
+    return moved
+
+
+@tenant_task()
 def drain() -> int:
-    """Recompute what the tenant's outbox asks for, once; returns how many rows it took."""
+    """Recompute what the tenant's outbox asks for, once; returns how many rows it took.
+    Parts of a tenant-wide recompute are their own tasks' to do; a drain, as the sweep runs
+    it, only publishes again those whose task seems lost."""
     organization_id = current_organization_id()
     try:
         rows = list(_pending()[:DRAIN_ROWS])
@@ -78,6 +187,7 @@ def drain() -> int:
             if ids is not None:  # a storm on these accounts is debounced from now on (`nudge`)
                 _remember(organization_id, ids)
             RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        _parts_relay(str(organization_id))
     except BaseException:
         _forget_nudge(organization_id)  # a later submission nudges again
         raise
@@ -86,8 +196,29 @@ def drain() -> int:
 
 
 def _pending():
-    """The outbox rows no other drain holds, oldest first, locked."""
-    return RecomputeRequest.objects.select_for_update(skip_locked=True).order_by("id")
+    """The outbox rows no other drain holds, oldest first, locked; parts are not a drain's."""
+    return (
+        RecomputeRequest.objects.select_for_update(skip_locked=True)
+        .filter(first_id__isnull=True)
+        .order_by("id")
+    )
+
+
+def _parts_relay(organization_id: str) -> None:
+    """Publish again the parts published longer than RECOMPUTE_PART_REPUBLISH_SECONDS ago
+    that no task holds: their message was lost (a broker restarted empty) or their worker
+    was killed. A part still queued behind others is published twice; the second delivery
+    finds its row gone and does nothing."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.RECOMPUTE_PART_REPUBLISH_SECONDS)
+    ids = list(
+        RecomputeRequest.objects.select_for_update(skip_locked=True)
+        .filter(first_id__isnull=False, published_at__lt=stale)
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        RecomputeRequest.objects.filter(pk__in=ids).update(published_at=now)
+        transaction.on_commit(lambda: _parts_publish(organization_id, ids))
 
 
 def _drained(organization_id) -> None:
@@ -102,17 +233,11 @@ def _drained(organization_id) -> None:
 
 
 def _forget_nudge(organization_id) -> None:
-    try:
-        cache.delete(_nudge_key(organization_id))
-    except Exception:
-        logger.warning("could not clear the nudge flag of %s", organization_id)
+    _quietly(cache.delete, _nudge_key(organization_id))
 
 
 def _remember(organization_id, ids: list[int]) -> None:
-    try:
-        cache.set_many({_recent_key(organization_id, pk): 1 for pk in ids[:1000]}, 1)
-    except Exception:
-        logger.warning("could not note the recompute of %s's accounts", organization_id)
+    _quietly(cache.set_many, {_recent_key(organization_id, pk): 1 for pk in ids[:1000]}, 1)
 
 
 def nudge(organization_id: str, account_ids: list[int] | None = None) -> None:
@@ -123,8 +248,6 @@ def nudge(organization_id: str, account_ids: list[int] | None = None) -> None:
     RECOMPUTE_DEBOUNCE_SECONDS so that one recompute takes the submissions of that interval.
     Other accounts are drained at once.
     """
-    from django.conf import settings
-
     if settings.CELERY_TASK_ALWAYS_EAGER:
         drain.apply(args=[organization_id], throw=True)
         return

@@ -160,6 +160,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 RECOMPUTE_SWEEP_SECONDS = env.float("RECOMPUTE_SWEEP_SECONDS", default=30)
 # Submissions for an account recomputed within the last second wait this long, then share one.
 RECOMPUTE_DEBOUNCE_SECONDS = env.float("RECOMPUTE_DEBOUNCE_SECONDS", default=0.5)
+# A tenant-wide recompute runs as parts of this many accounts, one task each (segments.tasks).
+RECOMPUTE_PART_ACCOUNTS = env.int("RECOMPUTE_PART_ACCOUNTS", default=100_000)
+# The sweep publishes again a part no task has taken this long after it was published.
+RECOMPUTE_PART_REPUBLISH_SECONDS = env.float("RECOMPUTE_PART_REPUBLISH_SECONDS", default=300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 

@@ -42,13 +42,14 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, env: dict | None = None):
         self.redis_port, self.web_port = free_port(), free_port()
         self.tmp = tmp_path
         self.env = _worker_env() | {
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "CACHE_URL": f"rediscache://127.0.0.1:{self.redis_port}/1",
             "RECOMPUTE_SWEEP_SECONDS": "1",
+            **(env or {}),
         }
         self.processes = {}
         self.lock = threading.Lock()
@@ -167,6 +168,19 @@ def stack(tmp_path, transactional_db):
     running.down()
 
 
+@pytest.fixture
+def stack_in_parts(tmp_path, transactional_db):
+    """A stack whose tenant-wide recomputes run in parts of 500 accounts, and whose sweep
+    publishes again a part untaken for 2 s."""
+    running = Stack(
+        tmp_path,
+        {"RECOMPUTE_PART_ACCOUNTS": "500", "RECOMPUTE_PART_REPUBLISH_SECONDS": "2"},
+    )
+    running.up()
+    yield running
+    running.down()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_redis_stopped_during_200_submissions_loses_nothing(
     stack, org_a, cmi_framework, chs_card, in_tenant
@@ -200,12 +214,8 @@ def test_redis_stopped_during_200_submissions_loses_nothing(
         assert Assessment.objects.filter(status="submitted").count() == 200
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
-    stack, org_a, cmi_framework, chs_card, in_tenant
-):
-    """A tenant-wide recompute of 2,000 accounts is SIGKILLed mid-way; after a restart it is
-    done, once: every account has its CMI and exactly one migration."""
+def bulk_placed(org, framework, count: int) -> None:
+    """`count` accounts, each with an assessment of 3s and an NPS of 50, written in bulk."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -213,40 +223,47 @@ def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
     from health.models import MetricValue
     from maturity.models import Answer
 
-    with in_tenant(org_a):
-        version = cmi_framework.current_version
-        keys = list(cmi_framework.current_version.pillars.values_list("factors__key", flat=True))
-        accounts = Account.objects.bulk_create(
-            Account(organization=org_a, name=f"Bulk {n}") for n in range(2_000)
+    version = framework.current_version
+    keys = list(version.pillars.values_list("factors__key", flat=True))
+    accounts = Account.objects.bulk_create(
+        Account(organization=org, name=f"Bulk {n}") for n in range(count)
+    )
+    now = timezone.now() - timedelta(hours=1)
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            organization=org,
+            account=account,
+            version=version,
+            status=Assessment.Status.SUBMITTED,
+            submitted_at=now,
         )
-        now = timezone.now() - timedelta(hours=1)
-        assessments = Assessment.objects.bulk_create(
-            Assessment(
-                organization=org_a,
-                account=account,
-                version=version,
-                status=Assessment.Status.SUBMITTED,
-                submitted_at=now,
-            )
+        for account in accounts
+    )
+    Answer.objects.bulk_create(
+        (
+            Answer(organization=org, assessment=assessment, factor_key=key, score=3)
+            for assessment in assessments
+            for key in keys
+        ),
+        batch_size=20_000,
+    )
+    MetricValue.objects.bulk_create(
+        (
+            MetricValue(organization=org, account=account, metric="nps", number=50, observed_at=now)
             for account in accounts
-        )
-        Answer.objects.bulk_create(
-            (
-                Answer(organization=org_a, assessment=assessment, factor_key=key, score=3)
-                for assessment in assessments
-                for key in keys
-            ),
-            batch_size=20_000,
-        )
-        MetricValue.objects.bulk_create(
-            (
-                MetricValue(
-                    organization=org_a, account=account, metric="nps", number=50, observed_at=now
-                )
-                for account in accounts
-            ),
-            batch_size=20_000,
-        )
+        ),
+        batch_size=20_000,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
+    stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    """A tenant-wide recompute of 2,000 accounts is SIGKILLed mid-way; after a restart it is
+    done, once: every account has its CMI and exactly one migration."""
+    with in_tenant(org_a):
+        bulk_placed(org_a, cmi_framework, 2_000)
         RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
         RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="test")
 
@@ -276,6 +293,54 @@ def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
     wait_for(settled, timeout=120, interval=0.5)
     with in_tenant(org_a):
         assert TierMigration.objects.count() == 2_000
+        assert set(Account.objects.values_list("segment", flat=True)) == {"promote_maturity"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_part_leaves_that_part_to_be_done_once_after_restart(
+    stack_in_parts, org_a, cmi_framework, chs_card, in_tenant
+):
+    """The same recompute in four parts of 500: the worker is SIGKILLed while it runs one. The
+    parts done stay done, the killed one rolls back, and after a restart the sweep publishes
+    it again (its message is held by the dead worker until the visibility timeout): every
+    account ends with exactly one migration."""
+    with in_tenant(org_a):
+        bulk_placed(org_a, cmi_framework, 2_000)
+        RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
+        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="test")
+
+    def parts():
+        with in_tenant(org_a):
+            return RecomputeRequest.objects.filter(first_id__isnull=False)
+
+    def mid_part():
+        """a worker holds a part's row: it is recomputing those 500 accounts"""
+        with in_tenant(org_a):  # FOR UPDATE cannot go with count(): the free rows are listed
+            free = parts().select_for_update(skip_locked=True).values_list("pk", flat=True)
+            return parts().count() - len(free) == 1
+
+    wait_for(mid_part, timeout=30, interval=0.02)
+    stack_in_parts.worker_kill()
+    with in_tenant(org_a):
+        left = parts().count()
+        assert 1 <= left <= 4 and not RecomputeRequest.objects.filter(first_id=None).exists()
+        done = Account.objects.filter(cmi__isnull=False).count()
+        assert done == 500 * (4 - left)  # whole parts only: the killed one rolled back
+        assert TierMigration.objects.count() == done
+    stack_in_parts.worker_up()
+
+    def settled():
+        """the outbox is empty and every account has its CMI"""
+        with in_tenant(org_a):
+            return (
+                not RecomputeRequest.objects.exists()
+                and not Account.objects.filter(cmi__isnull=True).exists()
+            )
+
+    wait_for(settled, timeout=120, interval=0.5)
+    with in_tenant(org_a):
+        assert TierMigration.objects.count() == 2_000
+        assert TierMigration.objects.values("account").distinct().count() == 2_000
         assert set(Account.objects.values_list("segment", flat=True)) == {"promote_maturity"}
 
 
