@@ -157,8 +157,20 @@ class HealthSnapshot(TenantModel):
     completeness = models.FloatField()
     stale = models.BooleanField(default=False)
     overridden = models.BooleanField(default=False)
-    taken_at = models.DateTimeField(db_index=True)
+    taken_at = models.DateTimeField()
+    # Indexed with taken_at, below: a recompute writes a snapshot per account, and each index
+    # costs every one of them.
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-taken_at"]
-        indexes = [models.Index(fields=["account", "-taken_at"])]
+        indexes = [
+            models.Index(fields=["account", "-taken_at"]),
+            models.Index(fields=["organization", "taken_at"]),  # the tenant's day of snapshots
+        ]
