@@ -166,11 +166,12 @@ def frame_insert(model, frame: pd.DataFrame) -> int:
         return len(frame)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    source, arrays, values = _unnest(frame, fields)
+    source, arrays, values, scalars = _unnest(frame, fields)
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {', '.join(values)} FROM {source}", arrays
+            f"INSERT INTO {table} ({columns}) SELECT {', '.join(values)} FROM {source}",
+            [*scalars, *arrays],
         )
     return len(frame)
 
@@ -198,7 +199,7 @@ def frame_update(model, rows: pd.DataFrame) -> int:
         return len(rows)
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    source, arrays, values = _unnest(rows.reset_index(names="__pk"), [pk, *fields])
+    source, arrays, values, scalars = _unnest(rows.reset_index(names="__pk"), [pk, *fields])
     assignments = ", ".join(
         f"{quote(field.column)} = {value}" for field, value in zip(fields, values[1:], strict=True)
     )
@@ -209,7 +210,7 @@ def frame_update(model, rows: pd.DataFrame) -> int:
         cursor.execute(
             f"UPDATE {quote(model._meta.db_table)} AS t SET {assignments} FROM {source} "
             f"WHERE {key} = {values[0]} AND {key} BETWEEN %s AND %s",
-            [*arrays, int(rows.index.min()), int(rows.index.max())],
+            [*scalars, *arrays, int(rows.index.min()), int(rows.index.max())],
         )
     return len(rows)
 
@@ -226,29 +227,53 @@ NUMERIC = {
 }
 
 
-def _unnest(frame: pd.DataFrame, fields) -> tuple[str, list[str], list[str]]:
-    """`unnest(%s::type[], …) AS v(c0, …)`, one array literal per column, and the SQL value
-    of each column.
+def _unnest(frame: pd.DataFrame, fields) -> tuple[str, list[str], list[str], list]:
+    """`unnest(%s::type[], …) AS v(c0, …)`, one array literal per column, the SQL value of
+    each column, and the parameters those values take.
 
     Handing psycopg a million Python values per column costs a Python call each; an array
     literal is built with vectorized string operations and parsed by PostgreSQL. Datetimes
-    travel as integer microseconds since 1970 (formatting them as text costs ~5 µs each).
+    travel as integer microseconds since 1970 (formatting them as text costs ~5 µs each). A
+    column holding one value throughout (the organization, the moment of a recompute, its
+    cause) travels once, as a parameter of its value, instead of once per row. The values
+    precede the FROM clause: their parameters come before the arrays'.
     """
-    literal = _array_literal_few if len(frame) <= FEW else _array_literal
-    types, arrays, values = [], [], []
+    many = len(frame) > FEW
+    literal = _array_literal if many else _array_literal_few
+    types, arrays, values, scalars = [], [], [], []
     for i, ((_, column), field) in enumerate(zip(frame.items(), fields, strict=True)):
         kind = (field.target_field if field.is_relation else field).get_internal_type()
-        if kind == "DateTimeField":
+        db_type = field.db_type(connection)
+        if many and i and _constant(column):  # never the first: an UPDATE's key
+            scalars.append(_scalar(column.iloc[0]))
+            values.append(f"%s::{db_type}")
+        elif kind == "DateTimeField":
             types.append("bigint")
             arrays.append(literal(_micros(column), "BigIntegerField"))
-            values.append(f"timestamptz 'epoch' + v.c{i} * interval '1 microsecond'")
+            values.append(f"timestamptz 'epoch' + v.c{len(types) - 1} * interval '1 microsecond'")
         else:
-            types.append(field.db_type(connection))
+            types.append(db_type)
             arrays.append(literal(column, kind))
-            values.append(f"v.c{i}")
+            values.append(f"v.c{len(types) - 1}")
     names = ", ".join(f"c{i}" for i in range(len(types)))
     sources = ", ".join(f"%s::{kind}[]" for kind in types)
-    return f"unnest({sources}) AS v({names})", arrays, values
+    return f"unnest({sources}) AS v({names})", arrays, values, scalars
+
+
+def _scalar(value):
+    """One value as a query parameter; a naive datetime taken as UTC, as `_micros` does."""
+    value = python_value(value)
+    if isinstance(value, pd.Timestamp):
+        value = (value.tz_localize("UTC") if value.tzinfo is None else value).to_pydatetime()
+    return value
+
+
+def _constant(column: pd.Series) -> bool:
+    """Whether every row holds the same value, or every row none."""
+    first = column.iloc[0]
+    if python_value(first) is None:
+        return bool(column.isna().all())
+    return bool((column == first).all())
 
 
 EPOCH = pd.Timestamp(0, tz="UTC")

@@ -136,3 +136,63 @@ def test_ids_in_selects_what_an_in_list_selects(org_a, in_tenant, picked):
         asked = [*ids[::2][:picked], max(ids) + 10_000]  # and one that does not exist
         rows = Account.objects.filter(ids_in(Account, "id", asked)).order_by("pk")
         assert list(rows.values_list("pk", flat=True)) == sorted(asked[:-1])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rows", [3, FEW + 36])
+def test_columns_of_one_value_are_written_as_columns_of_many(org_a, in_tenant, rows):
+    """A column holding one value throughout travels as one parameter: what is stored is the
+    same as when it travels row by row (a few rows), for texts, NULLs, naive and aware
+    datetimes, booleans and the key's neighbours in an UPDATE."""
+    from accounts.models import Account
+    from config.frames import frame_insert, frame_update
+    from segments.models import TierMigration
+
+    from .factories import AccountFactory
+
+    naive, aware = datetime(2026, 11, 23, 8, 0), datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    with in_tenant(org_a):
+        accounts = AccountFactory.create_batch(rows, organization=org_a)
+        ids = [account.pk for account in accounts]
+        frame_insert(
+            TierMigration,
+            pd.DataFrame(
+                {
+                    "organization": str(org_a.id),
+                    "account": ids,
+                    "from_segment": "",
+                    "to_segment": ["retain" if n % 2 else "save" for n in range(rows)],
+                    "cause": 'a "bench"',
+                    "cause_id": pd.array([None] * rows, dtype="Int64"),
+                    "occurred_at": naive,
+                    "txid": 7,
+                }
+            ),
+        )
+        frame_update(
+            Account,
+            pd.DataFrame(
+                {"cmi": [n / 10 for n in range(rows)], "chs_stale": True, "cmi_updated_at": aware},
+                index=pd.Index(ids),
+            ),
+        )
+        moves = list(
+            TierMigration.objects.order_by("account_id").values_list(
+                "account_id",
+                "from_segment",
+                "to_segment",
+                "cause",
+                "cause_id",
+                "occurred_at",
+                "txid",
+            )
+        )
+        stored = list(
+            Account.objects.order_by("pk").values_list("cmi", "chs_stale", "cmi_updated_at")
+        )
+    moment = naive.replace(tzinfo=UTC)
+    assert moves == [
+        (pk, "", "retain" if n % 2 else "save", 'a "bench"', None, moment, 7)
+        for n, pk in enumerate(ids)
+    ]
+    assert stored == [(n / 10, True, aware) for n in range(rows)]
