@@ -79,12 +79,11 @@ class Account(TenantModel):
             models.UniqueConstraint(
                 fields=["organization", "external_id"], name="account_unique_external_id"
             ),
+            # The API's pages (newest first) read only this tenant's rows through it, and
+            # snapshots and migrations key their account with it (tenancy.rls).
+            models.UniqueConstraint(fields=["organization", "id"], name="account_in_organization"),
         ]
-        # (organization, id): the API's pages (newest first) read only this tenant's rows.
-        indexes = [
-            models.Index(fields=["organization", "name"]),
-            models.Index(fields=["organization", "id"]),
-        ]
+        indexes = [models.Index(fields=["organization", "name"])]
         ordering = ["name", "id"]
 
     def __str__(self):

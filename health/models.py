@@ -146,11 +146,15 @@ class HealthOverride(TenantModel):
 class HealthSnapshot(TenantModel):
     """The account's score as it was: written when it changes, and daily."""
 
-    account = models.ForeignKey(  # indexed first in Meta.indexes
+    # Indexed first in Meta.indexes; keyed with the organization, to an account of the same
+    # tenant, by one constraint (tenancy.rls.AccountOfSameTenant): a recompute writes a
+    # snapshot per account, and each key check costs every one.
+    account = models.ForeignKey(
         "accounts.Account",
         on_delete=models.CASCADE,
         related_name="health_snapshots",
         db_index=False,
+        db_constraint=False,
     )
     score = models.FloatField(null=True)
     level = models.CharField(max_length=40, blank=True)
@@ -158,14 +162,14 @@ class HealthSnapshot(TenantModel):
     stale = models.BooleanField(default=False)
     overridden = models.BooleanField(default=False)
     taken_at = models.DateTimeField()
-    # Indexed with taken_at, below: a recompute writes a snapshot per account, and each index
-    # costs every one of them.
+    # Indexed with taken_at, below (each index costs every snapshot), keyed with the account.
     organization = models.ForeignKey(
         "tenancy.Organization",
         on_delete=models.CASCADE,
         related_name="+",
         editable=False,
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

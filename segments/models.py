@@ -42,8 +42,15 @@ class TierMigration(TenantModel):
     commits late.
     """
 
-    account = models.ForeignKey(  # indexed first in Meta.indexes
-        "accounts.Account", on_delete=models.CASCADE, related_name="migrations", db_index=False
+    # Indexed first in Meta.indexes; keyed with the organization, to an account of the same
+    # tenant, by one constraint (tenancy.rls.AccountOfSameTenant): a recompute writes a
+    # migration per account that moves, and each key check costs every one.
+    account = models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name="migrations",
+        db_index=False,
+        db_constraint=False,
     )
     from_segment = models.CharField(max_length=40, blank=True)
     to_segment = models.CharField(max_length=40, blank=True)
@@ -51,14 +58,14 @@ class TierMigration(TenantModel):
     cause_id = models.BigIntegerField(null=True, blank=True)
     occurred_at = models.DateTimeField()
     txid = models.BigIntegerField(default=0)
-    # Indexed first in Meta.indexes: a recompute writes a migration per account that moves,
-    # and each index costs every one of them.
+    # Indexed first in Meta.indexes (each index costs every migration), keyed with the account.
     organization = models.ForeignKey(
         "tenancy.Organization",
         on_delete=models.CASCADE,
         related_name="+",
         editable=False,
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:

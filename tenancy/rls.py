@@ -69,3 +69,53 @@ class EnableRLS(Operation):
     @property
     def migration_name_fragment(self):
         return f"rls_{self.model_name.lower()}"
+
+
+class AccountOfSameTenant(Operation):
+    """A foreign key from a tenant table's (organization_id, account_id) to the account's
+    (organization_id, id): the row may only name an account of its own organization.
+
+    It replaces the two single-column keys (to the account, to the organization): one check
+    per written row instead of two, and a guarantee neither gave, since a key check ignores
+    row-level security. The model declares both fields with db_constraint=False. Deferred
+    to commit, as Django's keys are. No-op off PostgreSQL.
+    """
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str):
+        self.model_name = model_name
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [], {"model_name": self.model_name})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _names(self, app_label, state, schema_editor) -> tuple[str, str]:
+        table = state.apps.get_model(app_label, self.model_name)._meta.db_table
+        quote = schema_editor.quote_name
+        return quote(table), quote(f"{table}_account_of_same_tenant")
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table, name = self._names(app_label, to_state, schema_editor)
+        schema_editor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (organization_id, account_id) "
+            "REFERENCES accounts_account (organization_id, id) DEFERRABLE INITIALLY DEFERRED"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table, name = self._names(app_label, from_state, schema_editor)
+        schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+
+    def describe(self):
+        return f"Key {self.model_name}'s account within its organization"
+
+    @property
+    def migration_name_fragment(self):
+        return f"account_of_same_tenant_{self.model_name.lower()}"

@@ -91,6 +91,45 @@ def test_rls_rejects_writing_a_row_into_another_tenant(org_a, org_b, in_tenant):
         )
 
 
+def _log_row(kind, organization, account_id):
+    from django.utils import timezone
+
+    from health.models import HealthSnapshot
+    from segments.models import TierMigration
+
+    if kind == "snapshot":
+        return HealthSnapshot.objects.create(
+            organization=organization,
+            account_id=account_id,
+            completeness=1,
+            taken_at=timezone.now(),
+        )
+    return TierMigration.objects.create(
+        organization=organization,
+        account_id=account_id,
+        to_segment="save",
+        occurred_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("kind", ["snapshot", "migration"])
+def test_a_snapshot_or_migration_names_only_an_account_of_its_own_tenant(
+    org_b, account_a, account_b, in_tenant, kind
+):
+    """Row-level security checks the row's organization; the key (organization, account)
+    checks that the account is of that organization too, which a key to the account alone,
+    blind to row-level security, did not."""
+    from django.db import IntegrityError, transaction
+
+    with in_tenant(org_b):
+        _log_row(kind, org_b, account_b.pk)
+        connection.check_constraints()  # the deferred keys, checked now
+    refused = pytest.raises(IntegrityError, match="account_of_same_tenant")
+    with refused, in_tenant(org_b), transaction.atomic():
+        _log_row(kind, org_b, account_a.pk)
+        connection.check_constraints()
+
+
 @pytest.mark.django_db
 def test_the_orm_refuses_tenant_queries_without_a_tenant(account_a):
     with pytest.raises(ScopeError):
