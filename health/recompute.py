@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -19,7 +18,7 @@ from accounts.services import (
     accounts_write,
     values_same,
 )
-from config.frames import frame_insert, frame_read, python_value
+from config.frames import frame_insert, frame_read, latest_of, python_value
 from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
@@ -32,21 +31,6 @@ TREND_DAYS = 30
 FIELDS = ["chs", "chs_level", "chs_completeness", "chs_stale", "chs_overridden", "chs_trend_30"]
 
 
-def _latest(rows: QuerySet, partition: list[str], order: list[str]) -> QuerySet:
-    """Of `rows`, the last by `order` within each `partition`: one window query."""
-    return (
-        rows.order_by()
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F(f) for f in partition],
-                order_by=[F(f).desc() for f in order],
-            )
-        )
-        .filter(rank=1)
-    )
-
-
 def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None) -> pd.DataFrame:
     """The latest value observed by `now` of each metric for each account."""
     chunk = chunk if isinstance(chunk, Chunk) else Chunk(sorted(chunk), whole=False)
@@ -54,7 +38,7 @@ def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None
         chunk.where(), metric__in=list(metrics), observed_at__lte=now or timezone.now()
     )
     return frame_read(
-        _latest(rows, ["account_id", "metric"], ["observed_at", "id"]).values_list(
+        latest_of(rows, ["account_id", "metric"], ["observed_at", "id"]).values_list(
             "account_id", "metric", "number", "text", "observed_at"
         ),
         columns=["account", "metric", "number", "text", "observed_at"],
@@ -68,7 +52,7 @@ def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None
 def active_overrides(chunk: Chunk, now) -> pd.Series:
     rows = HealthOverride.objects.filter(chunk.where(), expires_at__gt=now, ended_at__isnull=True)
     frame = frame_read(
-        _latest(rows, ["account_id"], ["created_at", "id"]).values_list("account_id", "score"),
+        latest_of(rows, ["account_id"], ["created_at", "id"]).values_list("account_id", "score"),
         columns=["account", "score"],
         dtypes={"account": "int64", "score": "float64"},
         few=chunk.few,
@@ -80,7 +64,7 @@ def scores_before(chunk: Chunk, moment) -> pd.Series:
     """Each account's snapshot score as it stood at `moment`."""
     rows = HealthSnapshot.objects.filter(chunk.where(), taken_at__lte=moment)
     frame = frame_read(
-        _latest(rows, ["account_id"], ["taken_at", "id"]).values_list("account_id", "score"),
+        latest_of(rows, ["account_id"], ["taken_at", "id"]).values_list("account_id", "score"),
         columns=["account", "score"],
         dtypes={"account": "int64", "score": "float64"},
         few=chunk.few,

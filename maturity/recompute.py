@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -20,7 +19,7 @@ from accounts.services import (
     accounts_write,
     values_same,
 )
-from config.frames import frame_read, ids_in
+from config.frames import frame_read, ids_in, latest_of
 
 from . import scoring
 from .models import Answer, Assessment, Framework
@@ -44,21 +43,15 @@ def latest_answers(chunk: Chunk, framework: Framework) -> pd.DataFrame:
     one row" ran as a nested loop over every pair, 90 s for three accounts.
     """
     latest = frame_read(
-        Assessment.objects.filter(
-            chunk.where(),
-            status=Assessment.Status.SUBMITTED,
-            version_id__in=list(framework.versions.values_list("pk", flat=True)),
-        )
-        .order_by()
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("account_id")],
-                order_by=[F("submitted_at").desc(), F("id").desc()],
-            )
-        )
-        .filter(rank=1)
-        .values_list("id", "account_id"),
+        latest_of(
+            Assessment.objects.filter(
+                chunk.where(),
+                status=Assessment.Status.SUBMITTED,
+                version_id__in=list(framework.versions.values_list("pk", flat=True)),
+            ),
+            ["account_id"],
+            ["submitted_at", "id"],
+        ).values_list("id", "account_id"),
         columns=["assessment", "subject"],
         dtypes={"assessment": "int64", "subject": "int64"},
         few=chunk.few,

@@ -196,3 +196,40 @@ def test_columns_of_one_value_are_written_as_columns_of_many(org_a, in_tenant, r
         for n, pk in enumerate(ids)
     ]
     assert stored == [(n / 10, True, aware) for n in range(rows)]
+
+
+@pytest.mark.django_db
+def test_the_latest_of_each_group_is_the_same_by_distinct_on_as_by_a_window(org_a, in_tenant):
+    """PostgreSQL's DISTINCT ON and the window SQLite runs keep the same row of each
+    (account, metric): the latest observed, the highest id among equal moments."""
+    from config.frames import _latest_window, latest_of
+    from health.models import MetricValue
+
+    from .factories import AccountFactory
+
+    moments = [datetime(2026, 1, day, tzinfo=UTC) for day in (3, 1, 3, 2)]
+    with in_tenant(org_a):
+        for account in AccountFactory.create_batch(3, organization=org_a):
+            for metric in ("nps", "contact"):
+                for n, moment in enumerate(moments):
+                    MetricValue.objects.create(
+                        organization=org_a,
+                        account=account,
+                        metric=metric,
+                        number=n,
+                        observed_at=moment,
+                        source="api",
+                    )
+        by_jan_2 = MetricValue.objects.filter(observed_at__lte=datetime(2026, 1, 2, tzinfo=UTC))
+        # All: the two of Jan 3, the later written (2). By Jan 2: that of Jan 2 (3).
+        for subset, number in ((MetricValue.objects.all(), 2), (by_jan_2, 3)):
+            picked = [
+                sorted(
+                    way(subset, ["account_id", "metric"], ["observed_at", "id"]).values_list(
+                        "account_id", "metric", "number"
+                    )
+                )
+                for way in (latest_of, _latest_window)
+            ]
+            assert picked[0] == picked[1]
+            assert len(picked[0]) == 6 and {n for *_, n in picked[0]} == {number}
