@@ -50,8 +50,10 @@ def frame_read(
         return _rows_frame(list(query), columns, dtypes or {}, text, datetimes)
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
-        plain = [c in datetimes or _unquoted(dtypes, c) for c in columns]
-        cursor.execute(_as_one_csv(sql, plain), params)
+        kinds = [
+            MICROS if c in datetimes else PLAIN if _unquoted(dtypes, c) else QUOTED for c in columns
+        ]
+        cursor.execute(_as_one_csv(sql, kinds), params)
         (content,) = cursor.fetchone()
     if not content:
         return _rows_frame([], columns, dtypes or {}, text, datetimes)
@@ -59,7 +61,9 @@ def frame_read(
         io.StringIO(content),
         names=list(columns),
         header=None,
-        dtype={column: str for column in [*text, *datetimes]} | dict(dtypes or {}),
+        dtype={column: str for column in text}
+        | {column: "Int64" for column in datetimes}
+        | dict(dtypes or {}),
         keep_default_na=False,
         true_values=["true"],
         false_values=["false"],
@@ -68,7 +72,7 @@ def frame_read(
     for column in text:
         frame[column] = frame[column].fillna("").astype(object)
     for column in datetimes:
-        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        frame[column] = pd.to_datetime(frame[column], unit="us", utc=True).astype(MOMENT)
     for column, kind in (dtypes or {}).items():
         if column not in text and kind != "object":
             frame[column] = frame[column].astype(kind)
@@ -128,7 +132,7 @@ def _rows_frame(rows: list[tuple], columns, dtypes, text, datetimes) -> pd.DataF
         if column in text:
             data[column] = pd.Series(["" if v is None else v for v in values], dtype=object)
         elif column in datetimes:
-            data[column] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+            data[column] = pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(MOMENT)
         elif kind == "category":
             data[column] = pd.Categorical(values)
         elif kind is not None and kind != "object":
@@ -155,21 +159,28 @@ def _unquoted(dtypes: Mapping[str, str] | None, column: str) -> bool:
     return pd.api.types.is_bool_dtype(kind) or pd.api.types.is_numeric_dtype(kind)
 
 
-def _as_one_csv(sql: str, plain: Sequence[bool]) -> str:
+QUOTED, PLAIN, MICROS = "quoted", "plain", "micros"
+MOMENT = "datetime64[us, UTC]"  # a datetime column read, whichever way (and if all NULL)
+
+
+def _as_one_csv(sql: str, kinds: Sequence[str]) -> str:
     """`sql` rewritten to return its rows as one CSV text value.
 
     COPY … TO STDOUT would do, but psycopg hands COPY data over one row at a time, ~3 µs of
     Python each: 12 million answers took 36 s. One value, aggregated by PostgreSQL, costs one
-    round trip. Text fields are quoted (doubling inner quotes); `plain` ones (numbers,
-    booleans, datetimes) need not be, which saves PostgreSQL a replace() per value. NULL is an
-    empty field.
+    round trip. Text fields are QUOTED (doubling inner quotes); PLAIN ones (numbers,
+    booleans) need not be, which saves PostgreSQL a replace() per value; datetimes travel as
+    integer MICROS since 1970, which pandas reads ten times faster than ISO text (a million
+    metric values' moments: 0.1 s against 1 s). NULL is an empty field.
     """
-    names = [f"c{i}" for i in range(len(plain))]
+    names = [f"c{i}" for i in range(len(kinds))]
+    formats = {
+        QUOTED: """coalesce('"' || replace({}::text, '"', '""') || '"', '')""",
+        PLAIN: "coalesce({}::text, '')",
+        MICROS: "coalesce((extract(epoch from {}) * 1000000)::bigint::text, '')",
+    }
     fields = " || ',' || ".join(
-        f"coalesce({name}::text, '')"
-        if bare
-        else f"""coalesce('"' || replace({name}::text, '"', '""') || '"', '')"""
-        for name, bare in zip(names, plain, strict=True)
+        formats[kind].format(name) for name, kind in zip(names, kinds, strict=True)
     )
     return f"SELECT string_agg({fields}, E'\\n') FROM ({sql}) AS q({', '.join(names)})"
 

@@ -74,7 +74,8 @@ class TierMigration(TenantModel):
             # The feed reads one tenant's events in (txid, id) order.
             models.Index(fields=["organization", "txid", "id"]),
             models.Index(fields=["account", "-id"]),
-            models.Index(fields=["organization", "-occurred_at", "-id"]),  # the tenant's list
+            # The dashboard's flows: the tenant's moves over a period.
+            models.Index(fields=["organization", "-occurred_at", "-id"]),
         ]
 
     def __str__(self):
