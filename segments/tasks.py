@@ -121,9 +121,13 @@ def _run(account_ids: list[int] | None, cause: tuple, parts: frozenset = EVERYTH
             )
             for first, last in ranges
         )
-        _progress_start(organization_id, len(rows), parts=True)
         ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: _parts_publish(organization_id, ids))
+
+        def committed():  # progress counts the rows left: they must be visible first
+            _progress_start(organization_id, len(ids), parts=True)
+            _parts_publish(organization_id, ids)
+
+        transaction.on_commit(committed)
         return 0
     run = _progress_start(organization_id, 101)  # 100 for the work, 1 for the commit
 
