@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, organization_keyed_with_account
 
 
 class Scorecard(TenantModel):
@@ -162,15 +162,7 @@ class HealthSnapshot(TenantModel):
     stale = models.BooleanField(default=False)
     overridden = models.BooleanField(default=False)
     taken_at = models.DateTimeField()
-    # Indexed with taken_at, below (each index costs every snapshot), keyed with the account.
-    organization = models.ForeignKey(
-        "tenancy.Organization",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-        db_constraint=False,
-    )
+    organization = organization_keyed_with_account()
 
     class Meta:
         ordering = ["-taken_at"]

@@ -1,6 +1,6 @@
 from django.db import models
 
-from tenancy.models import TenantModel
+from tenancy.models import TenantModel, organization_keyed_with_account
 
 
 class Grid(TenantModel):
@@ -58,15 +58,7 @@ class TierMigration(TenantModel):
     cause_id = models.BigIntegerField(null=True, blank=True)
     occurred_at = models.DateTimeField()
     txid = models.BigIntegerField(default=0)
-    # Indexed first in Meta.indexes (each index costs every migration), keyed with the account.
-    organization = models.ForeignKey(
-        "tenancy.Organization",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-        db_constraint=False,
-    )
+    organization = organization_keyed_with_account()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

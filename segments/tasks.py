@@ -19,7 +19,6 @@ RECOMPUTE_PART_ACCOUNTS accounts, one task each, so that every worker process ta
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,10 +41,6 @@ def progress_key(organization_id) -> str:
     return f"recompute:{organization_id}"
 
 
-def _done_key(organization_id, run: str) -> str:
-    return f"recompute-done:{organization_id}:{run}"
-
-
 def _nudge_key(organization_id) -> str:
     return f"recompute-nudged:{organization_id}"
 
@@ -54,19 +49,12 @@ def _recent_key(organization_id, account_id) -> str:
     return f"recomputed:{organization_id}:{account_id}"
 
 
-def _progress_start(organization_id, steps: int, *, parts: bool = False) -> str:
-    """Start following a tenant-wide recompute of `steps` steps; returns the run's id. The
-    steps of a run in parts are its outbox rows, counted in the database as they go."""
-    run = uuid.uuid4().hex
-    _quietly(
-        cache.set_many,
-        {
-            progress_key(organization_id): {"run": run, "steps": steps, "parts": parts},
-            _done_key(organization_id, run): 0,
-        },
-        3600,
-    )
-    return run
+def _progress_set(organization_id, steps: int, done: int | None = None) -> None:
+    """Follow a tenant-wide recompute of `steps` steps: `done` of them so far, written by the
+    one process doing the work; or None for a run in parts, whose steps are its outbox rows,
+    counted in the database as they go (the parts finish in any order, in any process)."""
+    state = {"steps": steps, "done": done}
+    _quietly(cache.set, progress_key(organization_id), state, 3600)
 
 
 def recompute_progress(organization_id) -> dict | None:
@@ -75,11 +63,9 @@ def recompute_progress(organization_id) -> dict | None:
     state = _quietly(cache.get, progress_key(organization_id))
     if not state:
         return None
-    steps = state["steps"]
-    if state.get("parts"):
+    steps, done = state["steps"], state["done"]
+    if done is None:
         done = steps - RecomputeRequest.objects.filter(first_id__isnull=False).count()
-    else:
-        done = _quietly(cache.get, _done_key(organization_id, state["run"])) or 0
     percent = 100 * min(max(done, 0), steps) // max(steps, 1)
     return {"done": percent, "total": 100, "finished": done >= steps}
 
@@ -124,16 +110,16 @@ def _run(account_ids: list[int] | None, cause: tuple, parts: frozenset = EVERYTH
         ids = [row.pk for row in rows]
 
         def committed():  # progress counts the rows left: they must be visible first
-            _progress_start(organization_id, len(ids), parts=True)
+            _progress_set(organization_id, len(ids))
             _parts_publish(organization_id, ids)
 
         transaction.on_commit(committed)
         return 0
-    run = _progress_start(organization_id, 101)  # 100 for the work, 1 for the commit
 
-    def progress(fraction):
-        _quietly(cache.set, _done_key(organization_id, run), round(fraction * 100), 3600)
+    def progress(fraction):  # 100 steps for the work, 1 for the commit
+        _progress_set(organization_id, 101, round(fraction * 100))
 
+    progress(0.0)
     moved = accounts_recompute(cause=cause, progress=progress, parts=parts)
     transaction.on_commit(lambda: progress(1.01))
     return moved

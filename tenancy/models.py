@@ -63,6 +63,20 @@ class TenantModel(models.Model):
         abstract = True
 
 
+def organization_keyed_with_account() -> models.ForeignKey:
+    """The `organization` of a tenant log written a row per account by a recompute: neither
+    indexed alone (the model indexes it first in a composite) nor keyed alone, since its key
+    on (organization, account) checks it (tenancy.rls.AccountOfSameTenant)."""
+    return models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     MANAGER = "manager", "Manager"

@@ -256,6 +256,20 @@ def bulk_placed(org, framework, count: int) -> None:
     )
 
 
+def all_recomputed(org, in_tenant):
+    """A predicate for wait_for: the tenant-wide recompute is done."""
+
+    def settled():
+        """the outbox is empty and every account has its CMI"""
+        with in_tenant(org):
+            return (
+                not RecomputeRequest.objects.exists()
+                and not Account.objects.filter(cmi__isnull=True).exists()
+            )
+
+    return settled
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
     stack, org_a, cmi_framework, chs_card, in_tenant
@@ -282,15 +296,7 @@ def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
         assert not Account.objects.filter(cmi__isnull=False).exists()
     stack.worker_up()
 
-    def settled():
-        """the outbox is empty and every account has its CMI"""
-        with in_tenant(org_a):
-            return (
-                not RecomputeRequest.objects.exists()
-                and not Account.objects.filter(cmi__isnull=True).exists()
-            )
-
-    wait_for(settled, timeout=120, interval=0.5)
+    wait_for(all_recomputed(org_a, in_tenant), timeout=120, interval=0.5)
     with in_tenant(org_a):
         assert TierMigration.objects.count() == 2_000
         assert set(Account.objects.values_list("segment", flat=True)) == {"promote_maturity"}
@@ -329,15 +335,7 @@ def test_a_worker_killed_mid_part_leaves_that_part_to_be_done_once_after_restart
         assert TierMigration.objects.count() == done
     stack_in_parts.worker_up()
 
-    def settled():
-        """the outbox is empty and every account has its CMI"""
-        with in_tenant(org_a):
-            return (
-                not RecomputeRequest.objects.exists()
-                and not Account.objects.filter(cmi__isnull=True).exists()
-            )
-
-    wait_for(settled, timeout=120, interval=0.5)
+    wait_for(all_recomputed(org_a, in_tenant), timeout=120, interval=0.5)
     with in_tenant(org_a):
         assert TierMigration.objects.count() == 2_000
         assert TierMigration.objects.values("account").distinct().count() == 2_000

@@ -13,7 +13,7 @@ from accounts.models import Account
 from accounts.services import account_ranges
 from segments.models import RecomputeRequest, TierMigration
 from segments.tasks import (
-    _progress_start,
+    _progress_set,
     drain,
     recompute,
     recompute_part,
@@ -88,7 +88,7 @@ def test_a_part_is_done_once_however_often_it_is_delivered(
     assert len(published) == 1  # progress and the parts' tasks, once the rows are committed
     assert parts(org_a, in_tenant) == [(ids[0], ids[2]), (ids[3], ids[5]), (ids[6], ids[6])]
     with in_tenant(org_a):
-        _progress_start(org_a.id, 3, parts=True)  # what the commit's callback does first
+        _progress_set(org_a.id, 3)  # what the commit's callback does first
         assert recompute_progress(org_a.id) == {"done": 0, "total": 100, "finished": False}
         pks = list(RecomputeRequest.objects.order_by("first_id").values_list("pk", flat=True))
     moved = [recompute_part.run(str(org_a.id), pk) for pk in [pks[1], pks[1], *pks]]
