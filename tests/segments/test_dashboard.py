@@ -122,3 +122,39 @@ def test_the_account_page_shows_its_cell_and_timeline(
     html = client_for(mike).get(reverse("accounts:detail", args=[account.pk])).content.decode()
     assert 'id="account-segment"' in html and "Save" in html
     assert "unsegmented → <strong>Save</strong>" in html
+
+
+def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
+    org_a, org_b, in_tenant
+):
+    import importlib
+
+    from django.db import connection
+
+    from segments.models import GridCell
+    from segments.services import grid_get_or_create
+
+    reword = importlib.import_module(
+        "segments.migrations.0009_cell_actions_without_question_marks"
+    ).reword
+    for organization, action in (
+        (org_a, "?? Review lifetime value and gross margin, then decide."),
+        (org_b, "Ask finance first."),
+    ):
+        with in_tenant(organization):
+            grid_get_or_create(organization=organization)
+            GridCell.objects.filter(key="review_ltv_gm_low").update(action=action)
+            GridCell.objects.filter(key="at_risk").update(action="Let go ???")
+    with connection.schema_editor() as editor:
+        reword(True)(None, editor)
+
+    def actions(organization):
+        with in_tenant(organization):
+            return dict(GridCell.objects.values_list("key", "action"))
+
+    alpha, beta = actions(org_a), actions(org_b)
+    assert alpha["review_ltv_gm_low"].startswith("Undecided by the model: review lifetime value")
+    assert beta["review_ltv_gm_low"] == "Ask finance first."  # written by the tenant: kept
+    letting_go = "Consider letting go, unless saving it is worth the cost."
+    assert alpha["at_risk"] == beta["at_risk"] == letting_go
+    assert not any("??" in action for action in [*alpha.values(), *beta.values()])
