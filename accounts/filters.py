@@ -23,6 +23,20 @@ def _distinct(field):
     return choices
 
 
+def _cells(layout: str, *, unsegmented: bool = False):
+    """The tenant's cells of one layout, named as its grid names them, in the grid's order."""
+
+    def choices():
+        from segments.models import GridCell
+        from segments.services import DEFAULTS
+
+        names = {cell["key"]: cell["name"] for cell in DEFAULTS[layout]}
+        names |= dict(GridCell.objects.filter(layout=layout).values_list("key", "name"))
+        return [*names.items(), *([("none", "Unsegmented")] if unsegmented else [])]
+
+    return choices
+
+
 FALLING_FAST = -10
 
 
@@ -95,8 +109,17 @@ class AccountBrowserFilter(AccountFilter):
     region = django_filters.ChoiceFilter(choices=_distinct("region"))
     chs_level = django_filters.ChoiceFilter(choices=_distinct("chs_level"), label="CHS level")
     cmi_tier = django_filters.ChoiceFilter(choices=_distinct("cmi_tier"), label="CMI tier")
-    owner_csm = django_filters.ModelChoiceFilter(queryset=_csms, label="CSM")
-    falling = django_filters.BooleanFilter(
-        method="falling_fast", label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)"
+    owner_csm = django_filters.ModelChoiceFilter(queryset=_csms, label="CSM", empty_label="All")
+    segment = django_filters.ChoiceFilter(
+        choices=_cells("3x3", unsegmented=True), method="in_segment", label="Grid cell"
+    )
+    quadrant = django_filters.ChoiceFilter(
+        choices=_cells("2x2"), method="in_quadrant", label="2×2 cell"
+    )
+    falling = django_filters.TypedChoiceFilter(
+        choices=[("true", "Yes"), ("false", "No")],
+        coerce=lambda value: value == "true",
+        method="falling_fast",
+        label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",
     )
     updated_since = None  # an integration's filter, not a person's

@@ -167,6 +167,8 @@ RECOMPUTE_PART_REPUBLISH_SECONDS = env.float("RECOMPUTE_PART_REPUBLISH_SECONDS",
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
+FILTERS_EMPTY_CHOICE_LABEL = "All"  # a filter left alone, in django-filter's selects
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenancy.api.authentication.ApiKeyAuthentication",

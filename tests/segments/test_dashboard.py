@@ -71,6 +71,26 @@ def test_clicking_through_lists_the_cells_accounts(portfolio, mike, client_for):
     assert [a.name for a in page.context["page"]] == ["No data"]
 
 
+def test_the_list_offers_the_tenants_own_cell_names_to_filter_on(
+    portfolio, org_a, mike, client_for, in_tenant
+):
+    from segments.models import GridCell
+    from segments.services import grid_get_or_create
+
+    with in_tenant(org_a):
+        grid_get_or_create(organization=org_a)
+        GridCell.objects.filter(layout="3x3", key="save").update(name="Rescue")
+    page = client_for(mike).get(reverse("accounts:list"), {"segment": "save", "falling": "false"})
+    html = page.content.decode()
+    assert '<option value="save" selected>Rescue</option>' in html
+    assert '<option value="none">Unsegmented</option>' in html
+    assert '<option value="happy">Happy</option>' in html  # the 2×2 select
+    assert '<option value="false" selected>No</option>' in html
+    assert [a.arr for a in page.context["page"]] == [600]
+    unknown = client_for(mike).get(reverse("accounts:list"), {"segment": "nowhere"})
+    assert "nowhere is not one of the available choices" in unknown.content.decode()
+
+
 def test_the_grid_api_matches(portfolio, org_a, key_for):
     body = key_for(org_a).get("/api/v1/segments/grid/", {"region": "EMEA"}).json()
     cells = {c["key"]: c for c in body["cells"]}
