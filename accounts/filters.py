@@ -76,6 +76,7 @@ class AccountFilter(django_filters.FilterSet):
             ("region", "region"),
         ),
         label="Sort",
+        empty_label="Name (default)",
     )
 
     class Meta:
@@ -117,7 +118,7 @@ class AccountBrowserFilter(AccountFilter):
         choices=_cells("2x2"), method="in_quadrant", label="2×2 cell"
     )
     falling = django_filters.TypedChoiceFilter(
-        choices=[("true", "Yes"), ("false", "No")],
+        choices=[("", "All"), ("true", "Yes"), ("false", "No")],  # a typed field adds no blank
         coerce=lambda value: value == "true",
         method="falling_fast",
         label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",

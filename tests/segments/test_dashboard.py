@@ -87,6 +87,9 @@ def test_the_list_offers_the_tenants_own_cell_names_to_filter_on(
     assert '<option value="happy">Happy</option>' in html  # the 2×2 select
     assert '<option value="false" selected>No</option>' in html
     assert [a.arr for a in page.context["page"]] == [600]
+    unfiltered = client_for(mike).get(reverse("accounts:list")).content.decode()
+    falling = unfiltered[unfiltered.index('name="falling"') :].split("</select>")[0]
+    assert '<option value="" selected>All</option>' in falling  # not "Yes" by default
     unknown = client_for(mike).get(reverse("accounts:list"), {"segment": "nowhere"})
     assert "nowhere is not one of the available choices" in unknown.content.decode()
 
