@@ -16,14 +16,18 @@ def _distinct(field):
 
 
 class DashboardFilterForm(forms.Form):
-    owner_csm = forms.ModelChoiceField(queryset=None, required=False, label="CSM")
+    owner_csm = forms.ModelChoiceField(
+        queryset=None, required=False, label="CSM", empty_label="All"
+    )
     industry = forms.ChoiceField(required=False)
     region = forms.ChoiceField(required=False)
     size_band = forms.ChoiceField(choices=[("", "All"), *SizeBand.choices], required=False)
     lifecycle_stage = forms.ChoiceField(
         choices=[("", "All"), *LifecycleStage.choices], required=False, label="Stage"
     )
-    framework = forms.ModelChoiceField(queryset=None, required=False, label="Assessed on framework")
+    framework = forms.ModelChoiceField(
+        queryset=None, required=False, label="Assessed on framework", empty_label="Any"
+    )
     period = forms.TypedChoiceField(
         choices=PERIODS, coerce=int, initial=90, required=False, label="Flows over"
     )

@@ -45,7 +45,10 @@ def test_the_dashboard_shows_shares_of_accounts_and_arr(portfolio, mike, client_
         "save": (1, 0.25, 0.3),
         "": (1, 0.25, 0.5),
     }
-    assert "Unsegmented" in page.content.decode()
+    html = page.content.decode()
+    assert "Unsegmented" in html
+    csm = html[html.index('name="owner_csm"') :].split("</select>")[0]
+    assert '<option value="" selected>All</option>' in csm  # not Django's "---------"
 
 
 def test_filters_narrow_the_shares(portfolio, mike, client_for):
