@@ -307,18 +307,18 @@ def python_space() -> str:
     return "".join(ranges)
 
 
+def non_blank_pattern() -> str:
+    """Something other than whitespace, and no NUL anywhere (PostgreSQL cannot store one).
+    Whitespace as DRF trims it (Python's), not as JSON Schema's \\s: "\\u001f" is blank."""
+    return f"^[^\\u0000]*[^{python_space()}\\u0000][^\\u0000]*$"
+
+
 class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):
     target_class = NonBlankCharField
 
     def map_serializer_field(self, auto_schema, direction):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
-        # Something other than whitespace, and no NUL anywhere (PostgreSQL cannot store one).
-        # Whitespace as DRF trims it (Python's), not as JSON Schema's \s: "\u001f" is blank.
-        return {
-            **schema,
-            "minLength": 1,
-            "pattern": f"^[^\\u0000]*[^{python_space()}\\u0000][^\\u0000]*$",
-        }
+        return {**schema, "minLength": 1, "pattern": non_blank_pattern()}
 
 
 class BlankAsNullField(serializers.CharField):

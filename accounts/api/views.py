@@ -1,11 +1,11 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import TenantQuerysetMixin, ValuesListMixin
+from config.api import TenantQuerysetMixin, ValuesListMixin, non_blank_pattern
 from tenancy.models import OrganizationAPIKey
 
 from .. import selectors, services
@@ -56,6 +56,18 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
 
     @extend_schema(
         request=AccountSerializer,
+        parameters=[
+            OpenApiParameter(  # it becomes the body's external_id: the same rules
+                "external_id",
+                {
+                    "type": "string",
+                    "maxLength": Account._meta.get_field("external_id").max_length,
+                    "pattern": non_blank_pattern(),
+                },
+                OpenApiParameter.PATH,
+                description="The account's id in the CRM.",
+            )
+        ],
         responses={
             200: AccountSerializer,
             201: AccountSerializer,

@@ -28,6 +28,26 @@ def test_put_by_external_id_creates_then_replaces(org_a, key_for, in_tenant):
     assert bad.status_code == 400 and set(bad.json()) == {"name", "arr"}
 
 
+def test_the_schema_refuses_the_blank_crm_ids_the_upsert_refuses(org_a, key_for, in_tenant):
+    """The path's CRM id becomes the body's external_id, trimmed: the schema says so, or a
+    client (schemathesis found one) builds a PUT to /by-external-id/%0C/ that gets a 400."""
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator().get_schema(public=True)
+    put = spec["paths"]["/api/v1/accounts/by-external-id/{external_id}/"]["put"]
+    (parameter,) = [p["schema"] for p in put["parameters"] if p["name"] == "external_id"]
+    allowed = re.compile(parameter["pattern"])
+    client = key_for(org_a)
+    for blank in ("%0C", "%20", "%E3%80%80"):  # form feed, space, ideographic space
+        response = client.put(f"/api/v1/accounts/by-external-id/{blank}/", {"name": "X"})
+        assert response.status_code == 400 and "external_id" in response.json()
+        assert not allowed.search(response.wsgi_request.path.split("/")[-2])
+    assert allowed.search("SF-001") and parameter["maxLength"] == 100
+    assert count(org_a, in_tenant) == 0
+
+
 def test_bulk_upsert_is_all_or_nothing_with_errors_per_item(org_a, account_a, key_for, in_tenant):
     client = key_for(org_a)
     items = [
