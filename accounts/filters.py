@@ -40,6 +40,16 @@ def _cells(layout: str, *, unsegmented: bool = False):
 FALLING_FAST = -10
 
 
+def _falling(choices):
+    """Whether the CHS fell by FALLING_FAST or more in 30 days: "true" or "false"."""
+    return django_filters.TypedChoiceFilter(
+        choices=choices,
+        coerce=lambda value: value == "true",
+        method="falling_fast",
+        label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",
+    )
+
+
 class AccountFilter(django_filters.FilterSet):
     """One filter for the list page, the CSV export and the API."""
 
@@ -60,12 +70,7 @@ class AccountFilter(django_filters.FilterSet):
     cmi_tier = django_filters.CharFilter(label="CMI tier")
     segment = django_filters.CharFilter(method="in_segment", label="Grid cell")
     quadrant = django_filters.CharFilter(method="in_quadrant", label="2×2 cell")
-    falling = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        method="falling_fast",
-        label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",
-    )
+    falling = _falling([("true", "true"), ("false", "false")])
     o = django_filters.OrderingFilter(
         fields=(
             ("name", "name"),
@@ -117,10 +122,5 @@ class AccountBrowserFilter(AccountFilter):
     quadrant = django_filters.ChoiceFilter(
         choices=_cells("2x2"), method="in_quadrant", label="2×2 cell"
     )
-    falling = django_filters.TypedChoiceFilter(
-        choices=[("", "All"), ("true", "Yes"), ("false", "No")],  # a typed field adds no blank
-        coerce=lambda value: value == "true",
-        method="falling_fast",
-        label=f"CHS falling fast ({FALLING_FAST:+d} or worse in 30 days)",
-    )
+    falling = _falling([("", "All"), ("true", "Yes"), ("false", "No")])  # typed: no blank added
     updated_since = None  # an integration's filter, not a person's

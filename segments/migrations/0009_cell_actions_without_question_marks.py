@@ -9,17 +9,13 @@ per organization, inside its tenant setting.
 
 from django.db import migrations
 
-REWORDED = [
-    (
-        "review_ltv_gm_medium",
-        "?? Review lifetime value and gross margin, then decide.",
-        "Undecided by the model: review lifetime value and gross margin, then invest or let go.",
-    ),
-    (
-        "review_ltv_gm_low",
-        "?? Review lifetime value and gross margin, then decide.",
-        "Undecided by the model: review lifetime value and gross margin, then invest or let go.",
-    ),
+REVIEW = (
+    "?? Review lifetime value and gross margin, then decide.",
+    "Undecided by the model: review lifetime value and gross margin, then invest or let go.",
+)
+REWORDED = [  # (cell key, old default, new default)
+    ("review_ltv_gm_medium", *REVIEW),
+    ("review_ltv_gm_low", *REVIEW),
     ("at_risk", "Let go ???", "Consider letting go, unless saving it is worth the cost."),
 ]
 
