@@ -146,7 +146,13 @@ def tenant_seed(slug: str, accounts: int, *, score: int | None, metrics: dict):
     return organization
 
 
-SEEDED = ["accounts_account", "maturity_assessment", "maturity_answer", "health_metricvalue"]
+SEEDED = [
+    "accounts_account",
+    "maturity_assessment",
+    "maturity_answer",
+    "health_metricvalue",
+    "health_metriclatest",  # written by the trigger on health_metricvalue
+]
 
 
 def unique(prefix: str) -> str:

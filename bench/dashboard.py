@@ -133,7 +133,12 @@ def analyze():
     """Fresh planner statistics, as autovacuum would give a real tenant (needs the owner)."""
     import subprocess
 
-    tables = ["accounts_account", "health_metricvalue", "segments_tiermigration"]
+    tables = [
+        "accounts_account",
+        "health_metricvalue",
+        "health_metriclatest",
+        "segments_tiermigration",
+    ]
     subprocess.run(
         [
             "psql",

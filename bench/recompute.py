@@ -140,6 +140,7 @@ def reset(organization, *, everything: bool) -> None:
         "ANALYZE maturity_assessment",
         "ANALYZE maturity_answer",
         "ANALYZE health_metricvalue",
+        "ANALYZE health_metriclatest",
     )
 
 

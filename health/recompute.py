@@ -23,7 +23,7 @@ from integrations.services import events_emit
 from tenancy.context import current_organization_id
 
 from . import scoring
-from .models import HealthOverride, HealthSnapshot, MetricValue
+from .models import HealthOverride, HealthSnapshot, MetricLatest, MetricValue
 from .selectors import card_of, scorecard_active
 
 CHUNK = 100_000
@@ -32,20 +32,38 @@ FIELDS = ["chs", "chs_level", "chs_completeness", "chs_stale", "chs_overridden",
 
 
 def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None) -> pd.DataFrame:
-    """The latest value observed by `now` of each metric for each account."""
+    """The latest value observed by `now` of each metric for each account.
+
+    Read from MetricLatest, one row per (account, metric) whatever the history. Where that
+    row was observed after `now` (a value stamped up to a few minutes ahead, or a `now` in
+    the past), the account's values are read from the history instead.
+    """
     chunk = chunk if isinstance(chunk, Chunk) else Chunk(sorted(chunk), whole=False)
-    rows = MetricValue.objects.filter(
-        chunk.where(), metric__in=list(metrics), observed_at__lte=now or timezone.now()
+    now = now or timezone.now()
+    metrics = list(metrics)
+    latest = _values_frame(
+        MetricLatest.objects.filter(chunk.where(), metric__in=metrics), few=chunk.few
     )
+    later = latest["observed_at"] > pd.Timestamp(now)
+    if not later.any():
+        return latest
+    accounts = Chunk(sorted(set(latest.loc[later, "account"].tolist())), whole=False)
+    history = MetricValue.objects.filter(accounts.where(), metric__in=metrics, observed_at__lte=now)
+    before = _values_frame(
+        latest_of(history, ["account_id", "metric"], ["observed_at", "id"]), few=accounts.few
+    )
+    kept = latest[~latest["account"].isin(accounts.ids)]
+    return pd.concat([kept, before], ignore_index=True) if len(before) else kept
+
+
+def _values_frame(rows: QuerySet, few: bool) -> pd.DataFrame:
     return frame_read(
-        latest_of(rows, ["account_id", "metric"], ["observed_at", "id"]).values_list(
-            "account_id", "metric", "number", "text", "observed_at"
-        ),
+        rows.values_list("account_id", "metric", "number", "text", "observed_at"),
         columns=["account", "metric", "number", "text", "observed_at"],
         dtypes={"account": "int64", "number": "float64"},
         text=["metric", "text"],
         datetimes=["observed_at"],
-        few=chunk.few,
+        few=few,
     )
 
 

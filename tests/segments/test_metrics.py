@@ -1,5 +1,7 @@
 """Per-segment metrics: real figures where there is data, "not enough data" where there is not."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -31,6 +33,15 @@ def test_metrics_need_five_accounts_and_say_so(org_a, placed, in_tenant, mike, c
                 metric="arr_growth_pct",
                 number=10 if index < 3 else -1,
                 observed_at=timezone.now(),
+                source="api",
+            )
+        for account, older in ((accounts[0], -5), (accounts[3], 20)):  # superseded: ignored
+            MetricValue.objects.create(
+                organization=org_a,
+                account=account,
+                metric="arr_growth_pct",
+                number=older,
+                observed_at=timezone.now() - timedelta(days=30),
                 source="api",
             )
         accounts_recompute()
