@@ -126,7 +126,7 @@ class MetricLatest(TenantModel):
     What a recompute reads, one row per (account, metric) whatever the history: reading the
     latest of 30 daily values per metric from MetricValue took 8× as long as of one
     (bench/history.py). The database keeps it: a trigger on every insert into MetricValue
-    (migration 0007), so no write path, the ORM's or raw SQL, can leave it behind; an edit
+    (migration 0008), so no write path, the ORM's or raw SQL, can leave it behind; an edit
     or a deletion of values reads the latest afresh. On SQLite, altering a column of
     MetricValue remakes its table without the triggers: such a migration must recreate them
     (tests/health/test_latest.py migrates SQLite from scratch and would fail).

@@ -5,6 +5,8 @@ and one policy with both USING and WITH CHECK. Migrations add it with `EnableRLS
 reads the catalog and fails if any tenant table was forgotten.
 """
 
+from collections.abc import Iterator
+
 from django.db.migrations.operations.base import Operation
 
 CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
@@ -17,6 +19,26 @@ POLICY_NAME = "tenant_isolation"
 
 def tenant_match(column: str = "organization_id") -> str:
     return f"{column} = {CURRENT_TENANT}"
+
+
+def each_tenant(connection) -> Iterator[str | None]:
+    """For a data migration on `connection` (Django's): on PostgreSQL, enter each
+    organization's tenant setting in turn, since row-level security is forced on the tables'
+    owner too, and leave it after; elsewhere, run once with no tenant."""
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.list_organizations', 'on', true)")
+        cursor.execute("SELECT id FROM tenancy_organization")
+        tenants = [str(row[0]) for row in cursor.fetchall()]
+        cursor.execute("SELECT set_config('app.list_organizations', '', true)")
+        try:
+            for tenant in tenants:
+                cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [tenant])
+                yield tenant
+        finally:
+            cursor.execute("SELECT set_config('app.tenant_id', '', true)")
 
 
 class EnableRLS(Operation):

@@ -9,6 +9,8 @@ per organization, inside its tenant setting.
 
 from django.db import migrations
 
+from tenancy.rls import each_tenant
+
 REVIEW = (
     "?? Review lifetime value and gross margin, then decide.",
     "Undecided by the model: review lifetime value and gross margin, then invest or let go.",
@@ -24,23 +26,13 @@ def reword(forwards: bool):
     def run(apps, schema_editor):
         connection = schema_editor.connection
         with connection.cursor() as cursor:
-            tenants = [None]
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT set_config('app.list_organizations', 'on', true)")
-                cursor.execute("SELECT id FROM tenancy_organization")
-                tenants = [str(row[0]) for row in cursor.fetchall()]
-                cursor.execute("SELECT set_config('app.list_organizations', '', true)")
-            for tenant in tenants:
-                if tenant:
-                    cursor.execute("SELECT set_config('app.tenant_id', %s, true)", [tenant])
+            for _tenant in each_tenant(connection):
                 for key, old, new in REWORDED:
                     before, after = (old, new) if forwards else (new, old)
                     cursor.execute(
                         "UPDATE segments_gridcell SET action = %s WHERE key = %s AND action = %s",
                         [after, key, before],
                     )
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT set_config('app.tenant_id', '', true)")
 
     return run
 

@@ -1,6 +1,7 @@
 """MetricLatest: each account's latest value per metric, kept by the database's triggers on
 MetricValue whatever the order of the values, on PostgreSQL and on the embedded SQLite."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -125,6 +126,25 @@ def test_values_observed_after_the_moment_asked_are_read_from_the_history(
         assert numbers(now - timedelta(days=20)) == {}
 
 
+def test_the_migration_fills_the_table_from_each_tenant_history(
+    org_a, org_b, account_a, account_b, in_tenant
+):
+    from django.db import connection
+
+    fill = importlib.import_module("health.migrations.0008_metric_latest_kept").fill
+    now = timezone.now()
+    for organization, account in ((org_a, account_a), (org_b, account_b)):
+        with in_tenant(organization):
+            for number, days_ago in ((1, 2), (2, 1), (3, 3)):
+                put(organization, account, number, now - timedelta(days=days_ago))
+            MetricLatest.objects.all().delete()  # as before the migration
+    fill(connection)
+    for organization, account in ((org_a, account_a), (org_b, account_b)):
+        with in_tenant(organization):
+            assert kept() == from_history()
+            assert [(row[0], row[3]) for row in kept()] == [(account.pk, 2.0)]
+
+
 def test_an_account_deleted_takes_its_latest_values_along(org_a, account_a, in_tenant):
     with in_tenant(org_a):
         put(org_a, account_a, 10, timezone.now())
@@ -136,6 +156,7 @@ def test_an_account_deleted_takes_its_latest_values_along(org_a, account_a, in_t
 def test_the_embedded_sqlite_keeps_the_latest_values_too(tmp_path):
     """The app's default database is SQLite, where the triggers are written per row."""
     script = """
+import importlib
 import json
 from datetime import datetime, timedelta, UTC
 from django.db.models import F
