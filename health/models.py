@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -83,7 +85,23 @@ class HealthLevel(TenantModel):
         return self.name
 
 
-class MetricValue(TenantModel):
+class Observed:
+    """A metric's value: a number, or for a categorical metric a text."""
+
+    metric: str
+    number: float | None
+    text: str
+    observed_at: datetime
+
+    def __str__(self):
+        return f"{self.metric}={self.value} at {self.observed_at:%Y-%m-%d}"
+
+    @property
+    def value(self):
+        return self.text if self.number is None else self.number
+
+
+class MetricValue(Observed, TenantModel):
     """One observation of one metric for one account. Never edited: newer values supersede."""
 
     class Source(models.TextChoices):
@@ -112,15 +130,8 @@ class MetricValue(TenantModel):
             models.Index(fields=["account", "metric", "-observed_at", "-id"]),
         ]
 
-    def __str__(self):
-        return f"{self.metric}={self.value} at {self.observed_at:%Y-%m-%d}"
 
-    @property
-    def value(self):
-        return self.text if self.number is None else self.number
-
-
-class MetricLatest(TenantModel):
+class MetricLatest(Observed, TenantModel):
     """The latest value of each metric of each account, copied from its MetricValue.
 
     What a recompute reads, one row per (account, metric) whatever the history: reading the
@@ -162,13 +173,6 @@ class MetricLatest(TenantModel):
             # One metric's latest value across the tenant's accounts (dashboard upsell rate).
             models.Index(fields=["metric", "account"], name="latest_by_metric"),
         ]
-
-    def __str__(self):
-        return f"{self.metric}={self.value} at {self.observed_at:%Y-%m-%d}"
-
-    @property
-    def value(self):
-        return self.text if self.number is None else self.number
 
 
 class HealthOverride(TenantModel):
