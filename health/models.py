@@ -4,7 +4,11 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from tenancy.models import TenantModel, organization_keyed_with_account
+from tenancy.models import (
+    TenantModel,
+    account_keyed_with_organization,
+    organization_keyed_with_account,
+)
 
 
 class Scorecard(TenantModel):
@@ -144,15 +148,8 @@ class MetricLatest(Observed, TenantModel):
     """
 
     pk = models.CompositePrimaryKey("account", "metric")
-    # Keyed with the organization, to an account of the same tenant, by one constraint
-    # (tenancy.rls.AccountOfSameTenant); indexed first by the primary key.
-    account = models.ForeignKey(
-        "accounts.Account",
-        on_delete=models.CASCADE,
-        related_name="latest_metrics",
-        db_index=False,
-        db_constraint=False,
-    )
+    # Indexed first by the primary key.
+    account = account_keyed_with_organization("latest_metrics")
     metric = models.SlugField(max_length=60, db_index=False)  # indexed after the account
     # The value copied. No key: it would check every row the trigger writes, and a value
     # goes only with its account, whose deletion removes this row too.
@@ -200,16 +197,8 @@ class HealthOverride(TenantModel):
 class HealthSnapshot(TenantModel):
     """The account's score as it was: written when it changes, and daily."""
 
-    # Indexed first in Meta.indexes; keyed with the organization, to an account of the same
-    # tenant, by one constraint (tenancy.rls.AccountOfSameTenant): a recompute writes a
-    # snapshot per account, and each key check costs every one.
-    account = models.ForeignKey(
-        "accounts.Account",
-        on_delete=models.CASCADE,
-        related_name="health_snapshots",
-        db_index=False,
-        db_constraint=False,
-    )
+    # A recompute writes a snapshot per account: indexed first in Meta.indexes.
+    account = account_keyed_with_organization("health_snapshots")
     score = models.FloatField(null=True)
     level = models.CharField(max_length=40, blank=True)
     completeness = models.FloatField()

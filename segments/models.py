@@ -1,6 +1,10 @@
 from django.db import models
 
-from tenancy.models import TenantModel, organization_keyed_with_account
+from tenancy.models import (
+    TenantModel,
+    account_keyed_with_organization,
+    organization_keyed_with_account,
+)
 
 
 class Grid(TenantModel):
@@ -42,16 +46,8 @@ class TierMigration(TenantModel):
     commits late.
     """
 
-    # Indexed first in Meta.indexes; keyed with the organization, to an account of the same
-    # tenant, by one constraint (tenancy.rls.AccountOfSameTenant): a recompute writes a
-    # migration per account that moves, and each key check costs every one.
-    account = models.ForeignKey(
-        "accounts.Account",
-        on_delete=models.CASCADE,
-        related_name="migrations",
-        db_index=False,
-        db_constraint=False,
-    )
+    # A recompute writes a migration per account that moves: indexed first in Meta.indexes.
+    account = account_keyed_with_organization("migrations")
     from_segment = models.CharField(max_length=40, blank=True)
     to_segment = models.CharField(max_length=40, blank=True)
     cause = models.CharField(max_length=20, blank=True)

@@ -63,6 +63,20 @@ class TenantModel(models.Model):
         abstract = True
 
 
+def account_keyed_with_organization(related_name: str) -> models.ForeignKey:
+    """The `account` of a tenant log written a row per account by a recompute: indexed only
+    first in the model's own composite, and keyed with the organization to an account of the
+    same tenant by one constraint (tenancy.rls.AccountOfSameTenant), since each key check
+    costs every row written."""
+    return models.ForeignKey(
+        "accounts.Account",
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        db_index=False,
+        db_constraint=False,
+    )
+
+
 def organization_keyed_with_account() -> models.ForeignKey:
     """The `organization` of a tenant log written a row per account by a recompute: neither
     indexed alone (the model indexes it first in a composite) nor keyed alone, since its key
