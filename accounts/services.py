@@ -118,19 +118,6 @@ def import_job_finish(job: ImportJob, status: str, *, errors: list[dict]) -> Imp
     return job
 
 
-def accounts_lock(chunk: "Chunk") -> None:
-    """Lock the chunk's account rows (in id order, so concurrent recomputes cannot deadlock)
-    before reading any input: a recompute that started earlier can then never overwrite a
-    later one."""
-    rows = Account.objects.filter(chunk.where("pk")).order_by("pk").select_for_update()
-    if connection.vendor == "postgresql":
-        sql, params = rows.values_list("pk").query.sql_with_params()
-        with connection.cursor() as cursor:  # lock without shipping the ids back
-            cursor.execute(f"SELECT count(*) FROM ({sql}) AS locked", params)
-    else:
-        list(rows.values_list("pk", flat=True))
-
-
 @dataclass(frozen=True)
 class Chunk:
     """A run of account ids in ascending order. `whole` when they are every account of the
@@ -183,12 +170,18 @@ def account_ranges(size: int) -> list[tuple[int, int]]:
     return [(ids[at], ids[min(at + size, len(ids)) - 1]) for at in range(0, len(ids), size)]
 
 
-def accounts_current(chunk: Chunk, fields: list[str], text: list[str]) -> pd.DataFrame:
-    """The stored values of `fields` for the chunk's accounts, indexed by account id."""
+def accounts_locked(chunk: Chunk, fields: list[str], text: list[str]) -> pd.DataFrame:
+    """Lock the chunk's account rows and return the stored values of `fields`, indexed by
+    account id, in one statement.
+
+    The rows are locked in id order, so concurrent recomputes cannot deadlock, and before any
+    input is read: a recompute that started earlier can then never overwrite a later one.
+    """
     kinds = {f: Account._meta.get_field(f).get_internal_type() for f in fields}
+    rows = Account.objects.filter(chunk.where("pk")).order_by("pk").select_for_update()
     return (
         frame_read(
-            Account.objects.filter(chunk.where("pk")).values_list("pk", *fields),
+            rows.values_list("pk", *fields),
             columns=["account", *fields],
             text=text,
             datetimes=[f for f, kind in kinds.items() if kind == "DateTimeField"],

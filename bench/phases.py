@@ -26,8 +26,7 @@ from common import result_write, setup, step
 
 PHASES = {
     "segments.pipeline": [
-        "accounts_lock",
-        "accounts_current",
+        "accounts_locked",
         "cmi_compute",
         "health_compute",
         "accounts_write",

@@ -13,8 +13,7 @@ from accounts.models import Account
 from accounts.services import (
     Chunk,
     account_chunks,
-    accounts_current,
-    accounts_lock,
+    accounts_locked,
     accounts_write,
     values_same,
 )
@@ -137,9 +136,8 @@ def accounts_recompute_health(
     chunks = account_chunks(accounts, CHUNK)
     total = sum(len(chunk.ids) for chunk in chunks)
     for chunk in chunks:
-        accounts_lock(chunk)
+        current = accounts_locked(chunk, FIELDS, text=["chs_level"])
         fresh = compute(chunk, now=now, card=card)
-        current = accounts_current(chunk, FIELDS, text=["chs_level"])
         differs, scored, level_changed = health_differs(current, fresh)
         if differs.any():
             changed += accounts_write(fresh.loc[differs, FIELDS].assign(chs_updated_at=now))

@@ -14,8 +14,7 @@ from accounts.models import Account
 from accounts.services import (
     Chunk,
     account_chunks,
-    accounts_current,
-    accounts_lock,
+    accounts_locked,
     accounts_write,
     values_same,
 )
@@ -95,8 +94,7 @@ def accounts_recompute_cmi(
     chunks = account_chunks(accounts, CHUNK)
     total = sum(len(chunk.ids) for chunk in chunks)
     for chunk in chunks:
-        accounts_lock(chunk)
-        current = accounts_current(chunk, FIELDS, text=["cmi_tier"])
+        current = accounts_locked(chunk, FIELDS, text=["cmi_tier"])
         fresh = cmi_compute(chunk, framework, structure)
         differs = cmi_differs(current, fresh)
         if differs.any():

@@ -18,8 +18,7 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.services import (
     account_chunks,
-    accounts_current,
-    accounts_lock,
+    accounts_locked,
     accounts_write,
 )
 from config.frames import frame_insert, python_value
@@ -155,8 +154,7 @@ def accounts_recompute_segment(
     now = now or timezone.now()
     txid, moved = [], 0
     for chunk in account_chunks(accounts, CHUNK):
-        accounts_lock(chunk)
-        current = accounts_current(chunk, SEGMENT_INPUTS, text=STORED_TEXT)
+        current = accounts_locked(chunk, SEGMENT_INPUTS, text=STORED_TEXT)
         fresh = segment_of(current["chs_level"], current["cmi_tier"], levels, tiers)
         changed = fresh[fresh != current["segment"]]
         accounts_write(pd.DataFrame({"segment": changed, "segment_updated_at": now}))
@@ -189,8 +187,7 @@ def accounts_recompute(
     chunks = account_chunks(accounts, CHUNK, between=between)
     total = sum(len(chunk.ids) for chunk in chunks)
     for chunk in chunks:
-        accounts_lock(chunk)
-        current = accounts_current(chunk, STORED, text=STORED_TEXT)
+        current = accounts_locked(chunk, STORED, text=STORED_TEXT)
         unchanged = pd.Series(False, index=current.index)
         if "cmi" in parts:
             cmi = cmi_compute(chunk, framework, structure)
