@@ -79,6 +79,26 @@ def frame_read(
     return frame
 
 
+def column_where(keep: np.ndarray, new, old: pd.Series):
+    """Each value of `new` (a Series in `old`'s order, or one value for all) where `keep`,
+    else `old`'s, as an array of `old`'s type.
+
+    In numpy: pandas' `where` and `mask` cost 0.2 ms a column and DataFrame.where 1.5 ms on a
+    frame of two, even for one row, which made them a fifth of a one-account drain.
+    """
+    if isinstance(new, pd.Series) and not new.index.equals(old.index):
+        new = new.reindex(old.index)
+    if isinstance(old.dtype, pd.DatetimeTZDtype):  # numpy has no time zones: pick in UTC
+        naive = f"datetime64[{old.dtype.unit}]"
+        if isinstance(new, pd.Series):
+            new = new.to_numpy(dtype=naive)
+        else:
+            new = pd.Timestamp(new).tz_convert(None).to_datetime64().astype(naive)
+        picked = np.where(keep, new, old.to_numpy(dtype=naive))
+        return pd.array(picked).tz_localize("UTC").tz_convert(old.dtype.tz)
+    return np.where(keep, new.to_numpy() if isinstance(new, pd.Series) else new, old.to_numpy())
+
+
 def latest_of(rows: QuerySet, partition: Sequence[str], order: Sequence[str]) -> QuerySet:
     """Of `rows`, the last by `order` (descending) within each `partition`.
 

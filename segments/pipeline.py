@@ -21,7 +21,7 @@ from accounts.services import (
     accounts_locked,
     accounts_write,
 )
-from config.frames import frame_insert, python_value
+from config.frames import column_where, frame_insert, python_value
 from health.recompute import FIELDS as HEALTH_FIELDS
 from health.recompute import card_current, health_differs, level_changed_emit, snapshot_write
 from health.recompute import compute as health_compute
@@ -162,6 +162,15 @@ def accounts_recompute_segment(
     return moved
 
 
+def stored_where(current, changed: pd.Series, fresh, fields: list[str], stamp: str, now):
+    """The columns `fields` and `stamp` as they are to be stored: `fresh`'s values and `now`
+    where `changed`, else the `current` ones."""
+    keep = changed.to_numpy()
+    return {field: column_where(keep, fresh[field], current[field]) for field in fields} | {
+        stamp: column_where(keep, now, current[stamp])
+    }
+
+
 def accounts_recompute(
     *,
     account_ids: list[int] | None = None,
@@ -193,24 +202,22 @@ def accounts_recompute(
             cmi = cmi_compute(chunk, framework, structure)
             cmi_changed = cmi_differs(current, cmi)
         else:
-            cmi, cmi_changed = current[CMI_FIELDS], unchanged
+            cmi, cmi_changed = current, unchanged
         if "chs" in parts:
             chs = health_compute(chunk, now=now, card=card)
             chs_changed, scored, level_changed = health_differs(current, chs)
         else:
-            chs, chs_changed, scored, level_changed = current[HEALTH_FIELDS], *[unchanged] * 3
-        rows = pd.concat(
-            [
-                cmi[CMI_FIELDS].where(cmi_changed, current[CMI_FIELDS]),
-                current["cmi_updated_at"].mask(cmi_changed, now),
-                chs[HEALTH_FIELDS].where(chs_changed, current[HEALTH_FIELDS]),
-                current["chs_updated_at"].mask(chs_changed, now),
-            ],
-            axis=1,
+            chs, chs_changed, scored, level_changed = current, *[unchanged] * 3
+        rows = pd.DataFrame(
+            stored_where(current, cmi_changed, cmi, CMI_FIELDS, "cmi_updated_at", now)
+            | stored_where(current, chs_changed, chs, HEALTH_FIELDS, "chs_updated_at", now),
+            index=current.index,
         )
         rows["segment"] = segment_of(rows["chs_level"], rows["cmi_tier"], levels, tiers)
         moved_cell = rows["segment"] != current["segment"]
-        rows["segment_updated_at"] = current["segment_updated_at"].mask(moved_cell, now)
+        rows["segment_updated_at"] = column_where(
+            moved_cell.to_numpy(), now, current["segment_updated_at"]
+        )
         touched = cmi_changed | chs_changed | moved_cell
         if touched.any():  # one UPDATE of every changed column: a row is rewritten once
             accounts_write(rows.loc[touched])

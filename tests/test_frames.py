@@ -12,10 +12,46 @@ from config.frames import (
     _array_literal,
     _array_literal_few,
     _micros,
+    column_where,
     frame_read,
     ids_in,
     python_value,
 )
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        (pd.Series([1.5, np.nan, 3.0]), pd.Series([9.0, 8.0, np.nan])),
+        (pd.Series(["a", "", "c"], dtype=object), pd.Series(["x", "y", ""])),
+        (pd.Series([True, False, True]), pd.Series([False, True, True])),
+        (
+            pd.Series(pd.to_datetime(["2026-01-01", None, "2026-03-01"], utc=True)),
+            pd.Series(pd.to_datetime(["2026-05-01", "2026-06-01", None], utc=True)),
+        ),
+        (
+            pd.Series(pd.to_datetime(["2026-01-01", None, "2026-03-01"])).dt.tz_localize(PARIS),
+            pd.Series(pd.to_datetime(["2026-05-01", "2026-06-01", None], utc=True)),
+        ),
+    ],
+)
+def test_column_where_picks_as_pandas_does_and_keeps_the_type(old, new):
+    old.index = new.index = [30, 10, 20]
+    keep = np.array([True, False, True])
+    picked = pd.Series(column_where(keep, new, old), index=old.index)
+    pd.testing.assert_series_equal(picked, old.where(~keep, new), check_dtype=False)
+    assert picked.dtype == old.dtype or old.dtype == object
+
+
+def test_column_where_takes_one_moment_for_all_and_aligns_by_index():
+    old = pd.Series(pd.to_datetime(["2026-01-01", "2026-02-01"], utc=True), index=[1, 2])
+    now = datetime(2026, 11, 24, 1, 2, 3, 456789, tzinfo=PARIS)
+    picked = column_where(np.array([False, True]), now, old)
+    assert list(picked) == [old[1], pd.Timestamp(now)] and str(picked.dtype) == str(old.dtype)
+    shuffled = pd.Series([5.0, 6.0], index=[2, 1])
+    assert list(column_where(np.array([True, True]), shuffled, old.astype("int64"))) == [6, 5]
 
 
 @pytest.mark.parametrize("missing", [None, np.nan, pd.NaT, pd.NA])
