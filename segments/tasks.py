@@ -87,7 +87,7 @@ def _run(account_ids: list[int] | None, cause: tuple, parts: frozenset = EVERYTH
     of that many: one outbox row each, written in this transaction, and one task each once it
     commits (`recompute_part`), so that every worker process takes a share, each part locks
     its accounts only while it runs, and no task outlives the time limit however big the
-    tenant. A part whose task is lost is published again by the sweep (`_parts_relay`)."""
+    tenant. A part whose task is lost is published again by the sweep (`sweep`)."""
     if account_ids is not None:
         return accounts_recompute(account_ids=account_ids, cause=cause, parts=parts)
     organization_id = str(current_organization_id())
@@ -164,8 +164,20 @@ def recompute_part(request_id: int) -> int:
 @tenant_task()
 def drain() -> int:
     """Recompute what the tenant's outbox asks for, once; returns how many rows it took.
-    Parts of a tenant-wide recompute are their own tasks' to do; a drain, as the sweep runs
-    it, only publishes again those whose task seems lost."""
+    Parts of a tenant-wide recompute are their own tasks' to do."""
+    return _drain(relay=False)
+
+
+@tenant_task()
+def sweep() -> int:
+    """Beat's, for each tenant every RECOMPUTE_SWEEP_SECONDS: drain what a failed nudge left
+    behind, and publish again the parts whose task seems lost (`_parts_relay`). A nudged
+    drain leaves the parts alone: one in thousands would find one, and every one would pay
+    for looking."""
+    return _drain(relay=True)
+
+
+def _drain(relay: bool) -> int:
     organization_id = current_organization_id()
     try:
         rows = list(_pending()[:DRAIN_ROWS])
@@ -177,7 +189,8 @@ def drain() -> int:
             if ids is not None:  # a storm on these accounts is debounced from now on (`nudge`)
                 _remember(organization_id, ids)
             RecomputeRequest.objects.filter(pk__in=[row.pk for row in rows]).delete()
-        _parts_relay(str(organization_id))
+        if relay:
+            _parts_relay(str(organization_id))
     except BaseException:
         _forget_nudge(organization_id)  # a later submission nudges again
         raise

@@ -18,7 +18,18 @@ def our_tasks():
 
 
 def test_the_apps_register_their_tasks():
-    assert {"segments.tasks.drain", "segments.tasks.recompute"} <= set(our_tasks())
+    assert {"segments.tasks.drain", "segments.tasks.sweep", "segments.tasks.recompute"} <= set(
+        our_tasks()
+    )
+
+
+def test_beat_sends_only_tasks_that_exist():
+    """for_each_organization sends its task by name: a misspelt one would be lost in silence."""
+    names = set(our_tasks())
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in names
+        if entry["task"] == "tenancy.tasks.for_each_organization":
+            assert entry["args"][0] in names
 
 
 @pytest.mark.parametrize("name", our_tasks())

@@ -230,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-sweep": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": RECOMPUTE_SWEEP_SECONDS,
-        "args": ["segments.tasks.drain"],
+        "args": ["segments.tasks.sweep"],
     },
     "playbooks-daily": {
         "task": "tenancy.tasks.for_each_organization",

@@ -18,6 +18,7 @@ from segments.tasks import (
     recompute,
     recompute_part,
     recompute_progress,
+    sweep,
 )
 
 from ..conftest import uniform, wait_for
@@ -164,7 +165,7 @@ def test_the_sweep_publishes_again_a_part_whose_task_was_lost(worker, org_a, pla
             )
             for first, last in account_ranges(3)
         )
-    drain.delay(str(org_a.id))  # as beat's sweep sends it
+    sweep.delay(str(org_a.id))  # as beat sends it
     wait_for(lambda: not parts(org_a, in_tenant), timeout=30)
     assert sorted(migrations_per_account(org_a, in_tenant)) == ids
 
@@ -184,8 +185,13 @@ def test_the_sweep_leaves_alone_a_part_published_lately(
             )
             before = dict(RecomputeRequest.objects.values_list("pk", "published_at"))
     with django_capture_on_commit_callbacks(execute=False) as published:
-        assert drain.run(str(org_a.id)) == 0  # parts are not a drain's to take
+        assert drain.run(str(org_a.id)) == 0  # parts are not a drain's to take, nor to relay
+    assert len(published) == 1  # the drain's release
+    with in_tenant(org_a):
+        assert dict(RecomputeRequest.objects.values_list("pk", "published_at")) == before
+    with django_capture_on_commit_callbacks(execute=False) as published:
+        assert sweep.run(str(org_a.id)) == 0
     with in_tenant(org_a):
         after = dict(RecomputeRequest.objects.values_list("pk", "published_at"))
     assert [pk for pk in after if after[pk] != before[pk]] == [first.pk]
-    assert len(published) == 2  # the stale part's publication, and the drain's release
+    assert len(published) == 2  # the stale part's publication, and the sweep's release
