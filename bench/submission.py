@@ -1,16 +1,19 @@
 """One submission's two costs, in one process and idle: the API POST (through Django's test
 client) and the drain that recomputes its account (run eagerly, as the worker would).
 
-    .venv/bin/python bench/submission.py [--count 60]
+    .venv/bin/python bench/submission.py [--count 60] [--profile drain|post]
 
 Seeds a tenant of 500 accounts (every answer 1, NPS 50), then for `--count` accounts posts an
 assessment answering 5 everywhere and drains it. Prints the medians of wall time and of this
 process's CPU time, and the queries each issues; writes bench/results/submission.json. The
-steps of bench/README.md's "Submission → segment" were measured with it.
+steps of bench/README.md's "Submission → segment" were measured with it. `--profile` runs one
+of the two under cProfile and prints where its time goes, by own time and by cumulative time.
 """
 
 import argparse
+import cProfile
 import json
+import pstats
 import statistics
 import time
 
@@ -20,6 +23,7 @@ from common import result_write, setup, step, tenant_seed, unique
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=60)
+    parser.add_argument("--profile", choices=["drain", "post"])
     options = parser.parse_args()
     setup()
     from django.conf import settings
@@ -60,9 +64,14 @@ def main():
         post(pk)
         drain()
     posts, drains = [], []
+    profiler = cProfile.Profile()
+    profiled = {options.profile: profiler.runcall} if options.profile else {}
     for pk in ids[3 : 3 + options.count]:
-        timed(post, pk, posts)
-        timed(lambda _: drain(), pk, drains)
+        timed(lambda pk: profiled.get("post", lambda f, *a: f(*a))(post, pk), pk, posts)
+        timed(lambda _: profiled.get("drain", lambda f: f())(drain), pk, drains)
+    if options.profile:
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler).sort_stats(order).print_stats(30)
     settings.DEBUG = True  # count queries
     reset_queries()
     post(ids[3 + options.count])
