@@ -1,17 +1,20 @@
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import pagination, serializers
+from rest_framework import ISO_8601, pagination, serializers
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -49,50 +52,133 @@ AS_IS = {
     serializers.IntegerField.to_representation: int,
     serializers.FloatField.to_representation: float,
 }
+# Model columns whose values are always of that type (or None): shown without a look.
+COLUMN_TYPES = {
+    str: (models.CharField, models.TextField),
+    int: (models.IntegerField,),  # the auto and big, small, positive kinds included
+    float: (models.FloatField,),
+}
 
 
-def _same(value):
-    return value
-
-
-def values_renderer(serializer) -> tuple[list[str], Callable[[dict], dict]]:
-    """The `values()` columns a serializer's readable fields read, and a function rendering
+def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
+    """The `values_list()` columns a serializer's readable fields read, and a function rendering
     one such row as the serializer renders the row's instance: each field's own
     `to_representation`, None for None, a relation's slug read through the join, and a text,
-    whole or float value as it is where the field would only make it one."""
-    fields = []  # (name, column, a type whose values are shown as they are, conversion)
+    whole or float value as it is where the field would only make it one.
+
+    Most of a row's values are shown as they come; only the others are looked at, and a
+    timestamp or a decimal takes a shorter way to DRF's text where it can (`_datetime_shown`,
+    `_decimal_shown`)."""
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    names, columns, shown = [], [], []  # shown: (position, name, show) of the values to convert
     for name, field in serializer.fields.items():
         nested = isinstance(field, serializers.BaseSerializer) or "." in field.source
         if field.write_only:
             continue
         if isinstance(field, serializers.SlugRelatedField):
-            fields.append((name, f"{field.source}__{field.slug_field}", None, _same))
+            column, show = f"{field.source}__{field.slug_field}", None
         elif nested or field.source == "*":  # a method field's source is "*"
             raise TypeError(f"{name} is not a column: values_renderer cannot render it")
-        elif (kind := AS_IS.get(type(field).to_representation)) is not None:
-            fields.append((name, field.source, kind, kind))
+        elif (kind := _kind_as_is(field)) is not None:
+            column = field.source
+            show = None if _column_is(model, column, kind) else _as_kind(kind)
+        elif isinstance(field, serializers.DateTimeField):
+            column, show = field.source, _datetime_shown(field)
+        elif isinstance(field, serializers.DecimalField):
+            column, show = field.source, _decimal_shown(field)
         else:
-            if isinstance(field, serializers.DateTimeField) and not hasattr(field, "timezone"):
-                field.timezone = field.default_timezone()  # DRF looks it up for every value
-            fields.append((name, field.source, None, field.to_representation))
+            column, show = field.source, field.to_representation
+        if show is not None:
+            shown.append((len(columns), name, show))
+        names.append(name)
+        columns.append(column)
+    shown = tuple(shown)
 
-    def render(row: dict) -> dict:
-        return {
-            name: value if (value := row[column]) is None or type(value) is kind else show(value)
-            for name, column, kind, show in fields
-        }
+    def render(row: tuple) -> dict:
+        data = dict(zip(names, row, strict=True))
+        for position, name, show in shown:
+            if (value := row[position]) is not None:
+                data[name] = show(value)
+        return data
 
-    return [column for _, column, _, _ in fields], render
+    return columns, render
+
+
+def _kind_as_is(field) -> type | None:
+    if isinstance(field, serializers.BigIntegerField) and getattr(
+        field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
+    ):
+        return None  # shown as text
+    if isinstance(field, serializers.BigIntegerField):
+        return int
+    return AS_IS.get(type(field).to_representation)
+
+
+def _column_is(model, column: str, kind: type) -> bool:
+    try:
+        model_field = model._meta.get_field(column)
+    except (AttributeError, FieldDoesNotExist):
+        return False
+    return isinstance(model_field, COLUMN_TYPES[kind])
+
+
+def _as_kind(kind: type) -> Callable:
+    return lambda value: value if type(value) is kind else kind(value)
+
+
+def _datetime_shown(field: serializers.DateTimeField) -> Callable:
+    """DRF's text of a timestamp, without its per-value lookups: the zone is the one the
+    renderer was built for, and an aware datetime in ISO 8601 is shown as DRF shows it
+    (`astimezone`, `isoformat`, a Z for UTC); anything else goes through the field itself."""
+    general = field.to_representation
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    if not isinstance(output_format, str) or output_format.lower() != ISO_8601 or zone is None:
+        return general
+
+    def show(value):
+        if type(value) is not datetime or value.tzinfo is None:
+            return general(value)
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return general(value)  # DRF's own error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return show
+
+
+def _decimal_shown(field: serializers.DecimalField) -> Callable:
+    """DRF's text of a decimal, without its per-value quantize where that is the identity: a
+    value that already has the field's places and fits its digits (as every value of a
+    `numeric(p, s)` column does) is shown as it is; anything else goes through the field."""
+    general = field.to_representation
+    as_text = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not as_text or field.localize or field.normalize_output:
+        return general
+    if field.max_digits is None or field.decimal_places is None:
+        return general
+    exponent, digits = -field.decimal_places, field.max_digits
+
+    def show(value):
+        if type(value) is Decimal:
+            _, numerals, value_exponent = value.as_tuple()
+            if value_exponent == exponent and len(numerals) <= digits:
+                return f"{value:f}"
+        return general(value)
+
+    return show
 
 
 class ValuesListMixin:
-    """The list action of a model viewset, read as `values()` rows and rendered by
+    """The list action of a model viewset, read as `values_list()` rows and rendered by
     `values_renderer`: the serializer's JSON without a model instance per row and DRF's
     per-field attribute walk, which were most of a 100-row page's time (bench/README.md).
 
     The renderer is built once per serializer class and time zone (building a model
     serializer's fields cost a tenth of a page): the serializer's fields must not depend on
-    the request."""
+    the request. Rows are named tuples, so that the cursor pagination reads its position
+    from the last one."""
 
     _renderers: dict = {}
 
@@ -101,7 +187,7 @@ class ValuesListMixin:
         if key not in self._renderers:
             self._renderers[key] = values_renderer(self.get_serializer())
         columns, render = self._renderers[key]
-        rows = self.filter_queryset(self.get_queryset()).values(*columns)
+        rows = self.filter_queryset(self.get_queryset()).values_list(*columns, named=True)
         page = self.paginate_queryset(rows)
         if page is None:
             return Response([render(row) for row in rows])
