@@ -4,17 +4,30 @@ from decimal import Decimal
 from functools import cache
 
 import django_filters
+import orjson
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import encoders
+
+
+class JSONRenderer(ORJSONRenderer):
+    """The API's JSON, written by orjson: a page of 100 accounts in ~0.03 ms where the json
+    module took ~0.3 ms (bench/README.md). It reads as DRF's own renderer's would: what
+    orjson does not write itself (timestamps, decimals, lazy text, querysets) goes through
+    DRF's encoder, and keys that are not text become text, as the json module makes them."""
+
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+    default = staticmethod(encoders.JSONEncoder().default)
 
 
 class CursorPagination(pagination.CursorPagination):

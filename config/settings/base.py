@@ -177,6 +177,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api.permissions.IsOrganizationMember"],
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # OPTIONS answers without introspecting views (which fails on list-level PUT actions).

@@ -76,3 +76,32 @@ def test_the_renderer_keeps_drf_settings_it_does_not_shorten():
         columns, render = values_renderer(Other())
         rendered = render(tuple(values[column] for column in columns))
     assert rendered == {"when": "01/12/2026 15:00", "money": "12.5"}
+
+
+def test_the_api_json_reads_as_drfs_own_renderer_writes_it():
+    """orjson writes the API's JSON; whatever it would write differently from DRF's renderer
+    (timestamps, decimals, lazy text, keys that are not text) goes DRF's way."""
+    import json
+    import uuid
+    from datetime import date, time
+
+    from django.utils.translation import gettext_lazy
+    from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
+
+    from config.api import JSONRenderer
+
+    payload = {
+        "at": datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC),
+        "local": datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        "day": date(2027, 2, 28),
+        "time": time(8, 15, 30, 250000),
+        "money": Decimal("1234567890.50"),
+        "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "label": gettext_lazy("Retain"),
+        "counts": {1: 3, 5: 0},
+        "nested": [("a", 1.5), None, True],
+        "text": 'Ünïcode "quoted" \\ café',
+    }
+    ours = JSONRenderer().render(payload, "application/json")
+    assert json.loads(ours) == json.loads(DRFJSONRenderer().render(payload, "application/json"))
+    assert json.loads(ours)["at"] == "2026-12-01T09:30:15.123456Z"
