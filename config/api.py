@@ -142,16 +142,22 @@ def _as_kind(kind: type) -> Callable:
 def _datetime_shown(field: serializers.DateTimeField) -> Callable:
     """DRF's text of a timestamp, without its per-value lookups: the zone is the one the
     renderer was built for, and an aware datetime in ISO 8601 is shown as DRF shows it
-    (`astimezone`, `isoformat`, a Z for UTC); anything else goes through the field itself."""
+    (`astimezone`, `isoformat`, a Z for UTC; a value already in UTC shown in UTC, as the
+    database's are, needs only the last two); anything else goes through the field itself."""
     general = field.to_representation
     output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     if not isinstance(output_format, str) or output_format.lower() != ISO_8601 or zone is None:
         return general
 
+    # A UTC value shown in UTC reads the same without astimezone, the costlier half of the work.
+    in_utc = zone is UTC or getattr(zone, "key", None) in {"UTC", "Etc/UTC"}
+
     def show(value):
         if type(value) is not datetime or value.tzinfo is None:
             return general(value)
+        if in_utc and value.tzinfo is UTC:
+            return value.isoformat()[:-6] + "Z"
         try:
             text = value.astimezone(zone).isoformat()
         except OverflowError:
