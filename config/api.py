@@ -118,12 +118,9 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
 
 
 def _kind_as_is(field) -> type | None:
-    if isinstance(field, serializers.BigIntegerField) and getattr(
-        field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING
-    ):
-        return None  # shown as text
-    if isinstance(field, serializers.BigIntegerField):
-        return int
+    if isinstance(field, serializers.BigIntegerField):  # an int, unless DRF is told to quote it
+        as_text = getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+        return None if as_text else int
     return AS_IS.get(type(field).to_representation)
 
 

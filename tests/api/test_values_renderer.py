@@ -64,8 +64,7 @@ def test_a_row_renders_as_the_serializer_renders_it(zone, **values):
 
 
 def test_the_renderer_keeps_drf_settings_it_does_not_shorten():
-    """A field asking for another format, localization or normalized output goes the field's
-    own way."""
+    """A field asking for another format or for normalized output goes the field's own way."""
 
     class Other(serializers.Serializer):
         when = serializers.DateTimeField(format="%d/%m/%Y %H:%M")
