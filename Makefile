@@ -59,7 +59,7 @@ bench-dashboard: install db  ## dashboard server time with 100,000 accounts (ben
 	$(BIN)/python bench/dashboard.py
 
 bench-recompute: install db  ## bench 1 and 4: recompute of 1,000,000 accounts vs one SQL statement
-	$(BIN)/python bench/recompute.py --reuse
+	$(BIN)/python bench/tenant_recompute.py --reuse
 
 bench-latency: install db  ## bench 2: submission to segment latency at 20/s with a real worker
 	$(BIN)/python bench/latency.py

@@ -2,9 +2,10 @@ import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
-from config.api import AmountFilter, IdFilter, UpdatedSinceFilter
+from core.api import AmountFilter, IdFilter, UpdatedSinceFilter
 from tenancy.models import Membership
 
+from .hooks import cell_names, quadrant_cells
 from .models import Account, LifecycleStage, SizeBand
 from .selectors import account_values_in_use
 
@@ -27,11 +28,7 @@ def _cells(layout: str, *, unsegmented: bool = False):
     """The tenant's cells of one layout, named as its grid names them, in the grid's order."""
 
     def choices():
-        from segments.models import GridCell
-        from segments.services import DEFAULTS
-
-        names = {cell["key"]: cell["name"] for cell in DEFAULTS[layout]}
-        names |= dict(GridCell.objects.filter(layout=layout).values_list("key", "name"))
+        (names,) = cell_names(layout=layout)
         return [*names.items(), *([("none", "Unsegmented")] if unsegmented else [])]
 
     return choices
@@ -98,11 +95,8 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(segment="" if value == "none" else value)
 
     def in_quadrant(self, queryset, name, value):
-        from segments.cells import GRID_3X3, quadrant_of
-
-        return queryset.filter(
-            segment__in=[c for c in GRID_3X3.values() if quadrant_of(c) == value]
-        )
+        (cells,) = quadrant_cells(quadrant=value)
+        return queryset.filter(segment__in=cells)
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))

@@ -54,7 +54,7 @@ class Account(TenantModel):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    # Derived by the recompute (maturity.services), never edited by hand.
+    # Derived by the recompute (recompute.pipeline), never edited by hand.
     cmi = models.FloatField("CMI", null=True, blank=True, editable=False)
     cmi_tier = models.CharField("CMI tier", max_length=60, blank=True, editable=False)
     cmi_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -68,7 +68,7 @@ class Account(TenantModel):
         "CHS change over 30 days", null=True, blank=True, editable=False
     )
     chs_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The grid cell of (CHS level, CMI tier), '' while either is missing (segments.pipeline).
+    # The grid cell of (CHS level, CMI tier), '' while either is missing (segments.provider).
     # Not indexed: nine values index poorly, and an index on a column the recompute writes
     # would keep its UPDATEs from being HOT (see the table's fillfactor, migration 0009).
     segment = models.CharField(max_length=40, blank=True, editable=False)

@@ -6,16 +6,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from health.panels import health_panel
-from maturity.panels import maturity_panel
-from playbooks.panels import playbook_panel
-from segments.panels import segment_panel
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import selectors, services
 from .filters import AccountBrowserFilter
 from .forms import AccountForm, ImportForm
 from .models import Account, ImportJob
+from .panels import panels_context
 from .permissions import can_edit_account
 
 PAGE_SIZE = 50
@@ -55,15 +52,8 @@ def account_detail(request, pk):
     context = {
         "account": account,
         "can_edit": can_edit_account(request.membership, account),
-        **maturity_panel(account),
-        **health_panel(account),
-        **segment_panel(account),
-        **playbook_panel(account, request.membership),
+        **panels_context(account, request.membership),
     }
-    charts = context.pop("charts", {})
-    if context.get("health_chart"):
-        charts["chs-trend"] = context["health_chart"]
-    context["charts"] = charts
     return render(request, "accounts/account_detail.html", context)
 
 

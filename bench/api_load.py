@@ -21,6 +21,7 @@ import shutil
 import subprocess
 
 from common import ROOT, Served, result_write, setup, step, tenant_seed, unique
+
 from recompute import METRICS
 
 WRK = shutil.which("wrk")
@@ -71,7 +72,7 @@ def main():
     setup()
     from accounts.models import Account
     from maturity.models import Factor
-    from segments.pipeline import accounts_recompute
+    from recompute.pipeline import accounts_recompute
     from tenancy.context import tenant_context
     from tenancy.services import api_key_create
 

@@ -49,7 +49,7 @@ def seed(count: int, slug: str):
     from maturity.services import framework_create_from_template
     from segments.cells import GRID_3X3
     from segments.models import TierMigration
-    from segments.services import grid_get_or_create
+    from segments.selectors import grid_current
     from tenancy.context import tenant_context
     from tenancy.models import Organization
     from tenancy.selectors import organization_get_by_slug
@@ -75,7 +75,7 @@ def seed(count: int, slug: str):
         from health.models import Scorecard
 
         Scorecard.objects.update(is_active=True)
-        grid_get_or_create(organization=organization)
+        grid_current()
         batch = []
         for number in range(count):
             (row, column), key = rng.choice(cells)

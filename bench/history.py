@@ -3,8 +3,8 @@
     .venv/bin/python bench/history.py [--accounts 10000] [--days 30]
 
 Seeds a tenant with one value per metric for each account (as bench 1 does), times reading
-every account's latest values (`health.recompute.latest_values`) and the whole CHS
-computation (`health.recompute.compute`), then adds `--days - 1` older daily values per
+every account's latest values (`health.provider.latest_values`) and the whole CHS
+computation (`health.provider.compute`), then adds `--days - 1` older daily values per
 metric, as a CRM sync would over that many days, and times both again. Prints both timings
 (best of three) and their ratio; writes bench/results/history.json.
 
@@ -17,12 +17,13 @@ import argparse
 import time
 
 from common import execute, owner_run, result_write, setup, step, tenant_seed, unique
+
 from recompute import METRICS
 
 
 def timings(organization) -> dict:
-    from accounts.services import account_chunks
-    from health.recompute import card_current, compute, latest_values
+    from health.provider import card_current, compute, latest_values
+    from recompute.accounts import account_chunks
     from tenancy.context import tenant_context
 
     with tenant_context(organization.id):

@@ -145,7 +145,7 @@ def main():
     down = [float(rate) for rate in options.down.split(",") if rate]
     setup()
     from accounts.models import Account
-    from segments.pipeline import accounts_recompute
+    from recompute.pipeline import accounts_recompute
     from tenancy.context import tenant_context
     from tenancy.services import api_key_create
 
@@ -163,11 +163,13 @@ def main():
         start_cell = Account.objects.get(pk=ids[0]).segment
     import pandas as pd
 
+    from core.derivation import providers
+    from recompute.pipeline import prepared_all
     from segments.cells import segment_of
-    from segments.pipeline import bands
 
     with tenant_context(organization.id):
-        levels, tiers = bands()
+        prepared = prepared_all(providers())
+        levels, tiers = prepared["chs"].bands, prepared["cmi"].bands
         level = Account.objects.get(pk=ids[0]).chs_level
     cell = segment_of(pd.Series([level]), pd.Series([tiers[-1]]), levels, tiers).iloc[0]
     step(f"every account in {start_cell}; each submission moves one to {cell}")

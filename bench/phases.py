@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/phases.py [--accounts 1000000] [--parts 2] [--reset] [--immediate]
 
-Needs the tenant that `bench/recompute.py` seeds (recompute-N, N accounts). Runs
-`segments.pipeline.accounts_recompute()` over the first parts (RECOMPUTE_PART_ACCOUNTS
+Needs the tenant that `bench/tenant_recompute.py` seeds (recompute-N, N accounts). Runs
+`recompute.pipeline.accounts_recompute()` over the first parts (RECOMPUTE_PART_ACCOUNTS
 accounts each, as the worker would), one after the other in one transaction, then rolls it
 back: the tenant is left as it was, so runs compare. `--reset` first clears the derived
 columns, snapshots and migrations as bench 1 does, so that every account changes, as there;
@@ -25,18 +25,18 @@ import time
 from common import result_write, setup, step
 
 PHASES = {
-    "segments.pipeline": [
-        "accounts_locked",
-        "cmi_compute",
-        "health_compute",
-        "accounts_write",
-        "snapshot_write",
-        "migrations_write",
-    ],
-    "maturity.recompute": ["latest_answers"],
+    "recompute.pipeline": ["accounts_locked", "accounts_write"],
+    "maturity.provider": ["latest_answers"],
     "maturity.scoring": ["score_frame"],
-    "health.recompute": ["latest_values", "active_overrides", "scores_before"],
+    "health.provider": [
+        "compute",
+        "latest_values",
+        "active_overrides",
+        "scores_before",
+        "snapshot_write",
+    ],
     "health.scoring": ["score_frame"],
+    "segments.provider": ["migrations_write"],
 }
 
 
@@ -79,15 +79,15 @@ def main():
     from django.conf import settings
     from django.db import connection, transaction
 
-    from accounts.services import account_ranges
-    from segments import pipeline
+    from recompute import pipeline
+    from recompute.accounts import account_ranges
     from tenancy.context import organization_lookup_context, tenant_context
     from tenancy.models import Organization
 
     with organization_lookup_context(f"recompute-{options.accounts}"):
         organization = Organization.objects.get(slug=f"recompute-{options.accounts}")
     if options.reset:
-        from recompute import reset
+        from tenant_recompute import reset
 
         step("clearing the derived columns, snapshots and migrations")
         reset(organization, everything=True)
@@ -101,7 +101,7 @@ def main():
                     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             ranges = account_ranges(settings.RECOMPUTE_PART_ACCOUNTS)[: options.parts]
             wall, cpu = time.perf_counter(), time.process_time()
-            moved = sum(pipeline.accounts_recompute(between=bounds) for bounds in ranges)
+            moved = sum(pipeline.accounts_recompute(between=bounds).moved for bounds in ranges)
             totals["whole part"] = [time.perf_counter() - wall, time.process_time() - cpu]
             raise RolledBack
     except RolledBack:

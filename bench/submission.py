@@ -30,10 +30,11 @@ def main():
     from django.db import connection, reset_queries
     from django.test import Client
 
-    import segments.tasks
+    import recompute.services
+    import recompute.tasks
     from accounts.models import Account
     from maturity.models import Factor
-    from segments.pipeline import accounts_recompute
+    from recompute.pipeline import accounts_recompute
     from tenancy.context import tenant_context
     from tenancy.services import api_key_create
 
@@ -45,7 +46,7 @@ def main():
         answers = {k: 5 for k in Factor.objects.values_list("key", flat=True)}
         ids = list(Account.objects.order_by("pk").values_list("pk", flat=True))
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    segments.tasks.nudge = lambda *args, **kwargs: None  # drained below, one at a time
+    recompute.services.nudge = lambda *args, **kwargs: None  # drained below, one at a time
 
     def post(pk):
         body = {"account": pk, "answers": answers}
@@ -53,7 +54,7 @@ def main():
         assert response.status_code == 201, response.content
 
     def drain():
-        segments.tasks.drain.apply(args=[str(organization.id)], throw=True)
+        recompute.tasks.drain.apply(args=[str(organization.id)], throw=True)
 
     def timed(action, pk, into):
         wall, cpu = time.perf_counter(), time.process_time()

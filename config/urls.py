@@ -14,6 +14,7 @@ urlpatterns = [
     path("health/", include("health.urls")),
     path("segments/", include("segments.urls")),
     path("playbooks/", include("playbooks.urls")),
+    path("recompute/", include("recompute.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -9,7 +9,6 @@ from accounts.models import Account
 from tenancy.models import Organization
 
 from .models import MetricValue
-from .recompute import accounts_recompute_health
 
 ROUNDS_DAYS_AGO = (120, 90, 60, 30, 7, 0)
 
@@ -44,7 +43,7 @@ def _value(rng, metric, health):
 
 
 def demo_metrics(*, organization: Organization, after_round=None, seed: int = 5) -> int:
-    """`after_round(moment)` runs once each round's values are scored."""
+    """`after_round(moment)` runs once each round's values are stored: it scores them."""
     rng = random.Random(seed)
     now = timezone.now()
     metrics = [
@@ -85,7 +84,6 @@ def demo_metrics(*, organization: Organization, after_round=None, seed: int = 5)
                 )
         MetricValue.objects.bulk_create(values, batch_size=5000)
         created += len(values)
-        accounts_recompute_health(now=moment)
         if after_round:
             after_round(moment)
     return created

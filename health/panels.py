@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .forms import ManualValueForm, OverrideForm
 from .models import HealthLevel, HealthOverride, HealthSnapshot, Measure
-from .recompute import account_health_explain
+from .provider import account_health_explain
 
 
 def _delta(snapshots, score, days):
@@ -44,7 +44,7 @@ def trend_chart(snapshots, levels) -> str:
     return figure.to_json()
 
 
-def health_panel(account) -> dict:
+def health_panel(account, membership) -> dict:
     explanation = account_health_explain(account)
     if explanation is None:
         return {"health": None}
@@ -65,5 +65,5 @@ def health_panel(account) -> dict:
         "value_form": ManualValueForm(measures=manual) if manual.exists() else None,
         "manual_measures": manual,
         "override_form": OverrideForm(),
-        "health_chart": trend_chart(snapshots, levels) if snapshots else None,
+        "charts": {"chs-trend": trend_chart(snapshots, levels)} if snapshots else {},
     }

@@ -13,7 +13,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from maturity.scoring import tier_of as band_of
+from core.bands import band_of
 
 OK, MISSING, STALE, UNSCORABLE = "ok", "missing", "stale", "unscorable"
 

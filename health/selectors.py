@@ -1,4 +1,4 @@
-from config.memo import Memo
+from core.memo import Memo
 
 from .models import HealthLevel, Measure, Scorecard
 from .scoring import Card, MeasureSpec

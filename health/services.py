@@ -9,12 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import Account
+from accounts.importing import FileError
+from accounts.models import Account, ImportJob
+from accounts.services import import_job_finish
+from core.derivation import Cause, CauseKind, recompute_requested
+from core.queue import task_send_on_commit
 from tenancy.models import Organization, User
 
 from . import scoring
+from .importing import items_of, read_metrics_csv
 from .models import HealthLevel, HealthOverride, Measure, MeasureGroup, MetricValue, Scorecard
-from .selectors import card_of
+from .selectors import card_of, scorecard_active
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "scorecard_templates"
 TEMPLATES = ("chs", "six_part")
@@ -99,7 +104,9 @@ def scorecard_create_from_template(
     )
     _fill(scorecard, spec)
     if activate:
-        tenant_recompute_enqueue(organization=organization, cause=("scorecard", scorecard.pk))
+        tenant_recompute_enqueue(
+            organization=organization, cause=Cause(CauseKind.SCORECARD, scorecard.pk)
+        )
     return scorecard
 
 
@@ -117,7 +124,7 @@ def scorecard_update(*, scorecard: Scorecard, spec: dict) -> Scorecard:
     _fill(scorecard, spec)
     if scorecard.is_active:
         tenant_recompute_enqueue(
-            organization=scorecard.organization, cause=("scorecard", scorecard.pk)
+            organization=scorecard.organization, cause=Cause(CauseKind.SCORECARD, scorecard.pk)
         )
     return scorecard
 
@@ -127,7 +134,9 @@ def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
     Scorecard.objects.filter(is_active=True).exclude(pk=scorecard.pk).update(is_active=False)
     scorecard.is_active = True
     scorecard.save(update_fields=["is_active"])
-    tenant_recompute_enqueue(organization=scorecard.organization, cause=("scorecard", scorecard.pk))
+    tenant_recompute_enqueue(
+        organization=scorecard.organization, cause=Cause(CauseKind.SCORECARD, scorecard.pk)
+    )
     return scorecard
 
 
@@ -160,8 +169,6 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
     Returns unsaved MetricValues and, by item position, a message per field for bad items.
     Metrics must be read by a measure of the active scorecard, and values must suit its rule.
     """
-    from .selectors import scorecard_active
-
     scorecard = scorecard_active()
     measures = {}
     if scorecard is not None:
@@ -261,7 +268,7 @@ def metrics_record(
     accounts_recompute_enqueue(
         organization=organization,
         account_ids=sorted({v.account_id for v in values}),
-        cause=("metrics", None),
+        cause=Cause(CauseKind.METRICS),
     )
     return created
 
@@ -285,7 +292,9 @@ def override_create(
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     override.save()
     accounts_recompute_enqueue(
-        organization=account.organization, account_ids=[account.pk], cause=("override", override.pk)
+        organization=account.organization,
+        account_ids=[account.pk],
+        cause=Cause(CauseKind.OVERRIDE, override.pk),
     )
     return override
 
@@ -298,35 +307,30 @@ def override_end(*, override: HealthOverride) -> HealthOverride:
         accounts_recompute_enqueue(
             organization=override.organization,
             account_ids=[override.account_id],
-            cause=("override", override.pk),
+            cause=Cause(CauseKind.OVERRIDE, override.pk),
         )
     return override
 
 
 def accounts_recompute_enqueue(
-    *, organization: Organization, account_ids: list[int], cause: tuple[str, int | None]
+    *, organization: Organization, account_ids: list[int], cause: Cause
 ) -> None:
-    from segments.tasks import recompute_enqueue
-
     if account_ids:
-        recompute_enqueue(organization=organization, account_ids=account_ids, cause=cause)
+        recompute_requested(organization=organization, account_ids=account_ids, cause=cause)
 
 
-def tenant_recompute_enqueue(*, organization: Organization, cause: tuple[str, int | None]) -> None:
-    from segments.tasks import recompute_enqueue
+def tenant_recompute_enqueue(*, organization: Organization, cause: Cause) -> None:
+    recompute_requested(organization=organization, account_ids=None, cause=cause)
 
-    recompute_enqueue(organization=organization, account_ids=None, cause=cause)
+
+def scorecard_defaults_install(*, organization: Organization, by: User) -> None:
+    """organization_defaults: the deck's CHS scorecard, active."""
+    scorecard_create_from_template(organization=organization, template="chs", activate=True)
 
 
 @transaction.atomic
 def metrics_import_run(*, job) -> None:
     """A CSV of metric values: every bad line reported; nothing written unless asked to."""
-    from accounts.importing import FileError
-    from accounts.models import ImportJob
-    from accounts.services import import_job_finish
-
-    from .importing import items_of, read_metrics_csv
-
     if job.is_finished:
         return job
     try:
@@ -367,10 +371,6 @@ def metrics_import_run(*, job) -> None:
 def metrics_import_create(
     *, organization: Organization, filename: str, content: str, mode: str, by: User
 ):
-    from accounts.models import ImportJob
-
-    from .tasks import import_metrics
-
     job = ImportJob.objects.create(
         organization=organization,
         kind=ImportJob.Kind.METRICS,
@@ -379,5 +379,5 @@ def metrics_import_create(
         mode=mode,
         created_by=by,
     )
-    import_metrics.delay_on_commit(str(organization.pk), job.pk)
+    task_send_on_commit("health.tasks.import_metrics", str(organization.pk), job.pk)
     return job

@@ -11,5 +11,4 @@ urlpatterns = [
     path("scorecards/", views.scorecard_list, name="scorecards"),
     path("scorecards/<int:pk>/", views.scorecard_detail, name="scorecard"),
     path("scorecards/<int:pk>/activate/", views.scorecard_activate, name="scorecard_activate"),
-    path("recompute/", views.recompute_status, name="recompute_status"),
 ]

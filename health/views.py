@@ -2,15 +2,12 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
-from segments.tasks import recompute_progress
-from tenancy.context import current_organization_id
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import services
@@ -174,7 +171,6 @@ def scorecard_detail(request, pk):
                     else "Saved.",
                 )
                 return redirect("health:scorecard", pk=scorecard.pk)
-    progress = recompute_progress(current_organization_id())
     return render(
         request,
         "health/scorecard_detail.html",
@@ -184,7 +180,6 @@ def scorecard_detail(request, pk):
             "measures": measures,
             "levels": levels,
             "problems": problems,
-            "recomputing": progress is not None and not progress["finished"],
         },
     )
 
@@ -196,9 +191,3 @@ def scorecard_activate(request, pk):
     services.scorecard_activate(scorecard=scorecard)
     messages.success(request, f"{scorecard} is now active; every account is being recomputed.")
     return redirect("health:scorecard", pk=scorecard.pk)
-
-
-@member_required()
-def recompute_status(request):
-    state = recompute_progress(current_organization_id()) or {"finished": True}
-    return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

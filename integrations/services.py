@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from core.queue import task_send_on_commit
 from tenancy.models import Organization
 
 from .models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
@@ -92,10 +93,8 @@ def events_emit(
         for subscription in subscriptions
         for payload in payloads
     )
-    from .tasks import deliver
-
     for delivery in deliveries:
-        deliver.delay_on_commit(str(organization_id), delivery.pk)
+        task_send_on_commit("integrations.tasks.deliver", str(organization_id), delivery.pk)
     return len(deliveries)
 
 
@@ -176,11 +175,9 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> DeliveryAttempt | None:
 @transaction.atomic
 def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send again by hand, whatever happened before; the attempts so far stay in the log."""
-    from .tasks import deliver
-
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.delivered_at = None
     delivery.save(update_fields=["status", "attempts", "delivered_at"])
-    deliver.delay_on_commit(str(delivery.organization_id), delivery.pk)
+    task_send_on_commit("integrations.tasks.deliver", str(delivery.organization_id), delivery.pk)
     return delivery

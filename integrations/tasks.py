@@ -1,5 +1,4 @@
-from django.db import transaction
-
+from core.queue import task_send_on_commit
 from tenancy.tasks import tenant_task
 
 from .models import WebhookDelivery
@@ -14,9 +13,10 @@ def deliver(delivery_id: int) -> str:
     attempt = delivery_attempt(delivery=delivery)
     delivery.refresh_from_db()
     if attempt is not None and delivery.status == WebhookDelivery.Status.PENDING:
-        organization_id = str(delivery.organization_id)
-        delay = retry_delay(delivery.attempts)
-        transaction.on_commit(
-            lambda: deliver.apply_async(args=[organization_id, delivery_id], countdown=delay)
+        task_send_on_commit(
+            "integrations.tasks.deliver",
+            str(delivery.organization_id),
+            delivery_id,
+            countdown=retry_delay(delivery.attempts),
         )
     return delivery.status

@@ -2,15 +2,9 @@
 
 import plotly.graph_objects as go
 
-from .models import Assessment
+from core.charts import INK, LAYOUT
 
-LAYOUT = {
-    "margin": {"l": 40, "r": 10, "t": 30, "b": 40},
-    "height": 320,
-    "paper_bgcolor": "#ffffff",
-    "plot_bgcolor": "#ffffff",
-    "legend": {"orientation": "h", "y": -0.2},
-}
+from .models import Assessment
 
 
 def cmi_history(history: list[Assessment], pillar_names: dict[str, str]) -> str:
@@ -21,7 +15,7 @@ def cmi_history(history: list[Assessment], pillar_names: dict[str, str]) -> str:
         y=[a.cmi for a in history],
         name="CMI",
         mode="lines+markers",
-        line={"width": 4, "color": "#1d2433"},
+        line={"width": 4, "color": INK},
     )
     for key, name in pillar_names.items():
         figure.add_scatter(

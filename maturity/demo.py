@@ -10,7 +10,6 @@ from accounts.models import Account
 
 from . import scoring
 from .models import Answer, Assessment, Framework
-from .recompute import accounts_recompute_cmi
 from .selectors import framework_structure
 
 
@@ -72,7 +71,6 @@ def demo_assessments(*, framework: Framework, share: float = 0.75, seed: int = 1
         )
         for r in rows
     )
-    accounts_recompute_cmi()
     return len(assessments)
 
 

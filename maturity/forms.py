@@ -1,10 +1,11 @@
 from django import forms
 
 from .models import Factor, Framework, SurveyLink
+from .scoring import SCALE
 from .services import TEMPLATES, template_load
 
 UNKNOWN = "unknown"
-SCORE_CHOICES = [(str(n), str(n)) for n in range(1, 6)] + [(UNKNOWN, "Unknown")]
+SCORE_CHOICES = [(str(n), str(n)) for n in range(SCALE[0], SCALE[1] + 1)] + [(UNKNOWN, "Unknown")]
 
 
 def score_field(label: str) -> forms.ChoiceField:

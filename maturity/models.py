@@ -4,7 +4,9 @@ from django.db import models
 
 from tenancy.models import TenantModel
 
-SCALE_MIN, SCALE_MAX = 1, 5
+from .scoring import SCALE
+
+SCALE_MIN, SCALE_MAX = SCALE
 
 
 class Framework(TenantModel):

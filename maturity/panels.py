@@ -5,7 +5,7 @@ from .forms import SurveyLinkForm
 from .selectors import account_maturity
 
 
-def maturity_panel(account) -> dict:
+def maturity_panel(account, membership) -> dict:
     maturity = account_maturity(account)
     context = {"maturity": maturity, "link_form": SurveyLinkForm()}
     latest, previous = maturity.latest, maturity.previous

@@ -20,12 +20,9 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from core.bands import band_of
+
 SCALE = (1, 5)
-
-
-# A value this close below a threshold has reached it: float sums of pillar means can land a
-# hair short (2.4999999999999996 for an exact 2.5), and the tier must not depend on that.
-AT_THRESHOLD = 1e-9
 
 
 @dataclass(frozen=True)
@@ -100,15 +97,7 @@ def score_frame(answers: pd.DataFrame, structure: Structure) -> pd.DataFrame:
 
 def tier_of(cmi: pd.Series, tiers: Sequence[tuple[str, float]]) -> pd.Series:
     """The tier whose lower bound is the highest one at or below the index; '' without one."""
-    if not tiers:
-        return pd.Series("", index=cmi.index, dtype=object)
-    names = np.array([name for name, _ in tiers], dtype=object)
-    lowers = np.array([lower for _, lower in tiers], dtype=float)
-    values = cmi.to_numpy(dtype=float)
-    position = np.clip(
-        np.searchsorted(lowers, values + AT_THRESHOLD, side="right") - 1, 0, len(tiers) - 1
-    )
-    return pd.Series(np.where(np.isnan(values), "", names[position]), index=cmi.index, dtype=object)
+    return band_of(cmi, tiers)
 
 
 def score_answers(answers: Mapping[str, int | None], structure: Structure) -> Score:

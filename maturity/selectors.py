@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from config.memo import Memo
+from core.memo import Memo
 
 from .models import Assessment, Factor, Framework, FrameworkVersion, SelfAssessment, SurveyLink
 from .scoring import Structure

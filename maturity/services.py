@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from integrations.services import events_emit
+from core.derivation import Cause, CauseKind, recompute_requested
+from core.events import event_emitted
 from tenancy.models import Organization, User
 
 from . import scoring
@@ -218,12 +219,17 @@ def framework_set_provider_level(*, framework: Framework, level: int | None) -> 
 
 
 def framework_recompute_enqueue(*, framework: Framework) -> None:
-    from segments.tasks import recompute_enqueue
-
     if framework.is_primary:
-        recompute_enqueue(
-            organization=framework.organization, account_ids=None, cause=("framework", framework.pk)
+        recompute_requested(
+            organization=framework.organization,
+            account_ids=None,
+            cause=Cause(CauseKind.FRAMEWORK, framework.pk),
         )
+
+
+def framework_defaults_install(*, organization: Organization, by: User) -> None:
+    """organization_defaults: the deck's CMI framework, primary."""
+    framework_create_from_template(organization=organization, template="cmi", primary=True, by=by)
 
 
 @transaction.atomic
@@ -303,7 +309,7 @@ def assessment_submit(*, assessment: Assessment, by: User | None = None) -> Asse
 
 def _submitted(assessment: Assessment) -> None:
     """What a submission sets off: its webhook event, then its account's recompute."""
-    events_emit(
+    event_emitted(
         organization_id=assessment.organization_id,
         event="assessment.submitted",
         payloads=[
@@ -320,10 +326,10 @@ def _submitted(assessment: Assessment) -> None:
             }
         ],
     )
-    account_recompute_enqueue(
-        account_id=assessment.account_id,
+    recompute_requested(
         organization=assessment.organization,
-        cause=("assessment", assessment.pk),
+        account_ids=[assessment.account_id],
+        cause=Cause(CauseKind.ASSESSMENT, assessment.pk),
     )
 
 
@@ -361,11 +367,3 @@ def assessment_create(
     _answers_write(assessment, answers, comments or {})
     _submitted(assessment)
     return assessment
-
-
-def account_recompute_enqueue(
-    *, account_id: int, organization: Organization, cause: tuple[str, int | None]
-) -> None:
-    from segments.tasks import recompute_enqueue
-
-    recompute_enqueue(organization=organization, account_ids=[account_id], cause=cause)

@@ -13,8 +13,5 @@ urlpatterns = [
     path(
         "frameworks/<int:pk>/provider-level/", views.framework_provider_level, name="provider_level"
     ),
-    path(
-        "frameworks/<int:pk>/recompute/", views.framework_recompute_status, name="recompute_status"
-    ),
     path("s/<str:token>/", views.survey, name="survey"),
 ]

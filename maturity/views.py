@@ -1,13 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
-from segments.tasks import recompute_progress
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -243,7 +241,6 @@ def framework_detail(request, pk):
                     note += " Every account's CMI is being recomputed."
                 messages.success(request, note)
                 return redirect("maturity:framework", pk=framework.pk)
-    progress = recompute_progress(framework.organization_id)
     return render(
         request,
         "maturity/framework_detail.html",
@@ -253,7 +250,6 @@ def framework_detail(request, pk):
             "factor_set": factor_set,
             "tier_set": tier_set,
             "problems": problems,
-            "recomputing": progress is not None and not progress.get("finished"),
             "levels": LEVELS.items(),
         },
     )
@@ -273,10 +269,3 @@ def framework_provider_level(request, pk):
     else:
         messages.success(request, "Your provider level was saved.")
     return redirect("maturity:framework", pk=framework.pk)
-
-
-@member_required()
-def framework_recompute_status(request, pk):
-    framework = get_object_or_404(Framework, pk=pk)
-    state = recompute_progress(framework.organization_id) or {"finished": True}
-    return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

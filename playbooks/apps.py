@@ -1,5 +1,18 @@
 from django.apps import AppConfig
 
+from accounts.panels import panel_register
+from segments.hooks import cells_changed
+from tenancy.hooks import organization_defaults
+
 
 class PlaybooksConfig(AppConfig):
     name = "playbooks"
+
+    def ready(self):
+        cells_changed.register("playbooks.services.runs_start_for_moves")
+        organization_defaults.register("playbooks.services.playbook_defaults_for")
+        panel_register(
+            template="playbooks/_account_panel.html",
+            context="playbooks.panels.playbook_panel",
+            position=20,
+        )

@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from maturity.charts import LAYOUT
+from core.charts import ACCENT, LAYOUT, NEUTRAL
 
 from .outcomes import Outcomes
 
@@ -12,8 +12,8 @@ LABELS = {"any": "Any", "cmi": "CMI rose", "chs": "CHS rose", "segment": "Cell i
 def outcome_bars(outcomes: Outcomes) -> str:
     figure = go.Figure()
     for name, group, colour in (
-        ("With a run", outcomes.runs, "#2e6bd9"),
-        ("Comparable, no run", outcomes.comparable, "#8892a6"),
+        ("With a run", outcomes.runs, ACCENT),
+        ("Comparable, no run", outcomes.comparable, NEUTRAL),
     ):
         figure.add_bar(
             x=list(LABELS.values()),

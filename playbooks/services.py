@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from segments.cells import GRID_3X3
+from segments.models import TierMigration
 from tenancy.models import Membership, Organization, User
 
 from .models import OwnerRole, Playbook, PlaybookRun, PlaybookStep, PlaybookTask
@@ -101,8 +102,23 @@ def _tasks_build(run: PlaybookRun, steps: Iterable[PlaybookStep], csm_id: int | 
     ]
 
 
+def playbook_defaults_for(*, organization: Organization, by: User) -> None:
+    """organization_defaults: the shipped playbooks."""
+    playbook_defaults_install(organization=organization)
+
+
 def playbooks_active() -> bool:
     return Playbook.objects.filter(is_active=True).exists()
+
+
+def runs_start_for_moves(*, account_ids: list[int], occurred_at, txid: int) -> list[PlaybookRun]:
+    """cells_changed: start and supersede runs for the migrations just written."""
+    if not playbooks_active():
+        return []
+    written = TierMigration.objects.filter(
+        account_id__in=account_ids, occurred_at=occurred_at, txid=txid
+    )
+    return runs_start_for_migrations(migrations=list(written), now=occurred_at)
 
 
 def runs_start_for_migrations(*, migrations, now=None) -> list[PlaybookRun]:

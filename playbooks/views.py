@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.permissions import can_edit_account
 from segments.models import Grid
-from segments.services import grid_get_or_create
+from segments.selectors import grid_current
 from tenancy.models import Membership
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -20,7 +20,7 @@ from .outcomes import playbook_outcomes
 
 
 def _cell_names(organization) -> dict[str, str]:
-    grid = grid_get_or_create(organization=organization)
+    grid = grid_current()
     return dict(grid.cells.filter(layout=Grid.View.GRID_3X3).values_list("key", "name"))
 
 

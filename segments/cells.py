@@ -4,6 +4,9 @@ Rows are CHS levels and columns CMI tiers, both counted from the lowest. The dec
 3×3; a scorecard or framework with another number of bands is folded onto three.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +23,10 @@ GRID_3X3 = {
     (0, 2): "save",
 }
 POSITION = {key: position for position, key in GRID_3X3.items()}
+# Each layout's cells as a new grid names them: key, name, action, colour.
+DEFAULT_CELLS = json.loads(
+    (Path(__file__).resolve().parent / "grid_templates" / "cells.json").read_text()
+)
 CELLS = np.array([[GRID_3X3[(r, c)] for c in range(3)] for r in range(3)], dtype=object)
 
 # The Promapp 2×2, folded from the 3×3: medium counts as low health and as high maturity.

@@ -3,6 +3,8 @@
 import json
 import math
 
+from core.charts import INK
+
 from .cells import quadrant_of
 
 
@@ -45,7 +47,7 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
             "x1": x,
             "y0": 0,
             "y1": 100,
-            "line": {"color": "#1d2433", "width": 1, "dash": "dot"},
+            "line": {"color": INK, "width": 1, "dash": "dot"},
         }
         for x in cmi_lines
     ]
@@ -56,7 +58,7 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
             "x1": 5,
             "y0": y,
             "y1": y,
-            "line": {"color": "#1d2433", "width": 1, "dash": "dot"},
+            "line": {"color": INK, "width": 1, "dash": "dot"},
         }
         for y in chs_lines
     ]
@@ -71,7 +73,7 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
                 "yanchor": "top",
                 "showarrow": False,
                 "text": f"<b>{cell.name}</b> {cell.share:.0%}",
-                "font": {"size": 12, "color": "#1d2433"},
+                "font": {"size": 12, "color": INK},
                 "bgcolor": "rgba(255,255,255,0.75)",
             }
         )

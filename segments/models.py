@@ -68,32 +68,3 @@ class TierMigration(TenantModel):
 
     def __str__(self):
         return f"{self.account}: {self.from_segment or '—'} → {self.to_segment or '—'}"
-
-
-class RecomputeRequest(TenantModel):
-    """The transactional outbox of recomputes.
-
-    Written in the same transaction as the change that needs it, so a committed submission
-    always has its recompute on record, whether or not the broker was reachable. Workers drain
-    the rows (segments.tasks.drain) with SELECT … FOR UPDATE SKIP LOCKED, and delete them in
-    the transaction that recomputes: a row disappears only with its recompute committed.
-    """
-
-    account_ids = models.JSONField(null=True, blank=True, help_text="None: every account.")
-    cause = models.CharField(max_length=20, blank=True)
-    cause_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # A part of a tenant-wide recompute: the accounts with ids first_id…last_id, taken by its
-    # own task (segments.tasks.recompute_part), not by a drain.
-    first_id = models.BigIntegerField(null=True, blank=True)
-    last_id = models.BigIntegerField(null=True, blank=True)
-    parts = models.CharField(max_length=20, blank=True, help_text="A part's: cmi, chs or both.")
-    published_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self):
-        if self.first_id is not None:
-            return f"recompute {self.first_id}…{self.last_id} ({self.cause})"
-        return f"recompute {self.account_ids or 'all'} ({self.cause})"

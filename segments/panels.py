@@ -2,11 +2,11 @@
 
 from .cells import direction
 from .models import Grid, TierMigration
-from .services import grid_get_or_create
+from .selectors import grid_current
 
 
-def segment_panel(account) -> dict:
-    grid = grid_get_or_create(organization=account.organization)
+def segment_panel(account, membership) -> dict:
+    grid = grid_current()
     cells = {cell.key: cell for cell in grid.cells.filter(layout=Grid.View.GRID_3X3)}
     timeline = [
         {

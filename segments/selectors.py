@@ -24,10 +24,11 @@ from django.db.models import (
 )
 
 from accounts.models import Account, LifecycleStage
+from core.charts import UNSCORED
 from health.models import HealthLevel
 from maturity.selectors import framework_primary
 
-from .cells import GRID_3X3, POSITION, direction, quadrant_of
+from .cells import DEFAULT_CELLS, GRID_3X3, POSITION, direction, quadrant_of
 from .models import Grid, GridCell, TierMigration
 
 MIN_ACCOUNTS_FOR_METRICS = 5
@@ -104,7 +105,7 @@ def grid_summary(accounts: QuerySet[Account], grid: Grid, layout: str | None = N
         key="",
         name="Unsegmented",
         action="Needs a CHS and a CMI first.",
-        colour="#c0c4cc",
+        colour=UNSCORED,
         row=-1,
         column=-1,
         count=n,
@@ -249,3 +250,19 @@ def migrations_feed(*, after: tuple[int, int] = (0, 0), limit: int = 100):
     page = list(events.select_related("account").order_by("txid", "id")[:limit])
     last = (page[-1].txid, page[-1].pk) if page else after
     return page, encode_cursor(*last), len(page) == limit
+
+
+def grid_current() -> Grid:
+    """The active tenant's grid, created with the organization (segments.services.grid_create)."""
+    return Grid.objects.get()
+
+
+def cell_names(*, layout: str) -> dict[str, str]:
+    """The tenant's cells of one layout, named as its grid names them, in the grid's order."""
+    names = {cell["key"]: cell["name"] for cell in DEFAULT_CELLS[layout]}
+    return names | dict(GridCell.objects.filter(layout=layout).values_list("key", "name"))
+
+
+def quadrant_cells(*, quadrant: str) -> list[str]:
+    """The 3×3 cells inside a 2×2 one."""
+    return [cell for cell in GRID_3X3.values() if quadrant_of(cell) == quadrant]

@@ -1,28 +1,19 @@
-import json
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from tenancy.models import Organization
 
+from .cells import DEFAULT_CELLS
 from .models import Grid, GridCell
-
-DEFAULTS = json.loads(
-    (Path(__file__).resolve().parent / "grid_templates" / "cells.json").read_text()
-)
 
 
 @transaction.atomic
-def grid_get_or_create(*, organization: Organization) -> Grid:
-    """The tenant's grid, with the deck's cells the first time it is asked for."""
-    grid = Grid.objects.filter().first()
-    if grid is not None:
-        return grid
+def grid_create(*, organization: Organization) -> Grid:
+    """organization_created: the tenant's grid, with the deck's cells."""
     grid = Grid.objects.create(organization=organization)
     GridCell.objects.bulk_create(
         GridCell(organization=organization, grid=grid, layout=layout, **cell)
-        for layout, cells in DEFAULTS.items()
+        for layout, cells in DEFAULT_CELLS.items()
         for cell in cells
     )
     return grid

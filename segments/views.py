@@ -16,7 +16,7 @@ from .models import Grid
 
 @member_required()
 def dashboard(request):
-    grid = services.grid_get_or_create(organization=request.organization)
+    grid = selectors.grid_current()
     view = request.GET.get("view") or grid.view
     view = view if view in Grid.View.values else grid.view
     form = DashboardFilterForm(request.GET or None)
@@ -67,7 +67,7 @@ def dashboard(request):
 
 @member_required(lambda membership: membership.can_manage)
 def grid_settings(request):
-    grid = services.grid_get_or_create(organization=request.organization)
+    grid = selectors.grid_current()
     view_form = GridViewForm(request.POST or None, initial={"view": grid.view}, prefix="grid")
     cells = CellFormSet(request.POST or None, queryset=grid.cells.all(), prefix="cells")
     if request.method == "POST" and view_form.is_valid() and cells.is_valid():
@@ -97,7 +97,7 @@ def migration_label(migration, cells) -> dict:
 @member_required()
 def segment_metrics(request):
     """The per-segment metrics table, fetched by the dashboard after it has drawn."""
-    grid = services.grid_get_or_create(organization=request.organization)
+    grid = selectors.grid_current()
     form = DashboardFilterForm(request.GET or None)
     accounts = Account.objects.all()
     if form.is_valid():

@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .context import tenant_context
+from .hooks import organization_created, organization_defaults
 from .models import Membership, Organization, OrganizationAPIKey, Role
 
 User = get_user_model()
@@ -21,7 +22,16 @@ def organization_create(*, name: str, slug: str, owner: User) -> Organization:
     with tenant_context(organization.id):
         organization.save()
         Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+        organization_created(organization=organization)
     return organization
+
+
+@transaction.atomic
+def organization_defaults_install(*, organization: Organization, by: User) -> None:
+    """The starting framework, scorecard and playbooks of a real tenant, from the apps that
+    own them."""
+    with tenant_context(organization.id):
+        organization_defaults(organization=organization, by=by)
 
 
 def user_get_or_create(*, email: str, password: str | None = None) -> tuple[User, bool]:

@@ -1,8 +1,9 @@
 """Celery tasks that touch tenant data run inside their organization, or refuse to run."""
 
-from celery import shared_task
+from celery import current_app, shared_task
 
 from .context import organization_list_context, tenant_context
+from .models import Organization
 
 
 class TenantRequired(RuntimeError):
@@ -12,7 +13,7 @@ class TenantRequired(RuntimeError):
 def tenant_task(**celery_options):
     """Declare a task whose first argument is the organization id it runs as.
 
-    Call it as `task.delay_on_commit(organization_id, ...)`: enqueued only after the
+    Send it with `core.queue.task_send_on_commit(path, organization_id, ...)`: only after the
     transaction commits, and run inside `tenant_context` (ORM scope and RLS setting).
     """
 
@@ -35,10 +36,6 @@ def tenant_task(**celery_options):
 @shared_task(name="tenancy.tasks.for_each_organization")
 def for_each_organization(task_name: str) -> int:
     """Beat's entry point: enqueue a tenant task once per organization, each in its tenant."""
-    from celery import current_app
-
-    from .models import Organization
-
     with organization_list_context():
         ids = [str(pk) for pk in Organization.objects.values_list("pk", flat=True)]
     for organization_id in ids:  # by name: the dispatcher need not import every app's tasks

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Account
 from tenancy.context import tenant_context
+from tenancy.hooks import organization_created
 from tenancy.models import Membership, Organization, Role
 
 
@@ -44,8 +45,12 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
+        """As tenancy.services.organization_create does, but with no owner: the fixtures
+        add the members they need."""
         with tenant_context(kwargs["id"]):
-            return super()._create(model_class, *args, **kwargs)
+            organization = super()._create(model_class, *args, **kwargs)
+            organization_created(organization=organization)
+            return organization
 
 
 class MembershipFactory(TenantFactory):

@@ -1,4 +1,4 @@
-"""config.frames: pandas values become what the database takes, on either backend."""
+"""core.frames: pandas values become what the database takes, on either backend."""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from config.frames import (
+from core.frames import (
     FEW,
     _array_literal,
     _array_literal_few,
@@ -181,7 +181,7 @@ def test_columns_of_one_value_are_written_as_columns_of_many(org_a, in_tenant, r
     same as when it travels row by row (a few rows), for texts, NULLs, naive and aware
     datetimes, booleans and the key's neighbours in an UPDATE."""
     from accounts.models import Account
-    from config.frames import frame_insert, frame_update
+    from core.frames import frame_insert, frame_update
     from segments.models import TierMigration
 
     from .factories import AccountFactory
@@ -238,7 +238,7 @@ def test_columns_of_one_value_are_written_as_columns_of_many(org_a, in_tenant, r
 def test_the_latest_of_each_group_is_the_same_by_distinct_on_as_by_a_window(org_a, in_tenant):
     """PostgreSQL's DISTINCT ON and the window SQLite runs keep the same row of each
     (account, metric): the latest observed, the highest id among equal moments."""
-    from config.frames import _latest_window, latest_of
+    from core.frames import _latest_window, latest_of
     from health.models import MetricValue
 
     from .factories import AccountFactory

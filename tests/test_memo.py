@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from config.memo import Memo
+from core.memo import Memo
 from health.models import Scorecard
 from health.selectors import card_of, scorecard_spec
 from health.services import scorecard_update

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from psycopg.pq import Format
 
-from config.postgres import TIMESTAMPTZ
+from core.postgres import TIMESTAMPTZ
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ def _read(cursor, instants=INSTANTS) -> list:
 def test_timestamps_read_as_djangos_loader_reads_them():
     with connection.cursor() as cursor:
         loader = cursor.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
-        assert loader.__module__ == "config.postgres"
+        assert loader.__module__ == "core.postgres"
         ours = _read(cursor)
     with connection.connection.cursor() as raw:
         register_tzloader(connection.timezone, raw)  # Django's loader, on this cursor only

@@ -9,7 +9,16 @@ from config.celery import app
 from integrations.services import retry_delay
 
 VISIBILITY = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-OURS = ("accounts.", "maturity.", "health.", "segments.", "playbooks.", "integrations.", "tenancy.")
+OURS = (
+    "accounts.",
+    "maturity.",
+    "health.",
+    "segments.",
+    "recompute.",
+    "playbooks.",
+    "integrations.",
+    "tenancy.",
+)
 
 
 def our_tasks():
@@ -18,9 +27,11 @@ def our_tasks():
 
 
 def test_the_apps_register_their_tasks():
-    assert {"segments.tasks.drain", "segments.tasks.sweep", "segments.tasks.recompute"} <= set(
-        our_tasks()
-    )
+    assert {
+        "recompute.tasks.drain",
+        "recompute.tasks.sweep",
+        "recompute.tasks.recompute_part",
+    } <= set(our_tasks())
 
 
 def test_beat_sends_only_tasks_that_exist():

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import BlankAsNullField, ModelSerializer, NonBlankCharField
+from core.api import BlankAsNullField, ModelSerializer, NonBlankCharField
 from tenancy.models import Membership, Role
 
 from ..models import Account

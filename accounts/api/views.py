@@ -5,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import TenantQuerysetMixin, ValuesListMixin, non_blank_pattern
+from core.api import TenantQuerysetMixin, ValuesListMixin, bulk_limit, non_blank_pattern
 from tenancy.models import OrganizationAPIKey
 
 from .. import selectors, services
@@ -14,7 +14,7 @@ from ..models import Account
 from ..permissions import can_edit_account
 from .serializers import AccountBulkItem, AccountSerializer
 
-MAX_BULK = 1000
+MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
 
 
 class CanEditAccount(permissions.BasePermission):

@@ -37,14 +37,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_scopes",
-    "config",
+    "core",
     "tenancy",
     "accounts",
     "maturity",
     "health",
     "segments",
+    "recompute",
     "playbooks",
     "integrations",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -160,7 +162,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 RECOMPUTE_SWEEP_SECONDS = env.float("RECOMPUTE_SWEEP_SECONDS", default=30)
 # Submissions for an account recomputed within the last second wait this long, then share one.
 RECOMPUTE_DEBOUNCE_SECONDS = env.float("RECOMPUTE_DEBOUNCE_SECONDS", default=0.5)
-# A tenant-wide recompute runs as parts of this many accounts, one task each (segments.tasks).
+# A tenant-wide recompute runs as parts of this many accounts, one task each (recompute.tasks).
 RECOMPUTE_PART_ACCOUNTS = env.int("RECOMPUTE_PART_ACCOUNTS", default=100_000)
 # The sweep publishes again a part no task has taken this long after it was published.
 RECOMPUTE_PART_REPUBLISH_SECONDS = env.float("RECOMPUTE_PART_REPUBLISH_SECONDS", default=300)
@@ -175,19 +177,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api.permissions.IsOrganizationMember"],
-    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "config.api.JSONRenderer",
+        "core.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # OPTIONS answers without introspecting views (which fails on list-level PUT actions).
     "DEFAULT_METADATA_CLASS": None,
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
-        "config.api.FilterBackend",
+        "core.api.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -203,9 +205,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.api.add_error_responses",
-        "config.api.allow_empty_query_values",
-        "config.api.add_component_constraints",
+        "core.api.add_error_responses",
+        "core.api.allow_empty_query_values",
+        "core.api.add_component_constraints",
     ],
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
@@ -226,25 +228,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
 
 CELERY_BEAT_SCHEDULE = {
-    "health-daily-snapshots": {
+    "recompute-nightly": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": crontab(hour=2, minute=0),
-        "args": ["health.tasks.daily_snapshots"],
+        "args": ["recompute.tasks.nightly"],
     },
     "recompute-sweep": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": RECOMPUTE_SWEEP_SECONDS,
-        "args": ["segments.tasks.sweep"],
+        "args": ["recompute.tasks.sweep"],
     },
     "playbooks-daily": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": crontab(hour=6, minute=0),
         "args": ["playbooks.tasks.daily"],
     },
-    "health-lapse-overrides": {
+    "recompute-lapse-overrides": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": 15 * 60,
-        "args": ["health.tasks.lapse_overrides"],
+        "args": ["recompute.tasks.lapse_overrides"],
     },
 }
 

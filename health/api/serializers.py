@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api import NonBlankCharField
+from core.api import NonBlankCharField
 
 from ..models import HealthSnapshot, Scorecard
 from ..selectors import scorecard_spec

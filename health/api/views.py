@@ -7,12 +7,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
-from config.api import TenantQuerysetMixin, UpdatedSinceFilter
+from core.api import TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
-from ..recompute import account_health_explain
+from ..provider import account_health_explain
 from ..services import MAX_METRICS_PER_REQUEST, metrics_record, metrics_validate
 from .serializers import HealthOut, MetricIn, ScorecardOut, SnapshotOut
+
+bulk_limit("/api/v1/health-metrics/", "post", most=MAX_METRICS_PER_REQUEST)
 
 
 class ScorecardViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api import ModelSerializer
+from core.api import ModelSerializer
 
 from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
 from ..services import url_error

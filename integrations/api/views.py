@@ -4,7 +4,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import IdFilter, TenantQuerysetMixin
+from core.api import IdFilter, TenantQuerysetMixin
 from tenancy.api.permissions import IsOrganizationMember
 from tenancy.models import OrganizationAPIKey
 

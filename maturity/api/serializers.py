@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
-from config.api import StrictCharField
+from core.api import StrictCharField
 
 from ..models import Assessment, Factor, Framework, Pillar, Tier
 

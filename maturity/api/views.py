@@ -5,7 +5,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import can_edit_account
-from config.api import IdFilter, TenantQuerysetMixin
+from core.api import IdFilter, TenantQuerysetMixin
 from tenancy.models import OrganizationAPIKey
 
 from .. import services

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.api import ModelSerializer
+from core.api import ModelSerializer
 
 from ..models import Playbook, PlaybookRun, PlaybookStep, PlaybookTask
 

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from accounts.api.views import CanEditAccount
 from accounts.models import Account
-from config.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter
+from core.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter
 from tenancy.models import OrganizationAPIKey
 
 from .. import services

@@ -7,7 +7,7 @@ from accounts.models import Account
 
 from .. import selectors
 from ..models import Grid
-from ..services import grid_get_or_create
+from ..selectors import grid_current
 from .serializers import FeedOut, GridOut
 
 
@@ -19,7 +19,7 @@ class GridSummaryView(APIView):
         responses={200: GridOut, 400: OpenApiResponse(description="A filter was invalid.")},
     )
     def get(self, request):
-        grid = grid_get_or_create(organization=request.organization)
+        grid = grid_current()
         view = request.query_params.get("view") or grid.view
         if view not in Grid.View.values:
             return Response({"view": ["One of 3x3, 2x2."]}, status=400)

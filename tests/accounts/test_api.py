@@ -204,7 +204,7 @@ def test_the_list_renders_each_account_as_the_serializer_does(key_a, org_a, bob,
 def test_the_values_renderer_refuses_a_field_that_is_not_a_column():
     from rest_framework import serializers
 
-    from config.api import values_renderer
+    from core.api import values_renderer
 
     class Computed(serializers.Serializer):
         name = serializers.CharField()
@@ -227,7 +227,7 @@ def test_a_parameter_names_a_filter_by_its_name_or_a_range_suffix(rf):
     import django_filters
     from rest_framework.request import Request
 
-    from config.api import _names_a_filter
+    from core.api import _names_a_filter
 
     class Ranged(django_filters.FilterSet):
         arr = django_filters.RangeFilter()

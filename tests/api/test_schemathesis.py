@@ -93,7 +93,7 @@ def test_the_schema_calls_blank_what_drf_trims_to_nothing():
     with the API, and clients do not build requests it refuses."""
     from rest_framework import serializers
 
-    from config.api import NonBlankCharField
+    from core.api import NonBlankCharField
 
     text_pattern = spec["components"]["schemas"]["Account"]["properties"]["name"]["pattern"]
     assert "\\s" not in text_pattern  # its meaning depends on the dialect

@@ -1,4 +1,4 @@
-"""config.api.values_renderer: a row rendered without the serializer reads exactly as the
+"""core.api.values_renderer: a row rendered without the serializer reads exactly as the
 serializer renders the same values, whatever their zone, places or type."""
 
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from config.api import values_renderer
+from core.api import values_renderer
 
 
 class Sample(serializers.Serializer):
@@ -87,7 +87,7 @@ def test_the_api_json_reads_as_drfs_own_renderer_writes_it():
     from django.utils.translation import gettext_lazy
     from rest_framework.renderers import JSONRenderer as DRFJSONRenderer
 
-    from config.api import JSONRenderer
+    from core.api import JSONRenderer
 
     payload = {
         "at": datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC),

@@ -3,7 +3,7 @@
 import pytest
 
 from health.models import MetricValue
-from health.recompute import accounts_recompute_health
+from recompute.pipeline import accounts_recompute
 
 
 @pytest.mark.django_db(transaction=True)
@@ -27,7 +27,7 @@ def test_a_csm_opens_an_account_and_sees_the_breakdown(
                 observed_at=timezone.now(),
                 source="api",
             )
-        accounts_recompute_health()
+        accounts_recompute()
     page = login("bob@alpha.test")
     page.goto(f"{live_server.url}/accounts/{account_a.pk}/")
     panel = page.locator("#health")

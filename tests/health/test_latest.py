@@ -15,9 +15,9 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.frames import latest_of
+from core.frames import latest_of
 from health.models import MetricLatest, MetricValue
-from health.recompute import latest_values
+from health.provider import latest_values
 
 from ..factories import AccountFactory
 
@@ -160,7 +160,7 @@ import importlib
 import json
 from datetime import datetime, timedelta, UTC
 from django.db.models import F
-from config.frames import latest_of
+from core.frames import latest_of
 from health.models import MetricLatest, MetricValue
 from tenancy.context import tenant_context
 from tests.factories import AccountFactory, OrganizationFactory

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Account, ImportJob
 from health.models import MetricValue
-from health.recompute import accounts_recompute_health
 from health.services import metrics_import_run
+from recompute.pipeline import accounts_recompute
 
 from ..conftest import formset_data
 
@@ -90,7 +90,7 @@ def test_the_health_endpoint_explains_the_score(key_for, org_a, account_a, chs_c
         format="json",
     )
     with in_tenant(org_a):
-        accounts_recompute_health()
+        accounts_recompute()
     body = client.get(f"/api/v1/accounts/{account_a.pk}/health/").json()
     assert body["score"] == pytest.approx(0.3 / 0.5 * 100 + 0.2 / 0.5 * 50)
     assert body["level"] == "High" and body["completeness"] == pytest.approx(0.3 * 0.6 + 0.2)
@@ -229,7 +229,7 @@ def test_health_history_supports_updated_since(key_for, org_a, account_a, chs_ca
         format="json",
     )
     with in_tenant(org_a):
-        accounts_recompute_health()
+        accounts_recompute()
     url = f"/api/v1/accounts/{account_a.pk}/health/history/"
     assert len(client.get(url, {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"]) == 1
     assert client.get(url, {"updated_since": "2999-01-01T00:00:00Z"}).json()["results"] == []

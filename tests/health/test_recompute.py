@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from accounts.models import Account
 from health.models import HealthOverride, HealthSnapshot, MetricValue
-from health.recompute import account_health_explain, accounts_recompute_health, compute
+from health.provider import account_health_explain, compute
 from health.selectors import card_of
 from health.services import override_create
+from recompute.pipeline import accounts_recompute
 
 from ..factories import AccountFactory
 
@@ -38,11 +39,11 @@ def fresh(account_pk):
 def test_an_override_replaces_the_score_is_audited_and_lapses_by_itself(
     org_a, account_a, chs_card, mike, in_tenant
 ):
-    from health.tasks import lapse_overrides
+    from recompute.tasks import lapse_overrides
 
     with in_tenant(org_a):
         put(org_a, account_a, "nps", 50)
-        accounts_recompute_health()
+        accounts_recompute()
         assert fresh(account_a.pk).chs == 100
         override = override_create(
             account=account_a,
@@ -51,7 +52,7 @@ def test_an_override_replaces_the_score_is_audited_and_lapses_by_itself(
             expires_at=timezone.now() + timedelta(days=7),
             by=mike,
         )
-        accounts_recompute_health()
+        accounts_recompute()
         account = fresh(account_a.pk)
         assert (account.chs, account.chs_level, account.chs_overridden) == (20, "Low", True)
         assert account_health_explain(account).computed == 100
@@ -104,15 +105,15 @@ def test_only_managers_override_in_the_browser(
 
 
 def test_snapshots_are_written_on_change_only_and_daily(org_a, account_a, chs_card, in_tenant):
-    from health.recompute import snapshot_daily
+    from health.provider import snapshot_daily
 
     with in_tenant(org_a):
         put(org_a, account_a, "nps", 0)
-        accounts_recompute_health()
-        accounts_recompute_health()
+        accounts_recompute()
+        accounts_recompute()
         assert HealthSnapshot.objects.count() == 1
         put(org_a, account_a, "nps", 50)
-        accounts_recompute_health()
+        accounts_recompute()
         assert HealthSnapshot.objects.count() == 2
         assert snapshot_daily() == 0  # already snapshotted today
         assert snapshot_daily(now=timezone.now() + timedelta(days=1)) == 1
@@ -126,9 +127,9 @@ def test_the_trend_and_the_falling_fast_filter(
         month_ago = timezone.now() - timedelta(days=31)
         for account in (account_a, steady):
             put(org_a, account, "nps", 50, days_ago=32)
-        accounts_recompute_health(now=month_ago)
+        accounts_recompute(now=month_ago)
         put(org_a, account_a, "nps", 0)
-        accounts_recompute_health()
+        accounts_recompute()
         assert fresh(account_a.pk).chs_trend_30 == pytest.approx(-50)
         assert fresh(steady.pk).chs_trend_30 == pytest.approx(0)
     page = client_for(mike).get(reverse("accounts:list"), {"falling": "true"})
@@ -190,7 +191,7 @@ def test_the_bulk_recompute_equals_the_per_account_computation_on_5000_accounts(
                 reason="x",
                 expires_at=now + timedelta(days=1),
             )
-        accounts_recompute_health(now=now)
+        accounts_recompute(now=now)
         stored = pd.DataFrame.from_records(
             Account.objects.values_list("pk", "chs", "chs_level", "chs_completeness", "chs_stale"),
             columns=["pk", "chs", "level", "completeness", "stale"],
@@ -285,8 +286,8 @@ def test_the_nightly_task_rescores_values_that_aged_past_their_window(
     its 180-day window, the nightly task does (and snapshots it)."""
     from django.db.models import F
 
-    from health.tasks import daily_snapshots
-    from segments.pipeline import accounts_recompute
+    from recompute.pipeline import accounts_recompute
+    from recompute.tasks import nightly as daily_snapshots
 
     with in_tenant(org_a):
         put(org_a, account_a, "nps", number=-40, days_ago=170)

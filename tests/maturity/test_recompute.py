@@ -59,24 +59,24 @@ def test_a_rolled_back_submission_enqueues_nothing(
 
 @pytest.mark.django_db
 def test_the_task_refuses_to_run_without_an_organization(account_a):
-    from segments.tasks import recompute
+    from recompute.tasks import drain
     from tenancy.tasks import TenantRequired
 
     with pytest.raises(TenantRequired):
-        recompute.run(None, [account_a.pk])
+        drain.run(None)
 
 
 @pytest.mark.django_db
 def test_a_recompute_that_changes_nothing_writes_nothing(
     org_a, bob, account_a, cmi_framework, in_tenant
 ):
-    from maturity.recompute import accounts_recompute_cmi
+    from recompute.pipeline import accounts_recompute
 
     with in_tenant(org_a):
         assessment_create(account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob)
-        assert accounts_recompute_cmi() == 1
+        assert accounts_recompute().changed["cmi"] == 1
         stamp = Account.objects.get(pk=account_a.pk).cmi_updated_at
-        assert accounts_recompute_cmi() == 0
+        assert accounts_recompute().changed["cmi"] == 0
         assert Account.objects.get(pk=account_a.pk).cmi_updated_at == stamp
 
 
@@ -85,7 +85,8 @@ def test_a_framework_recompute_reports_progress_and_rescores_every_account(
     org_a, bob, cmi_framework, in_tenant, django_capture_on_commit_callbacks
 ):
 
-    from segments.tasks import recompute, recompute_progress
+    from recompute.services import recompute_progress
+    from tests.recomputing import recompute_run
 
     from ..factories import AccountFactory
 
@@ -96,7 +97,7 @@ def test_a_framework_recompute_reports_progress_and_rescores_every_account(
                 account=account, framework=cmi_framework, answers=DECK_ANSWERS, by=bob
             )
     with django_capture_on_commit_callbacks(execute=True):
-        recompute.run(str(org_a.id), None, ["framework", cmi_framework.pk])
+        recompute_run(str(org_a.id), None, ["framework", cmi_framework.pk])
     with in_tenant(org_a):
         assert recompute_progress(org_a.id) == {"done": 100, "total": 100, "finished": True}
         assert {round(a.cmi, 1) for a in Account.objects.all()} == {2.4}

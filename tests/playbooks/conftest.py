@@ -1,7 +1,8 @@
 import pytest
 
+from core.derivation import Cause
 from playbooks.services import playbook_defaults_install
-from segments.pipeline import accounts_recompute
+from recompute.pipeline import accounts_recompute
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def move(org_a, placed, in_tenant):
 
         placed(account, nps=nps, answers=uniform(score))
         with in_tenant(org_a):
-            accounts_recompute(account_ids=[account.pk], cause=("test", None))
+            accounts_recompute(account_ids=[account.pk], cause=Cause())
 
     return go
 

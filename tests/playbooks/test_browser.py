@@ -5,7 +5,7 @@ import pytest
 
 from playbooks.models import PlaybookTask
 from playbooks.services import playbook_defaults_install
-from segments.pipeline import accounts_recompute
+from recompute.pipeline import accounts_recompute
 
 from ..conftest import DECK_ANSWERS, uniform, wait_for
 

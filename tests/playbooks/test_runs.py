@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from playbooks.models import Playbook, PlaybookRun, PlaybookTask
 from playbooks.services import run_start, steps_replace
-from segments.tasks import recompute
+from tests.recomputing import recompute_run
 
 from ..factories import AccountFactory
 from .conftest import CHURN, EXPAND, RETAIN, SAVE
@@ -29,8 +29,8 @@ def test_a_migration_starts_exactly_the_matching_playbooks_once(
 ):
     move(account_a, *EXPAND)
     for _ in range(2):  # redelivered and duplicated recomputes change nothing
-        recompute.run(str(org_a.id), [account_a.pk], ["test", None])
-    recompute.run(str(org_a.id), None, ["scorecard", 1])
+        recompute_run(str(org_a.id), [account_a.pk], ["test", None])
+    recompute_run(str(org_a.id), None, ["scorecard", 1])
     assert runs(org_a, in_tenant) == [("Acme (A)", "expand_business", "active", "migration")]
     with in_tenant(org_a):
         run = PlaybookRun.objects.select_related("migration").get()

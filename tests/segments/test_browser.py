@@ -2,7 +2,7 @@
 
 import pytest
 
-from segments.pipeline import accounts_recompute
+from recompute.pipeline import accounts_recompute
 
 from ..conftest import DECK_ANSWERS, uniform
 from ..factories import AccountFactory

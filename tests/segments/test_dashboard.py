@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from segments.pipeline import accounts_recompute
+from recompute.pipeline import accounts_recompute
 
 from ..conftest import uniform
 from ..factories import AccountFactory
@@ -78,10 +78,10 @@ def test_the_list_offers_the_tenants_own_cell_names_to_filter_on(
     portfolio, org_a, mike, client_for, in_tenant
 ):
     from segments.models import GridCell
-    from segments.services import grid_get_or_create
+    from segments.selectors import grid_current
 
     with in_tenant(org_a):
-        grid_get_or_create(organization=org_a)
+        grid_current()
         GridCell.objects.filter(layout="3x3", key="save").update(name="Rescue")
     page = client_for(mike).get(reverse("accounts:list"), {"segment": "save", "falling": "false"})
     html = page.content.decode()
@@ -115,10 +115,10 @@ def test_a_manager_renames_a_cell_and_sets_the_default_view(
     mike, vera, org_a, client_for, in_tenant
 ):
     from segments.models import Grid, GridCell
-    from segments.services import grid_get_or_create
+    from segments.selectors import grid_current
 
     with in_tenant(org_a):
-        grid = grid_get_or_create(organization=org_a)
+        grid = grid_current()
         cells = list(grid.cells.all())
     data = {"grid-view": "2x2", "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
     for i, cell in enumerate(cells):
@@ -158,7 +158,7 @@ def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
     from django.db import connection
 
     from segments.models import GridCell
-    from segments.services import grid_get_or_create
+    from segments.selectors import grid_current
 
     reword = importlib.import_module(
         "segments.migrations.0009_cell_actions_without_question_marks"
@@ -168,7 +168,7 @@ def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
         (org_b, "Ask finance first."),
     ):
         with in_tenant(organization):
-            grid_get_or_create(organization=organization)
+            grid_current()
             GridCell.objects.filter(key="review_ltv_gm_low").update(action=action)
             GridCell.objects.filter(key="at_risk").update(action="Let go ???")
     with connection.schema_editor() as editor:

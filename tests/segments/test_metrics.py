@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from segments.pipeline import accounts_recompute
+from recompute.pipeline import accounts_recompute
 
 from ..conftest import uniform
 from ..factories import AccountFactory

@@ -6,9 +6,10 @@ import pytest
 from django.db import connection
 
 from accounts.models import Account
+from core.derivation import Cause, CauseKind
+from recompute.pipeline import accounts_recompute
 from segments.models import TierMigration
-from segments.pipeline import accounts_recompute
-from segments.tasks import recompute
+from tests.recomputing import recompute_run
 
 from ..conftest import uniform, wait_for
 from ..factories import AccountFactory
@@ -28,12 +29,15 @@ def test_a_change_writes_one_migration_and_no_change_writes_none(
 ):
     placed(account_a, nps=50, answers=uniform(5))
     with in_tenant(org_a):
-        assert accounts_recompute(account_ids=[account_a.pk], cause=("metrics", None)) == 1
-        assert accounts_recompute(account_ids=[account_a.pk]) == 0
+        assert (
+            accounts_recompute(account_ids=[account_a.pk], cause=Cause(CauseKind.METRICS)).moved
+            == 1
+        )
+        assert accounts_recompute(account_ids=[account_a.pk]).moved == 0
         assert Account.objects.get(pk=account_a.pk).segment == "expand_and_leverage"
     placed(account_a, nps=-50)
     with in_tenant(org_a):
-        accounts_recompute(account_ids=[account_a.pk], cause=("metrics", None))
+        accounts_recompute(account_ids=[account_a.pk], cause=Cause(CauseKind.METRICS))
     assert moves(org_a, in_tenant) == [
         ("", "expand_and_leverage", "metrics"),
         ("expand_and_leverage", "save", "metrics"),
@@ -43,8 +47,8 @@ def test_a_change_writes_one_migration_and_no_change_writes_none(
 def test_duplicate_and_redelivered_tasks_write_no_duplicate(org_a, account_a, placed, in_tenant):
     placed(account_a, nps=50, answers=uniform(1))
     for _ in range(3):  # the same task delivered three times
-        recompute.run(str(org_a.id), [account_a.pk], ["assessment", 1])
-    recompute.run(str(org_a.id), None, ["scorecard", 1])  # and a tenant-wide one on top
+        recompute_run(str(org_a.id), [account_a.pk], ["assessment", 1])
+    recompute_run(str(org_a.id), None, ["scorecard", 1])  # and a tenant-wide one on top
     assert moves(org_a, in_tenant) == [("", "retain", "assessment")]
 
 
@@ -121,7 +125,6 @@ def test_the_feed_is_per_organization(org_a, org_b, account_a, placed, in_tenant
 def test_a_migration_committed_late_is_not_skipped(org_a, cmi_framework, in_tenant, key_for):
     from health.models import Scorecard
     from health.services import scorecard_create_from_template
-    from segments.pipeline import accounts_recompute_segment
 
     early, late = AccountFactory(organization=org_a), AccountFactory(organization=org_a)
     with in_tenant(org_a):  # no task is enqueued: a worker must not race this test's writers
@@ -133,7 +136,7 @@ def test_a_migration_committed_late_is_not_skipped(org_a, cmi_framework, in_tena
     def slow_writer():
         try:
             with in_tenant(org_a):  # starts first, so its transaction id is the lower one
-                accounts_recompute_segment(accounts=Account.objects.filter(pk=early.pk))
+                accounts_recompute(account_ids=[early.pk], redo={"cell"})
                 holding.set()
                 release.wait(10)
         finally:
@@ -143,7 +146,7 @@ def test_a_migration_committed_late_is_not_skipped(org_a, cmi_framework, in_tena
     writer.start()
     assert holding.wait(10)
     with in_tenant(org_a):
-        accounts_recompute_segment(accounts=Account.objects.filter(pk=late.pk))
+        accounts_recompute(account_ids=[late.pk], redo={"cell"})
     client = key_for(org_a)
     first = feed(client)
     assert first["results"] == [], "served a later event while an earlier one was in flight"

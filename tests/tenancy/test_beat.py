@@ -17,7 +17,7 @@ def test_the_daily_snapshot_reaches_every_organization(
     from accounts.models import Account
     from health.models import MetricValue
     from health.services import metrics_record, scorecard_create_from_template
-    from segments.models import RecomputeRequest
+    from recompute.models import RecomputeRequest
 
     scores = {}
     for organization, account in ((org_a, account_a), (org_b, account_b)):
@@ -36,7 +36,7 @@ def test_the_daily_snapshot_reaches_every_organization(
         scores[organization.pk] = wait_for(scored)
         with in_tenant(organization):
             HealthSnapshot.objects.all().delete()  # as on a morning with no change yet
-    assert for_each_organization.run("health.tasks.daily_snapshots") >= 2
+    assert for_each_organization.run("recompute.tasks.nightly") >= 2
 
     def snapshotted(organization):
         def check():

@@ -90,7 +90,6 @@ OBJECT_PAGES = [
     ("maturity:framework", "framework", "get"),
     ("maturity:framework", "framework", "post"),
     ("maturity:provider_level", "framework", "post"),
-    ("maturity:recompute_status", "framework", "get"),
     ("health:value_add", "account", "post"),
     ("health:override_add", "account", "post"),
     ("health:override_end", "override", "post"),
@@ -128,7 +127,16 @@ def test_an_owner_of_a_gets_404_for_every_page_of_b(
 def test_every_page_that_takes_an_object_is_covered():
     covered = {name for name, _, _ in OBJECT_PAGES}
     names = set()
-    for namespace in ("accounts", "tenancy", "maturity", "health", "integrations", "playbooks"):
+    for namespace in (
+        "accounts",
+        "tenancy",
+        "maturity",
+        "health",
+        "segments",
+        "recompute",
+        "integrations",
+        "playbooks",
+    ):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:

@@ -1,11 +1,11 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
-from health.services import scorecard_create_from_template
-from maturity.services import framework_create_from_template
-from playbooks.services import playbook_defaults_install
-from tenancy.context import tenant_context
-from tenancy.services import organization_create, user_get_or_create
+from tenancy.services import (
+    organization_create,
+    organization_defaults_install,
+    user_get_or_create,
+)
 
 
 class Command(BaseCommand):
@@ -22,14 +22,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 owner, created = user_get_or_create(email=owner_email, password=owner_password)
                 organization = organization_create(name=name, slug=slug, owner=owner)
-                with tenant_context(organization.id):
-                    framework_create_from_template(
-                        organization=organization, template="cmi", primary=True, by=owner
-                    )
-                    scorecard_create_from_template(
-                        organization=organization, template="chs", activate=True
-                    )
-                    playbook_defaults_install(organization=organization)
+                organization_defaults_install(organization=organization, by=owner)
         except IntegrityError as error:
             raise CommandError(f"An organization with the slug “{slug}” already exists.") from error
         note = "new user" if created else "existing user, password unchanged"

@@ -1,20 +1,19 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 
 import django_filters
 import orjson
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import DataError, models
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, pagination, serializers
+from rest_framework import ISO_8601, exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
@@ -295,14 +294,16 @@ COMPONENT_CONSTRAINTS = {
 }
 
 
-def _bulk_limits() -> dict[tuple[str, str], dict]:
-    from accounts.api.views import MAX_BULK
-    from health.services import MAX_METRICS_PER_REQUEST
+# The bulk endpoints' list sizes: (path, method) → JSON Schema keywords, declared by each
+# endpoint's own module (`bulk_limit`), since this layer imports no app.
+BULK_LIMITS: dict[tuple[str, str], dict] = {}
 
-    return {
-        ("/api/v1/accounts/bulk/", "post"): {"minItems": 1, "maxItems": MAX_BULK},
-        ("/api/v1/health-metrics/", "post"): {"minItems": 1, "maxItems": MAX_METRICS_PER_REQUEST},
-    }
+
+def bulk_limit(path: str, method: str, *, most: int) -> int:
+    """Declare that the bulk endpoint at `path` takes a list of 1 to `most` items; returns
+    `most`, so the endpoint's constant and its schema are one number."""
+    BULK_LIMITS[(path, method)] = {"minItems": 1, "maxItems": most}
+    return most
 
 
 def add_component_constraints(result, generator, request, public):
@@ -313,7 +314,7 @@ def add_component_constraints(result, generator, request, public):
         if name in components:
             components[name].update(keywords)
     paths = result.get("paths", {})
-    for (path, method), keywords in _bulk_limits().items():
+    for (path, method), keywords in BULK_LIMITS.items():
         operation = paths.get(path, {}).get(method)
         if operation:
             operation["requestBody"]["content"]["application/json"]["schema"].update(keywords)
@@ -322,8 +323,7 @@ def add_component_constraints(result, generator, request, public):
 
 def exception_handler(exc, context):
     """DRF's handler, plus: a value PostgreSQL cannot store or compare is the client's 400."""
-    from django.db import DataError
-    from rest_framework import exceptions
+    # rest_framework.views reads the API settings, which name this module: import it late.
     from rest_framework.views import exception_handler as drf_handler
 
     if isinstance(exc, DataError):
@@ -397,22 +397,18 @@ class StrictCharFieldSchema(OpenApiSerializerFieldExtension):
         return {**schema, "pattern": r"^[^\u0000]*$"}  # PostgreSQL cannot store a NUL
 
 
-@cache
-def python_space() -> str:
-    """Python's whitespace (what str.strip() removes) as the ranges of a regex class."""
-    spaces = [c for c in range(0x110000) if chr(c).isspace()]
-    ranges, start = [], spaces[0]
-    for previous, current in zip(spaces, [*spaces[1:], None], strict=True):
-        if current != previous + 1:
-            ranges.append(f"\\u{start:04x}" + (f"-\\u{previous:04x}" if previous > start else ""))
-            start = current
-    return "".join(ranges)
+# Python's whitespace (what str.strip() and so DRF's trimming remove) as a regex class's
+# ranges; tests/api/test_schema_pieces.py checks it against every code point.
+PYTHON_SPACE = (
+    "\\u0009-\\u000d\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a"
+    "\\u2028-\\u2029\\u202f\\u205f\\u3000"
+)
 
 
 def non_blank_pattern() -> str:
     """Something other than whitespace, and no NUL anywhere (PostgreSQL cannot store one).
     Whitespace as DRF trims it (Python's), not as JSON Schema's \\s: "\\u001f" is blank."""
-    return f"^[^\\u0000]*[^{python_space()}\\u0000][^\\u0000]*$"
+    return f"^[^\\u0000]*[^{PYTHON_SPACE}\\u0000][^\\u0000]*$"
 
 
 class NonBlankCharFieldSchema(OpenApiSerializerFieldExtension):

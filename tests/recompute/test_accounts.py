@@ -6,7 +6,8 @@ import pytest
 from django.db import DatabaseError, connection
 
 from accounts.models import Account
-from accounts.services import FEW_ACCOUNTS, account_chunks, accounts_locked
+from core.chunks import FEW_ACCOUNTS
+from recompute.accounts import account_chunks, accounts_locked
 
 from ..factories import AccountFactory
 

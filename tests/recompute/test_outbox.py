@@ -9,10 +9,12 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts.models import Account
+from core.derivation import Cause
 from maturity.models import Assessment
 from maturity.services import assessment_create
-from segments.models import RecomputeRequest
-from segments.tasks import _drained, _nudge_key, drain
+from recompute.models import RecomputeRequest
+from recompute.services import nudge_key as _nudge_key
+from recompute.tasks import _drained, drain
 
 from ..conftest import uniform, wait_for
 
@@ -61,14 +63,14 @@ def test_one_drain_recomputes_many_requests_once_and_a_redelivery_finds_nothing(
 def test_a_tenant_wide_request_covers_the_account_requests_beside_it(
     org_a, account_a, cmi_framework, chs_card, bob, in_tenant
 ):
-    from segments.tasks import recompute_enqueue
+    from recompute.services import recompute_enqueue
 
     drain.run(str(org_a.id))  # the scorecard's own recompute, from the fixture
     with in_tenant(org_a):
         other = Account.objects.create(organization=org_a, name="Other")
         assessment_create(account=account_a, framework=cmi_framework, answers=uniform(4), by=bob)
         assessment_create(account=other, framework=cmi_framework, answers=uniform(2), by=bob)
-        recompute_enqueue(organization=org_a, account_ids=None, cause=("framework", 1))
+        recompute_enqueue(organization=org_a, account_ids=None, cause=Cause.of("framework", 1))
     assert drain.run(str(org_a.id)) == 3
     with in_tenant(org_a):
         assert dict(Account.objects.values_list("name", "cmi_tier")) == {
@@ -82,7 +84,7 @@ def drains_since(offset: int) -> list[int]:
     text = WORKER_LOG.read_text()[offset:]
     return [
         int(n)
-        for n in re.findall(r"segments\.tasks\.drain\[[^\]]+\] succeeded in [\d.]+s: (\d+)", text)
+        for n in re.findall(r"recompute\.tasks\.drain\[[^\]]+\] succeeded in [\d.]+s: (\d+)", text)
     ]
 
 
@@ -159,7 +161,7 @@ def test_a_drain_lets_go_of_the_flag_when_it_commits_and_when_it_fails(
     def broken(*args, **kwargs):
         raise RuntimeError("the recompute failed")
 
-    monkeypatch.setattr("segments.tasks._run", broken)
+    monkeypatch.setattr("recompute.tasks.run_request", broken)
     with pytest.raises(RuntimeError):
         drain.run(organization_id)
     assert cache.get(_nudge_key(organization_id)) is None  # a later submission nudges again
@@ -182,7 +184,7 @@ def test_a_drain_redoes_only_what_its_requests_causes_can_have_changed(
 
     from health.models import MetricValue
     from health.services import metrics_record
-    from segments.tasks import recompute_enqueue
+    from recompute.services import recompute_enqueue
 
     organization_id = str(org_a.id)
     drain.run(organization_id)  # the scorecard's own recompute, from the fixture
@@ -217,7 +219,7 @@ def test_a_drain_redoes_only_what_its_requests_causes_can_have_changed(
     with in_tenant(org_a):
         cmi, chs = stored()
         assert cmi == 4.0 and chs is not None  # the CHS alone was redone
-        recompute_enqueue(organization=org_a, account_ids=[account_a.pk], cause=("", None))
+        recompute_enqueue(organization=org_a, account_ids=[account_a.pk], cause=Cause.of("", None))
     drain.run(organization_id)
     with in_tenant(org_a):
         assert stored() == (2.0, chs)  # a request of no known cause redoes both

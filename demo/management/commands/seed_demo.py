@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import demo_accounts
 from accounts.models import Account
+from core.derivation import Cause, CauseKind
 from health.demo import demo_metrics
 from health.models import Scorecard
 from health.services import scorecard_create_from_template
@@ -11,7 +12,7 @@ from maturity.models import Assessment, Framework
 from maturity.services import framework_create_from_template, framework_set_provider_level
 from playbooks.demo import demo_task_work
 from playbooks.services import playbook_defaults_install
-from segments.pipeline import accounts_recompute_segment
+from recompute.pipeline import accounts_recompute
 from tenancy.context import tenant_context
 from tenancy.models import Membership, Organization, Role
 from tenancy.selectors import organization_get_by_slug
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             return
         scorecard_create_from_template(organization=organization, template="chs", activate=True)
 
-        def place(moment):
-            accounts_recompute_segment(cause=("demo", None), now=moment)
+        def place(moment):  # the demo's history: scores and cells as each round left them
+            accounts_recompute(cause=Cause(CauseKind.DEMO), now=moment)
 
         demo_metrics(organization=organization, after_round=place)

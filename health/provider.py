@@ -1,6 +1,7 @@
-"""The account's stored CHS, recomputed in bulk with pandas: one account or a whole tenant."""
+"""The CHS's step of the recompute (core.derivation.Provider), and why an account's CHS is
+what it is: the same pandas scoring for one account and a whole tenant."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,22 +11,16 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import (
-    Chunk,
-    account_chunks,
-    accounts_locked,
-    accounts_write,
-    values_same,
-)
-from config.frames import frame_insert, frame_read, latest_of, python_value
-from integrations.services import events_emit
+from core.chunks import Chunk
+from core.derivation import CauseKind
+from core.events import event_emitted
+from core.frames import frame_insert, frame_read, latest_of, python_value, values_same
 from tenancy.context import current_organization_id
 
 from . import scoring
 from .models import HealthOverride, HealthSnapshot, MetricLatest, MetricValue
 from .selectors import card_of, scorecard_active
 
-CHUNK = 100_000
 TREND_DAYS = 30
 FIELDS = ["chs", "chs_level", "chs_completeness", "chs_stale", "chs_overridden", "chs_trend_30"]
 
@@ -37,7 +32,7 @@ def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None
     row was observed after `now` (a value stamped up to a few minutes ahead, or a `now` in
     the past), the account's values are read from the history instead.
     """
-    chunk = chunk if isinstance(chunk, Chunk) else Chunk(sorted(chunk), whole=False)
+    chunk = chunk if isinstance(chunk, Chunk) else Chunk.of(chunk)
     now = now or timezone.now()
     metrics = list(metrics)
     latest = _values_frame(
@@ -46,7 +41,7 @@ def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None
     later = latest["observed_at"] > pd.Timestamp(now)
     if not later.any():
         return latest
-    accounts = Chunk(sorted(set(latest.loc[later, "account"].tolist())), whole=False)
+    accounts = Chunk.of(set(latest.loc[later, "account"].tolist()))
     history = MetricValue.objects.filter(accounts.where(), metric__in=metrics, observed_at__lte=now)
     before = _values_frame(
         latest_of(history, ["account_id", "metric"], ["observed_at", "id"]), few=accounts.few
@@ -91,7 +86,7 @@ def scores_before(chunk: Chunk, moment) -> pd.Series:
 
 def compute(account_ids: Chunk | Sequence[int], *, now=None, card=None) -> pd.DataFrame:
     """The stored fields, per account, as they should be now."""
-    chunk = account_ids if isinstance(account_ids, Chunk) else Chunk(sorted(account_ids), False)
+    chunk = account_ids if isinstance(account_ids, Chunk) else Chunk.of(account_ids)
     now = now or timezone.now()
     index = pd.Index(chunk.ids, name="account")
     result = pd.DataFrame(index=index)
@@ -121,32 +116,6 @@ def compute(account_ids: Chunk | Sequence[int], *, now=None, card=None) -> pd.Da
 def card_current():
     scorecard = scorecard_active()
     return card_of(scorecard) if scorecard else None
-
-
-def accounts_recompute_health(
-    *,
-    accounts: QuerySet[Account] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    now=None,
-) -> int:
-    """Recompute and store the CHS of `accounts` (all by default); snapshot what changed."""
-    now = now or timezone.now()
-    card = card_current()
-    changed = done = 0
-    chunks = account_chunks(accounts, CHUNK)
-    total = sum(len(chunk.ids) for chunk in chunks)
-    for chunk in chunks:
-        current = accounts_locked(chunk, FIELDS, text=["chs_level"])
-        fresh = compute(chunk, now=now, card=card)
-        differs, scored, level_changed = health_differs(current, fresh)
-        if differs.any():
-            changed += accounts_write(fresh.loc[differs, FIELDS].assign(chs_updated_at=now))
-            snapshot_write(fresh.loc[scored], now)
-            level_changed_emit(current, fresh, level_changed, now)
-        done += len(chunk.ids)
-        if progress:
-            progress(done, total)
-    return changed
 
 
 def health_differs(current: pd.DataFrame, fresh: pd.DataFrame):
@@ -181,7 +150,7 @@ def level_changed_emit(current: pd.DataFrame, fresh: pd.DataFrame, changed: pd.S
             for pk in ids
         ]
 
-    events_emit(
+    event_emitted(
         organization_id=current_organization_id(), event="health.level_changed", payloads=payloads
     )
 
@@ -218,6 +187,50 @@ def snapshot_daily(*, now=None) -> int:
     ).set_index("account")
     snapshot_write(rows, now)
     return len(rows)
+
+
+@dataclass(frozen=True)
+class ActiveCard:
+    """The active scorecard's card, read once per run."""
+
+    card: scoring.Card | None
+
+    @property
+    def bands(self) -> list[str]:
+        """The level names, lowest first: what the cell is placed by."""
+        return [name for name, _ in self.card.levels] if self.card else []
+
+
+class CHS:
+    key = "chs"
+    fields = tuple(FIELDS)
+    text = ("chs_level",)
+    stamp = "chs_updated_at"
+    causes = frozenset(
+        {
+            CauseKind.METRICS,
+            CauseKind.OVERRIDE,
+            CauseKind.OVERRIDE_EXPIRED,
+            CauseKind.SCORECARD,
+            CauseKind.DAILY,  # the CHS moves with time alone: values age, the trend slides
+        }
+    )
+
+    def prepare(self, earlier: Mapping[str, object]) -> ActiveCard:
+        return ActiveCard(card_current())
+
+    def compute(self, chunk: Chunk, prepared: ActiveCard, stored, now) -> pd.DataFrame:
+        return compute(chunk, now=now, card=prepared.card)
+
+    def changed(self, current: pd.DataFrame, fresh: pd.DataFrame) -> pd.Series:
+        return health_differs(current, fresh)[0]
+
+    def written(self, current, fresh, now, cause) -> None:
+        """A snapshot of each new score, and the level changes' webhook events."""
+        before = current.loc[fresh.index]
+        _, scored, level_changed = health_differs(before, fresh)
+        snapshot_write(fresh.loc[scored], now)
+        level_changed_emit(before, fresh, level_changed, now)
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """DataFrames in and out of the database, fast on PostgreSQL and correct everywhere.
 
 A million rows fetched as Python tuples through a Django cursor take seconds to build and as
-much again to turn into a DataFrame. On PostgreSQL these helpers stream them as CSV through
-`COPY … TO STDOUT` / `COPY … FROM STDIN` and let pandas' C parser and writer do the work.
-On SQLite (the embedded default) they fall back to a plain cursor and `bulk_create`.
-Row-level security applies to COPY exactly as to the query it wraps.
+much again to turn into a DataFrame. On PostgreSQL a read is one query whose result is a
+single CSV text value, aggregated by PostgreSQL and parsed by pandas' C reader; a write is
+one `UPDATE … FROM unnest(arrays)` or `INSERT … SELECT … FROM unnest(arrays)` (PostgreSQL
+refuses `COPY FROM` under row-level security). On SQLite (the embedded default) they fall
+back to a plain cursor, `bulk_create` and `bulk_update`. Row-level security applies to each
+statement as to any other.
 """
 
 import io
@@ -186,12 +188,12 @@ MOMENT = "datetime64[us, UTC]"  # a datetime column read, whichever way (and if 
 def _as_one_csv(sql: str, kinds: Sequence[str]) -> str:
     """`sql` rewritten to return its rows as one CSV text value.
 
-    COPY … TO STDOUT would do, but psycopg hands COPY data over one row at a time, ~3 µs of
-    Python each: 12 million answers took 36 s. One value, aggregated by PostgreSQL, costs one
-    round trip. Text fields are QUOTED (doubling inner quotes); PLAIN ones (numbers,
-    booleans) need not be, which saves PostgreSQL a replace() per value; datetimes travel as
-    integer MICROS since 1970, which pandas reads ten times faster than ISO text (a million
-    metric values' moments: 0.1 s against 1 s). NULL is an empty field.
+    One value, aggregated by PostgreSQL, costs one round trip; `COPY … TO STDOUT` hands rows
+    over one at a time, in Python (bench/README.md has the figures). Text fields are QUOTED
+    (doubling inner quotes); PLAIN ones (numbers, booleans) need not be, which saves
+    PostgreSQL a replace() per value; datetimes travel as
+    integer MICROS since 1970, which pandas reads several times faster than ISO text. NULL is
+    an empty field.
     """
     names = [f"c{i}" for i in range(len(kinds))]
     formats = {
@@ -239,7 +241,7 @@ def frame_update(model, rows: pd.DataFrame) -> int:
     """Set the columns of `rows` (indexed by primary key) on those rows of `model`'s table.
 
     One `UPDATE … FROM unnest(arrays)` on PostgreSQL: Django's bulk_update builds a CASE
-    expression per row and field in Python, which cost ~10 ms per row. Elsewhere (SQLite,
+    expression per row and field in Python. Elsewhere (SQLite,
     the embedded default) it is bulk_update. Row-level security applies as always.
     """
     if rows.empty:
@@ -386,3 +388,9 @@ def _array_literal_few(column: pd.Series, kind: str) -> str:
             text = str(value).replace("\\", "\\\\").replace('"', '\\"')
             items.append(f'"{text}"')
     return "{" + ",".join(items) + "}"
+
+
+def values_same(old: pd.Series, new: pd.Series) -> pd.Series:
+    """Equal floats, NaN equal to NaN."""
+    old, new = old.astype(float), new.astype(float)
+    return (old.isna() & new.isna()) | np.isclose(old, new, rtol=0, atol=1e-9)

@@ -15,9 +15,11 @@ from accounts.models import Account
 from health.models import MetricValue
 from health.services import metrics_record
 from maturity.services import assessment_create
+from recompute.models import RecomputeRequest
+from recompute.tasks import drain
 from segments.cells import GRID_3X3
-from segments.models import RecomputeRequest, TierMigration
-from segments.tasks import drain, recompute
+from segments.models import TierMigration
+from tests.recomputing import recompute_run
 
 from ..conftest import uniform
 from ..factories import AccountFactory
@@ -95,7 +97,7 @@ def test_the_pipeline_matches_its_reference(org_a, cmi_framework, chs_card, in_t
         @rule(which=st.integers(0, ACCOUNTS - 1))
         def deliver_a_stray_recompute(self, which):
             """a late or duplicated direct recompute of one account, outbox or not"""
-            recompute.run(str(org_a.id), [self.accounts[which].pk], ["redelivered", None])
+            recompute_run(str(org_a.id), [self.accounts[which].pk], ["redelivered", None])
             self._recomputed(which)
 
         @invariant()

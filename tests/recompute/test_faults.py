@@ -26,7 +26,8 @@ import pytest
 
 from accounts.models import Account
 from maturity.models import Assessment
-from segments.models import RecomputeRequest, TierMigration
+from recompute.models import RecomputePart, RecomputeRequest
+from segments.models import TierMigration
 from tenancy.services import api_key_create
 
 from ..conftest import _worker_env, uniform, wait_for
@@ -279,7 +280,7 @@ def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
     with in_tenant(org_a):
         bulk_placed(org_a, cmi_framework, 2_000)
         RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
-        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="test")
+        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
 
     def mid_drain():
         """a worker holds the request's row: its drain is under way"""
@@ -313,11 +314,11 @@ def test_a_worker_killed_mid_part_leaves_that_part_to_be_done_once_after_restart
     with in_tenant(org_a):
         bulk_placed(org_a, cmi_framework, 2_000)
         RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
-        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="test")
+        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
 
     def parts():
         with in_tenant(org_a):
-            return RecomputeRequest.objects.filter(first_id__isnull=False)
+            return RecomputePart.objects.all()
 
     def mid_part():
         """a worker holds a part's row: it is recomputing those 500 accounts"""
@@ -329,7 +330,7 @@ def test_a_worker_killed_mid_part_leaves_that_part_to_be_done_once_after_restart
     stack_in_parts.worker_kill()
     with in_tenant(org_a):
         left = parts().count()
-        assert 1 <= left <= 4 and not RecomputeRequest.objects.filter(first_id=None).exists()
+        assert 1 <= left <= 4 and not RecomputeRequest.objects.exists()
         done = Account.objects.filter(cmi__isnull=False).count()
         assert done == 500 * (4 - left)  # whole parts only: the killed one rolled back
         assert TierMigration.objects.count() == done

@@ -10,16 +10,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
-from accounts.services import account_ranges
-from segments.models import RecomputeRequest, TierMigration
-from segments.tasks import (
-    _progress_set,
-    drain,
-    recompute,
-    recompute_part,
-    recompute_progress,
-    sweep,
-)
+from core.derivation import Cause, CauseKind
+from recompute.accounts import account_ranges
+from recompute.models import RecomputePart, RecomputePartProvider, RecomputeRequest
+from recompute.services import progress_set as _progress_set
+from recompute.services import recompute_progress
+from recompute.tasks import drain, recompute_part, sweep
+from segments.models import TierMigration
+from tests.recomputing import recompute_run
 
 from ..conftest import uniform, wait_for
 
@@ -28,11 +26,7 @@ WORKER_LOG = Path(__file__).resolve().parents[1] / ".worker.log"
 
 def parts(org, in_tenant) -> list[tuple[int, int]]:
     with in_tenant(org):
-        return list(
-            RecomputeRequest.objects.filter(first_id__isnull=False)
-            .order_by("first_id")
-            .values_list("first_id", "last_id")
-        )
+        return list(RecomputePart.objects.order_by("first_id").values_list("first_id", "last_id"))
 
 
 def seven_placed(org, placed, in_tenant, *, worker=False) -> list[int]:
@@ -54,6 +48,7 @@ def seven_placed(org, placed, in_tenant, *, worker=False) -> list[int]:
         wait_for(drained, timeout=30)
     with in_tenant(org):
         RecomputeRequest.objects.all().delete()
+        RecomputePart.objects.all().delete()
         TierMigration.objects.all().delete()
         Account.objects.update(cmi=None, cmi_tier="", chs=None, chs_level="", segment="")
     return [account.pk for account in accounts]
@@ -85,13 +80,13 @@ def test_a_part_is_done_once_however_often_it_is_delivered(
     settings.RECOMPUTE_PART_ACCOUNTS = 3
     ids = seven_placed(org_a, placed, in_tenant)
     with django_capture_on_commit_callbacks(execute=False) as published:
-        assert recompute.run(str(org_a.id), None, ["framework", 9]) == 0  # nothing done here
+        assert recompute_run(str(org_a.id), None, ["framework", 9]) == 0  # nothing done here
     assert len(published) == 1  # progress and the parts' tasks, once the rows are committed
     assert parts(org_a, in_tenant) == [(ids[0], ids[2]), (ids[3], ids[5]), (ids[6], ids[6])]
     with in_tenant(org_a):
         _progress_set(org_a.id, 3)  # what the commit's callback does first
         assert recompute_progress(org_a.id) == {"done": 0, "total": 100, "finished": False}
-        pks = list(RecomputeRequest.objects.order_by("first_id").values_list("pk", flat=True))
+        pks = list(RecomputePart.objects.order_by("first_id").values_list("pk", flat=True))
     moved = [recompute_part.run(str(org_a.id), pk) for pk in [pks[1], pks[1], *pks]]
     assert moved == [3, 0, 3, 0, 1]  # the second delivery of a part finds nothing to do
     assert parts(org_a, in_tenant) == []
@@ -106,17 +101,18 @@ def test_a_part_is_done_once_however_often_it_is_delivered(
 @pytest.mark.django_db
 def test_a_part_keeps_what_its_request_asked_to_redo(org_a, placed, in_tenant, settings):
     """A scorecard change redoes the CHS alone: a part of it leaves a stored CMI as it is."""
-    from segments.tasks import recompute_enqueue
+    from recompute.services import recompute_enqueue
 
     settings.RECOMPUTE_PART_ACCOUNTS = 3
     seven_placed(org_a, placed, in_tenant)
     with in_tenant(org_a):
         Account.objects.update(cmi=4.5, cmi_tier="High")
-        recompute_enqueue(organization=org_a, account_ids=None, cause=("scorecard", 1))
+        recompute_enqueue(organization=org_a, account_ids=None, cause=Cause(CauseKind.SCORECARD, 1))
     assert drain.run(str(org_a.id)) == 1  # the request, turned into parts
     with in_tenant(org_a):
-        assert set(RecomputeRequest.objects.values_list("parts", flat=True)) == {"chs"}
-        pks = list(RecomputeRequest.objects.values_list("pk", flat=True))
+        providers = RecomputePartProvider.objects.values_list("provider", flat=True)
+        assert set(providers) == {"chs", "cell"}
+        pks = list(RecomputePart.objects.values_list("pk", flat=True))
     for pk in pks:
         recompute_part.run(str(org_a.id), pk)
     with in_tenant(org_a):
@@ -126,7 +122,7 @@ def test_a_part_keeps_what_its_request_asked_to_redo(org_a, placed, in_tenant, s
 
 def parts_done_since(offset: int) -> list[int]:
     text = WORKER_LOG.read_text()[offset:]
-    pattern = r"segments\.tasks\.recompute_part\[[^\]]+\] succeeded in [\d.]+s: (\d+)"
+    pattern = r"recompute\.tasks\.recompute_part\[[^\]]+\] succeeded in [\d.]+s: (\d+)"
     return [int(n) for n in re.findall(pattern, text)]
 
 
@@ -137,7 +133,7 @@ def test_the_worker_takes_the_parts_and_progress_follows_them(
     settings.RECOMPUTE_PART_ACCOUNTS = 3  # here, where the recompute is split
     ids = seven_placed(org_a, placed, in_tenant, worker=True)
     offset = len(WORKER_LOG.read_text())
-    recompute.run(str(org_a.id), None, ["framework", 9])
+    recompute_run(str(org_a.id), None, ["framework", 9])
 
     def finished():
         """the parts' rows are gone and the progress says so"""
@@ -155,8 +151,8 @@ def test_the_worker_takes_the_parts_and_progress_follows_them(
 def test_the_sweep_publishes_again_a_part_whose_task_was_lost(worker, org_a, placed, in_tenant):
     ids = seven_placed(org_a, placed, in_tenant, worker=True)
     with in_tenant(org_a):  # parts whose messages the broker lost an hour ago
-        RecomputeRequest.objects.bulk_create(
-            RecomputeRequest(
+        lost = RecomputePart.objects.bulk_create(
+            RecomputePart(
                 organization=org_a,
                 first_id=first,
                 last_id=last,
@@ -164,6 +160,11 @@ def test_the_sweep_publishes_again_a_part_whose_task_was_lost(worker, org_a, pla
                 published_at=timezone.now() - timedelta(hours=1),
             )
             for first, last in account_ranges(3)
+        )
+        RecomputePartProvider.objects.bulk_create(
+            RecomputePartProvider(organization=org_a, part=part, provider=key)
+            for part in lost
+            for key in ("cmi", "chs", "cell")
         )
     sweep.delay(str(org_a.id))  # as beat sends it
     wait_for(lambda: not parts(org_a, in_tenant), timeout=30)
@@ -177,21 +178,21 @@ def test_the_sweep_leaves_alone_a_part_published_lately(
     settings.RECOMPUTE_PART_ACCOUNTS = 3
     seven_placed(org_a, placed, in_tenant)
     with django_capture_on_commit_callbacks(execute=False):
-        recompute.run(str(org_a.id), None, ["framework", 9])
+        recompute_run(str(org_a.id), None, ["framework", 9])
         with in_tenant(org_a):
-            first = RecomputeRequest.objects.order_by("first_id").first()
-            RecomputeRequest.objects.filter(pk=first.pk).update(
+            first = RecomputePart.objects.order_by("first_id").first()
+            RecomputePart.objects.filter(pk=first.pk).update(
                 published_at=timezone.now() - timedelta(hours=1)
             )
-            before = dict(RecomputeRequest.objects.values_list("pk", "published_at"))
+            before = dict(RecomputePart.objects.values_list("pk", "published_at"))
     with django_capture_on_commit_callbacks(execute=False) as published:
         assert drain.run(str(org_a.id)) == 0  # parts are not a drain's to take, nor to relay
     assert len(published) == 1  # the drain's release
     with in_tenant(org_a):
-        assert dict(RecomputeRequest.objects.values_list("pk", "published_at")) == before
+        assert dict(RecomputePart.objects.values_list("pk", "published_at")) == before
     with django_capture_on_commit_callbacks(execute=False) as published:
         assert sweep.run(str(org_a.id)) == 0
     with in_tenant(org_a):
-        after = dict(RecomputeRequest.objects.values_list("pk", "published_at"))
+        after = dict(RecomputePart.objects.values_list("pk", "published_at"))
     assert [pk for pk in after if after[pk] != before[pk]] == [first.pk]
     assert len(published) == 2  # the stale part's publication, and the sweep's release

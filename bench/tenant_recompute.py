@@ -1,6 +1,6 @@
 """Bench 1 and 4 of issue 8: the bulk recompute of one tenant, against one SQL statement.
 
-    .venv/bin/python bench/recompute.py [--accounts 1000000] [--reuse]
+    .venv/bin/python bench/tenant_recompute.py [--accounts 1000000] [--reuse]
 
 Seeds an organization in the PostgreSQL database `ascend_bench` with N accounts, each with a
 submitted 12-factor assessment (random 1-5 answers) and 10 health metric values, using
@@ -12,9 +12,9 @@ Then, each from the same state (derived columns cleared, VACUUM ANALYZE):
 1. baseline: one SQL statement over our tables that computes every account's CMI and tier
    (latest submitted assessment, inverted factors, pillar means, weights renormalized over
    answered pillars, tier by threshold) and writes them back;
-2. ours, CMI part: `maturity.recompute.accounts_recompute_cmi()` (locks, reads, scores with
+2. ours, CMI part: `recompute.pipeline.accounts_recompute(redo={"cmi"})` (locks, reads, scores with
    pandas, writes); its CMIs and tiers are checked against the baseline's;
-3. ours, whole, in this process: `segments.pipeline.accounts_recompute()` (CMI, CHS with a
+3. ours, whole, in this process: `recompute.pipeline.accounts_recompute()` (CMI, CHS with a
    snapshot, cell, a migration per account: everything changes), in one transaction;
 4. ours, whole, as the app runs it: a tenant-wide request in the outbox, drained by a real
    Celery worker (concurrency 2, one process per core) that splits it into parts of
@@ -146,7 +146,7 @@ def reset(organization, *, everything: bool) -> None:
 
 def stored_cmi(organization):
     from accounts.models import Account
-    from config.frames import frame_read
+    from core.frames import frame_read
     from tenancy.context import tenant_context
 
     with tenant_context(organization.id):
@@ -161,18 +161,19 @@ def stored_cmi(organization):
 def in_parts(organization, count: int) -> tuple[float, float]:
     """Time a tenant-wide recompute requested through the outbox and done by a real worker,
     until its last part commits; returns (seconds, the worker's peak RSS in MiB)."""
-    from segments.models import RecomputeRequest, TierMigration
-    from segments.tasks import recompute_enqueue
+    from recompute.models import RecomputePart, RecomputeRequest
+    from recompute.services import recompute_enqueue
+    from segments.models import TierMigration
     from tenancy.context import tenant_context
 
     with Served(web=False) as served:
         started = time.perf_counter()
         with tenant_context(organization.id):  # committed, then the worker is nudged
-            recompute_enqueue(organization=organization, account_ids=None, cause=("bench", None))
+            recompute_enqueue(organization=organization, account_ids=None)
         while True:
             time.sleep(0.2)
             with tenant_context(organization.id):
-                if not RecomputeRequest.objects.exists():
+                if not (RecomputeRequest.objects.exists() or RecomputePart.objects.exists()):
                     break
         seconds = time.perf_counter() - started
         peak = served.peak_rss_mib()
@@ -199,8 +200,7 @@ def main():
     options = parser.parse_args()
     setup()
     from maturity.models import Framework
-    from maturity.recompute import accounts_recompute_cmi
-    from segments.pipeline import accounts_recompute
+    from recompute.pipeline import accounts_recompute
     from tenancy.context import tenant_context
 
     organization = seed(options.accounts, options.reuse)
@@ -218,8 +218,8 @@ def main():
     step(f"  {baseline:.1f} s")
 
     reset(organization, everything=False)
-    step("ours, CMI part: accounts_recompute_cmi()")
-    cmi = timed(organization, accounts_recompute_cmi)
+    step('ours, CMI part: accounts_recompute(redo={"cmi"})')
+    cmi = timed(organization, lambda: accounts_recompute(redo={"cmi"}))
     got = stored_cmi(organization)
     step(f"  {cmi:.1f} s")
     got, expected = got.sort_index(), expected.sort_index()
@@ -233,7 +233,7 @@ def main():
     reset(organization, everything=True)
     step("ours, whole, in this process: accounts_recompute() (CMI, CHS, cell, migration)")
     moved = []
-    whole = timed(organization, lambda: moved.append(accounts_recompute(cause=("bench", None))))
+    whole = timed(organization, lambda: moved.append(accounts_recompute().moved))
     step(f"  {whole:.1f} s, {moved[0]:,} accounts moved cell")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

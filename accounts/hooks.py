@@ -1,0 +1,11 @@
+"""What the account list asks of the apps above accounts, registered in their AppConfig.ready.
+
+The grid is segments': it answers
+- cell_names(layout=…) → {key: name} of the tenant's cells of that layout, in the grid's order;
+- quadrant_cells(quadrant=…) → the 3×3 cell keys inside a 2×2 cell.
+"""
+
+from core.hooks import Hook
+
+cell_names = Hook("cell_names", required=True)
+quadrant_cells = Hook("quadrant_cells", required=True)
