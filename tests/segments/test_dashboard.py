@@ -78,10 +78,8 @@ def test_the_list_offers_the_tenants_own_cell_names_to_filter_on(
     portfolio, org_a, mike, client_for, in_tenant
 ):
     from segments.models import GridCell
-    from segments.selectors import grid_current
 
     with in_tenant(org_a):
-        grid_current()
         GridCell.objects.filter(layout="3x3", key="save").update(name="Rescue")
     page = client_for(mike).get(reverse("accounts:list"), {"segment": "save", "falling": "false"})
     html = page.content.decode()
@@ -158,7 +156,6 @@ def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
     from django.db import connection
 
     from segments.models import GridCell
-    from segments.selectors import grid_current
 
     reword = importlib.import_module(
         "segments.migrations.0009_cell_actions_without_question_marks"
@@ -167,8 +164,7 @@ def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
         (org_a, "?? Review lifetime value and gross margin, then decide."),
         (org_b, "Ask finance first."),
     ):
-        with in_tenant(organization):
-            grid_current()
+        with in_tenant(organization):  # every organization has its grid from its creation
             GridCell.objects.filter(key="review_ltv_gm_low").update(action=action)
             GridCell.objects.filter(key="at_risk").update(action="Let go ???")
     with connection.schema_editor() as editor:
