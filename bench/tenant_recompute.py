@@ -124,7 +124,8 @@ def reset(organization, *, everything: bool) -> None:
         if everything:
             execute("DELETE FROM segments_tiermigration")
             execute("DELETE FROM health_healthsnapshot")
-            execute("DELETE FROM segments_recomputerequest")
+            execute("DELETE FROM recompute_recomputerequest")
+            execute("DELETE FROM recompute_recomputepart")
             execute(
                 """UPDATE accounts_account SET cmi = NULL, cmi_tier = '', cmi_updated_at = NULL,
                      chs = NULL, chs_level = '', chs_completeness = NULL, chs_stale = false,
