@@ -22,7 +22,7 @@ import subprocess
 
 from common import ROOT, Served, result_write, setup, step, tenant_seed, unique
 
-from recompute import METRICS
+from tenant_recompute import METRICS
 
 WRK = shutil.which("wrk")
 

@@ -18,7 +18,7 @@ import time
 
 from common import execute, owner_run, result_write, setup, step, tenant_seed, unique
 
-from recompute import METRICS
+from tenant_recompute import METRICS
 
 
 def timings(organization) -> dict:
