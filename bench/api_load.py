@@ -21,7 +21,6 @@ import shutil
 import subprocess
 
 from common import ROOT, Served, result_write, setup, step, tenant_seed, unique
-
 from tenant_recompute import METRICS
 
 WRK = shutil.which("wrk")

@@ -17,7 +17,6 @@ import argparse
 import time
 
 from common import execute, owner_run, result_write, setup, step, tenant_seed, unique
-
 from tenant_recompute import METRICS
 
 

@@ -82,7 +82,10 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
     timestamp or a decimal takes a shorter way to DRF's text where it can (`_datetime_shown`,
     `_decimal_shown`)."""
     model = getattr(getattr(serializer, "Meta", None), "model", None)
-    names, columns, shown = [], [], []  # shown: (position, name, show) of the values to convert
+    names: list[str] = []
+    columns: list[str] = []
+    shown: list[tuple[int, str, Callable]] = []  # (position, name, show) of the values to convert
+    show: Callable | None
     for name, field in serializer.fields.items():
         nested = isinstance(field, serializers.BaseSerializer) or "." in field.source
         if field.write_only:
@@ -104,11 +107,11 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
             shown.append((len(columns), name, show))
         names.append(name)
         columns.append(column)
-    shown = tuple(shown)
+    converted = tuple(shown)
 
     def render(row: tuple) -> dict:
         data = dict(zip(names, row, strict=True))
-        for position, name, show in shown:
+        for position, name, show in converted:
             if (value := row[position]) is not None:
                 data[name] = show(value)
         return data

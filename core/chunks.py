@@ -1,5 +1,6 @@
 """A run of account ids that a recompute reads, computes and writes together."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -18,7 +19,7 @@ class Chunk:
     whole: bool = False
 
     @classmethod
-    def of(cls, ids) -> "Chunk":
+    def of(cls, ids: Iterable[int]) -> "Chunk":
         """Some accounts, chosen by id (one account's page, a submission's few)."""
         return cls(sorted(ids), whole=False)
 

@@ -10,6 +10,7 @@ placed by. A write that changes an account's inputs asks for a recompute with
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -67,7 +68,9 @@ class Provider(Protocol):
         card), given what the providers before it prepared, by key."""
         ...
 
-    def compute(self, chunk: Chunk, prepared: Any, stored: pd.DataFrame, now) -> pd.DataFrame:
+    def compute(
+        self, chunk: Chunk, prepared: Any, stored: pd.DataFrame, now: datetime
+    ) -> pd.DataFrame:
         """`fields` for each account of the chunk, as they should be now. `stored` has every
         provider's columns as they are about to be stored: the earlier providers' fresh
         values, the rest as they are."""
@@ -77,7 +80,9 @@ class Provider(Protocol):
         """Which accounts' `fields` really changed: a boolean Series on the chunk's ids."""
         ...
 
-    def written(self, current: pd.DataFrame, fresh: pd.DataFrame, now, cause: "Cause") -> None:
+    def written(
+        self, current: pd.DataFrame, fresh: pd.DataFrame, now: datetime, cause: Cause
+    ) -> None:
         """After the chunk's accounts are written: the provider's own rows and events (the
         CHS's snapshots, the cell's tier migrations). `fresh` has only the accounts whose
         columns changed; `current` is the whole chunk as it was."""

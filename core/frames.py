@@ -345,7 +345,7 @@ def _micros(column: pd.Series) -> pd.Series:
     """Datetimes (naive ones taken as UTC) as integer microseconds since 1970."""
     if len(column) > FEW:
         return (pd.to_datetime(column, utc=True) - EPOCH) // pd.Timedelta(1, "us")
-    micros = []
+    micros: list[int | None] = []
     for value in column.tolist():
         if python_value(value) is None:
             micros.append(None)

@@ -32,7 +32,7 @@ class Hook:
     def functions(self) -> list[Callable[..., Any]]:
         return [import_string(path) for path in self.paths]
 
-    def __call__(self, **kwargs) -> list[Any]:
+    def __call__(self, **kwargs: Any) -> list[Any]:
         """Call every registered function with these keyword arguments; their results."""
         if self.required and not self.paths:
             raise RuntimeError(f"Nothing is registered for the {self.name} hook.")

@@ -27,7 +27,7 @@ def timestamptz_loader(timezone) -> type[Loader]:
             return self._load(data).replace(tzinfo=timezone)
 
     # Django's cursors compare this with the connection's zone before registering their own.
-    TimestamptzLoader.timezone = timezone
+    TimestamptzLoader.timezone = timezone  # type: ignore[attr-defined]
     return TimestamptzLoader
 
 

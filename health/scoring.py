@@ -9,6 +9,7 @@ points; completeness is the share of the full scorecard's weight that had usable
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ class MeasureSpec:
     metric: str
     weight: float  # percent of its group
     rule: str
-    params: Mapping
+    params: Mapping[str, Any]
     stale_after_days: int | None = None
 
 
@@ -37,7 +38,7 @@ class Card:
     levels: Sequence[tuple[str, float]]  # (name, lower), ascending
 
 
-def points(rule: str, params: Mapping, number, text, age_days) -> np.ndarray:
+def points(rule: str, params: Mapping[str, Any], number: Any, text: Any, age_days: Any) -> Any:
     """0-100 points per value; NaN where the rule cannot score the value. Takes and gives
     arrays: numpy, not a Series per step, since one account pays pandas' fixed cost per
     operation, ten measures over."""
@@ -63,11 +64,13 @@ def points(rule: str, params: Mapping, number, text, age_days) -> np.ndarray:
     raise ValueError(f"unknown rule {rule}")
 
 
-def _measure_values(latest: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp):
+def _measure_values(
+    latest: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray, np.ndarray]:
     """Per metric, the positions in `index` of the accounts it has a latest value for and
     the rows of `latest` holding them; and every row's number, text and age in days."""
     rows = index.get_indexer(latest["account"])
-    by_metric = {}
+    by_metric: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for metric, positions in latest.groupby("metric", sort=False).indices.items():
         positions = positions[rows[positions] >= 0]  # rows of accounts not asked for: left out
         by_metric[metric] = (rows[positions], positions)
@@ -78,8 +81,13 @@ def _measure_values(latest: pd.DataFrame, index: pd.Index, as_of: pd.Timestamp):
 
 
 def score_frame(
-    latest: pd.DataFrame, card: Card, *, accounts: Sequence, as_of: pd.Timestamp, detail=True
-):
+    latest: pd.DataFrame,
+    card: Card,
+    *,
+    accounts: Sequence[int],
+    as_of: pd.Timestamp,
+    detail: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Score every account in `accounts`.
 
     `latest` holds the latest value per account and metric: columns account, metric, number,
@@ -153,7 +161,7 @@ def score_frame(
 
     keys = [m.key for m in measures]
 
-    def stacked(values) -> pd.Series:
+    def stacked(values: Any) -> pd.Series:
         return pd.DataFrame(values, index=index, columns=keys).stack(future_stack=True)
 
     table = pd.DataFrame(
@@ -174,7 +182,7 @@ def level_of(score: pd.Series, levels: Sequence[tuple[str, float]]) -> pd.Series
     return band_of(score, levels)
 
 
-def rule_error(rule: str, params: Mapping) -> str | None:
+def rule_error(rule: str, params: Mapping[str, Any]) -> str | None:
     """Why a measure's rule parameters are unusable, or None."""
     try:
         if rule == "bands":
@@ -211,9 +219,9 @@ def rule_error(rule: str, params: Mapping) -> str | None:
     return f"Unknown rule “{rule}”."
 
 
-def card_errors(card_spec: Mapping) -> dict[str, str]:
+def card_errors(card_spec: Mapping[str, Any]) -> dict[str, str]:
     """Every reason a scorecard spec (template-shaped) cannot be used, by place."""
-    errors = {}
+    errors: dict[str, str] = {}
     groups = card_spec["groups"]
     total = sum(float(g["weight"]) for g in groups)
     if abs(total - 100) > 1e-9:

@@ -7,5 +7,5 @@ class RecomputeConfig(AppConfig):
     name = "recompute"
     verbose_name = "Recompute outbox"
 
-    def ready(self):
+    def ready(self) -> None:
         recompute_requested.register("recompute.services.recompute_enqueue")

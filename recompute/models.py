@@ -22,7 +22,7 @@ class RecomputeRequest(TenantModel):
     class Meta:
         ordering = ["id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"recompute {self.account_ids or 'all'} ({self.cause or 'manual'})"
 
     @property
@@ -44,7 +44,7 @@ class RecomputePart(TenantModel):
     class Meta:
         ordering = ["first_id"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"recompute {self.first_id}…{self.last_id} ({self.cause or 'manual'})"
 
     @property
@@ -64,5 +64,5 @@ class RecomputePartProvider(TenantModel):
             models.UniqueConstraint(fields=["part", "provider"], name="part_provider_once")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.part}: {self.provider}"

@@ -12,6 +12,7 @@ cannot have changed is skipped: its stored columns stand.
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from django.utils import timezone
@@ -52,7 +53,7 @@ def accounts_recompute(
     between: tuple[int, int] | None = None,
     cause: Cause = MANUAL,
     redo: Collection[str] | None = None,
-    now=None,
+    now: datetime | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> Recomputed:
     """Recompute the given accounts (all of the tenant's when None, or all with ids `between`

@@ -7,7 +7,8 @@ broker down the request is still stored, and beat's sweep drains it once the bro
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from core.derivation import MANUAL, Cause
+from tenancy.models import Organization
 
 from .models import RecomputePart, RecomputeRequest
 
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 def recompute_enqueue(
-    *, organization, account_ids: Sequence[int] | None, cause: Cause = MANUAL
+    *, organization: Organization, account_ids: Sequence[int] | None, cause: Cause = MANUAL
 ) -> RecomputeRequest:
     """Record that these accounts (None: all) need a recompute; a worker does it after commit.
     The receiver of core.derivation.recompute_requested."""
@@ -38,18 +40,18 @@ def recompute_enqueue(
     return request
 
 
-def progress_key(organization_id) -> str:
+def progress_key(organization_id: object) -> str:
     return f"recompute:{organization_id}"
 
 
-def progress_set(organization_id, steps: int, done: int | None = None) -> None:
+def progress_set(organization_id: object, steps: int, done: int | None = None) -> None:
     """Follow a tenant-wide recompute of `steps` steps: `done` of them so far, written by the
     one process doing the work; or None for a run in parts, whose steps are its part rows,
     counted in the database as they go (the parts finish in any order, in any process)."""
     quietly(cache.set, progress_key(organization_id), {"steps": steps, "done": done}, 3600)
 
 
-def recompute_progress(organization_id) -> dict | None:
+def recompute_progress(organization_id: object) -> dict[str, Any] | None:
     """The tenant's latest tenant-wide recompute, as {"done": percent, "total": 100,
     "finished": bool}; None if there was none within the hour. Runs in the tenant's context."""
     state = quietly(cache.get, progress_key(organization_id))
@@ -62,7 +64,7 @@ def recompute_progress(organization_id) -> dict | None:
     return {"done": percent, "total": 100, "finished": done >= steps}
 
 
-def quietly(operation, *args):
+def quietly(operation: Callable[..., Any], *args: Any) -> Any:
     """A cache operation for progress or debouncing: a dead Redis must not fail a recompute."""
     try:
         return operation(*args)
@@ -71,11 +73,11 @@ def quietly(operation, *args):
         return None
 
 
-def nudge_key(organization_id) -> str:
+def nudge_key(organization_id: object) -> str:
     return f"recompute-nudged:{organization_id}"
 
 
-def recent_key(organization_id, account_id) -> str:
+def recent_key(organization_id: object, account_id: int) -> str:
     return f"recomputed:{organization_id}:{account_id}"
 
 
@@ -102,9 +104,9 @@ def nudge(organization_id: str, account_ids: list[int] | None = None) -> None:
         nudge_forget(organization_id)
 
 
-def nudge_forget(organization_id) -> None:
+def nudge_forget(organization_id: object) -> None:
     quietly(cache.delete, nudge_key(organization_id))
 
 
-def recent_remember(organization_id, ids: list[int]) -> None:
+def recent_remember(organization_id: object, ids: list[int]) -> None:
     quietly(cache.set_many, {recent_key(organization_id, pk): 1 for pk in ids[:1000]}, 1)

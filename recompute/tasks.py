@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -70,14 +71,14 @@ def run_request(account_ids: list[int] | None, cause: Cause, redo: frozenset[str
         )
         ids = [part.pk for part in parts]
 
-        def committed():  # progress counts the parts left: they must be visible first
+        def committed() -> None:  # progress counts the parts left: they must be visible first
             progress_set(organization_id, len(ids))
             _parts_publish(organization_id, ids)
 
         transaction.on_commit(committed)
         return 0
 
-    def progress(fraction):  # 100 steps for the work, 1 for the commit
+    def progress(fraction: float) -> None:  # 100 steps for the work, 1 for the commit
         progress_set(organization_id, 101, round(fraction * 100))
 
     progress(0.0)
@@ -149,7 +150,7 @@ def _drain(relay: bool) -> int:
     return len(rows)
 
 
-def _pending():
+def _pending() -> QuerySet[RecomputeRequest]:
     """The requests no other drain holds, oldest first, locked."""
     return RecomputeRequest.objects.select_for_update(skip_locked=True).order_by("id")
 
@@ -171,7 +172,7 @@ def _parts_relay(organization_id: str) -> None:
         transaction.on_commit(lambda: _parts_publish(organization_id, ids))
 
 
-def _drained(organization_id) -> None:
+def _drained(organization_id: object) -> None:
     """After a drain commits: release the tenant's nudge flag, then nudge again if rows came
     in while it ran (their own nudges found the flag held). Rows another drain holds are that
     drain's to finish, and its own release looks again."""

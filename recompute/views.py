@@ -1,4 +1,4 @@
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 
 from tenancy.permissions import member_required
 
@@ -6,7 +6,7 @@ from .services import recompute_progress
 
 
 @member_required()
-def status(request):
+def status(request: HttpRequest) -> JsonResponse:
     """The tenant's tenant-wide recompute, as the framework and scorecard pages poll it."""
-    state = recompute_progress(request.organization.pk) or {"finished": True}
+    state = recompute_progress(request.organization.pk) or {"finished": True}  # type: ignore[attr-defined]
     return JsonResponse({"done": 0, "total": 0, "status": "running", **state})

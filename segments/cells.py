@@ -6,6 +6,7 @@ Rows are CHS levels and columns CMI tiers, both counted from the lowest. The dec
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ GRID_2X2 = {
 }
 
 
-def fold(index, bands: int, size: int = 3):
+def fold(index: Any, bands: int, size: int = 3) -> Any:
     """Map band positions 0..bands-1 onto 0..size-1 (a Series or an array)."""
     return (index * size // max(bands, 1)).clip(0, size - 1)
 
@@ -48,7 +49,8 @@ def _positions(values: pd.Series, names: list[str]) -> np.ndarray:
     lookup = {name: position for position, name in enumerate(names)}
     found = pd.Index(list(lookup)).get_indexer(values.to_numpy(dtype=object))
     positions = np.array([*lookup.values(), -1])  # -1 last: what `found == -1` picks
-    return positions[found]
+    result: np.ndarray = positions[found]
+    return result
 
 
 def segment_of(

@@ -7,7 +7,7 @@ user of a pooled connection.
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -54,22 +54,22 @@ def tenant_context(organization_id: UUID | str) -> Iterator[None]:
         yield
 
 
-def user_context(user_id: int) -> "contextmanager[None]":
+def user_context(user_id: int) -> AbstractContextManager[None]:
     """Let the user's own memberships and organizations be read before a tenant is chosen."""
     return db_setting(USER_SETTING, user_id)
 
 
-def api_key_lookup_context(prefix: str) -> "contextmanager[None]":
+def api_key_lookup_context(prefix: str) -> AbstractContextManager[None]:
     """Let exactly one API key row, by its public prefix, be read before a tenant is known."""
     return db_setting(API_KEY_PREFIX_SETTING, prefix)
 
 
-def organization_lookup_context(slug: str) -> "contextmanager[None]":
+def organization_lookup_context(slug: str) -> AbstractContextManager[None]:
     """Let one organization be read by its slug, as operators' commands name it."""
     return db_setting(ORGANIZATION_SLUG_SETTING, slug)
 
 
-def organization_list_context() -> "contextmanager[None]":
+def organization_list_context() -> AbstractContextManager[None]:
     """Let the periodic-task dispatcher read organization ids (and nothing of their data)."""
     return db_setting(ORGANIZATION_LIST_SETTING, "on")
 

@@ -1,4 +1,5 @@
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -23,13 +24,13 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """People sign in with their email address; usernames do not exist."""
 
-    username = None
+    username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     def __str__(self):
         return self.get_full_name() or self.email
@@ -136,7 +137,9 @@ class OrganizationAPIKey(AbstractAPIKey, TenantModel):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ScopedManager(organization="organization", _manager_class=BaseAPIKeyManager)
+    objects: ClassVar[BaseAPIKeyManager] = ScopedManager(
+        organization="organization", _manager_class=BaseAPIKeyManager
+    )
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"

@@ -1,6 +1,5 @@
 import uuid
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,9 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from .context import tenant_context
 from .hooks import organization_created, organization_defaults
-from .models import Membership, Organization, OrganizationAPIKey, Role
-
-User = get_user_model()
+from .models import Membership, Organization, OrganizationAPIKey, Role, User
 
 
 @transaction.atomic
