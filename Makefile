@@ -34,6 +34,7 @@ test: system-deps install db  ## lint, import layers, migrations check and the w
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy .
 	$(PG_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --create-db
 
@@ -45,7 +46,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-typecheck: install  ## mypy with django-stubs (not yet clean: see docs/architecture.md)
+typecheck: install  ## mypy with django-stubs and djangorestframework-stubs
 	$(BIN)/mypy .
 
 format: install

@@ -117,4 +117,4 @@ class AccountBrowserFilter(AccountFilter):
         choices=_cells("2x2"), method="in_quadrant", label="2×2 cell"
     )
     falling = _falling([("", "All"), ("true", "Yes"), ("false", "No")])  # typed: no blank added
-    updated_since = None  # an integration's filter, not a person's
+    updated_since = None  # type: ignore[assignment]  # an integration's filter, not a person's

@@ -137,7 +137,7 @@ def validate_accounts(
 
 
 def _record(row: dict) -> dict:
-    record = {}
+    record: dict[str, object] = {}
     for column, value in row.items():
         if column == "csm_email":
             continue
@@ -146,7 +146,7 @@ def _record(row: dict) -> dict:
         elif column == "renewal_date":
             record[column] = None if pd.isna(value) else value.date()
         elif column == "arr":
-            record[column] = 0 if pd.isna(value) else round(float(value), 2)
+            record[column] = 0.0 if pd.isna(value) else round(float(value), 2)
         else:
             record[column] = value
     return record

@@ -85,6 +85,7 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
     names: list[str] = []
     columns: list[str] = []
     shown: list[tuple[int, str, Callable]] = []  # (position, name, show) of the values to convert
+    column: str
     show: Callable | None
     for name, field in serializer.fields.items():
         nested = isinstance(field, serializers.BaseSerializer) or "." in field.source
@@ -95,14 +96,14 @@ def values_renderer(serializer) -> tuple[list[str], Callable[[tuple], dict]]:
         elif nested or field.source == "*":  # a method field's source is "*"
             raise TypeError(f"{name} is not a column: values_renderer cannot render it")
         elif (kind := _kind_as_is(field)) is not None:
-            column = field.source
+            column = str(field.source)
             show = None if _column_is(model, column, kind) else _as_kind(kind)
         elif isinstance(field, serializers.DateTimeField):
-            column, show = field.source, _datetime_shown(field)
+            column, show = str(field.source), _datetime_shown(field)
         elif isinstance(field, serializers.DecimalField):
-            column, show = field.source, _decimal_shown(field)
+            column, show = str(field.source), _decimal_shown(field)
         else:
-            column, show = field.source, field.to_representation
+            column, show = str(field.source), field.to_representation
         if show is not None:
             shown.append((len(columns), name, show))
         names.append(name)
@@ -240,7 +241,7 @@ class TenantQuerysetMixin:
     """Base of every tenant API view (PostHog's pattern): subclasses write `safely_get_queryset`;
     scoping comes from the tenant context, and schema generation gets an empty queryset."""
 
-    queryset_model = None
+    queryset_model: type[models.Model]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -11,7 +11,9 @@ from .services import TEMPLATES, template_load
 
 
 class ManualValueForm(forms.Form):
-    measure = forms.ModelChoiceField(queryset=Measure.objects.none(), empty_label=None)
+    measure: "forms.ModelChoiceField[Measure]" = forms.ModelChoiceField(
+        queryset=Measure.objects.none(), empty_label=None
+    )
     value = forms.CharField(max_length=120, help_text="A number, or one of the categories.")
     observed_on = forms.DateField(
         initial=timezone.localdate,

@@ -1,9 +1,9 @@
 """The CHS's step of the recompute (core.derivation.Provider), and why an account's CHS is
 what it is: the same pandas scoring for one account and a whole tenant."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,9 @@ TREND_DAYS = 30
 FIELDS = ["chs", "chs_level", "chs_completeness", "chs_stale", "chs_overridden", "chs_trend_30"]
 
 
-def latest_values(chunk: Chunk | Sequence[int], metrics: Sequence[str], now=None) -> pd.DataFrame:
+def latest_values(
+    chunk: Chunk | Sequence[int], metrics: Collection[str], now: datetime | None = None
+) -> pd.DataFrame:
     """The latest value observed by `now` of each metric for each account.
 
     Read from MetricLatest, one row per (account, metric) whatever the history. Where that
@@ -260,6 +262,7 @@ def account_health_explain(account: Account, *, now=None) -> Explanation | None:
     summary, detail = scoring.score_frame(
         latest, card, accounts=[account.pk], as_of=pd.Timestamp(now)
     )
+    assert detail is not None  # asked for, as score_frame's detail=True gives
     row = summary.iloc[0]
     override = (
         HealthOverride.objects.filter(account=account, expires_at__gt=now, ended_at__isnull=True)

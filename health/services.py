@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -142,6 +143,7 @@ def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
 
 def _when(value) -> datetime | None:
     """An aware datetime from an ISO date or date-time, or None if it is not one."""
+    moment: datetime | None
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
@@ -170,21 +172,22 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
     Metrics must be read by a measure of the active scorecard, and values must suit its rule.
     """
     scorecard = scorecard_active()
-    measures = {}
+    measures: dict[str, scoring.MeasureSpec] = {}
     if scorecard is not None:
-        for measure in card_of(scorecard).measures:
-            measures.setdefault(measure.metric, measure)
+        for spec in card_of(scorecard).measures:
+            measures.setdefault(spec.metric, spec)
     dicts = [item for item in items if isinstance(item, dict)]
-    ids = [i.get("account") for i in dicts]
-    ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
-    external = [i.get("external_id") for i in dicts]
-    external = [e for e in external if isinstance(e, str) and "\x00" not in e]
+    ids = [i for i in (d.get("account") for d in dicts) if type(i) is int]
+    external = [
+        e for e in (d.get("external_id") for d in dicts) if isinstance(e, str) and "\x00" not in e
+    ]
     known_ids = set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True))
     by_external = dict(
         Account.objects.filter(external_id__in=external).values_list("external_id", "pk")
     )
     now = timezone.now()
-    values, errors = [], {}
+    values: list[MetricValue] = []
+    errors: dict[int, dict[str, str]] = {}
     for position, item in enumerate(items):
         problems = {}
         if not isinstance(item, dict):
@@ -208,7 +211,9 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
         metric = item.get("metric")
         if isinstance(metric, str) and "\x00" in metric:
             metric = None
-        measure = measures.get(metric) if isinstance(metric, str) else None
+        measure: scoring.MeasureSpec | None = (
+            measures.get(metric) if isinstance(metric, str) else None
+        )
         if measure is None:
             problems["metric"] = (
                 "No measure of the active scorecard reads this metric."
@@ -220,8 +225,9 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
             problems["observed_at"] = "Give an ISO 8601 date or date-time."
         elif observed > now + FUTURE_TOLERANCE:
             problems["observed_at"] = "This is in the future."
-        value = item.get("value")
-        number, text = None, ""
+        value: Any = item.get("value")
+        number: float | None = None
+        text = ""
         if measure is not None:
             if measure.rule == "categorical":
                 allowed = {str(k).lower() for k in measure.params["map"]}
@@ -248,6 +254,7 @@ def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, di
         if problems:
             errors[position] = problems
             continue
+        assert account_id is not None and metric and observed is not None  # else a problem
         values.append(
             MetricValue(
                 account_id=account_id, metric=metric, number=number, text=text, observed_at=observed
@@ -329,7 +336,7 @@ def scorecard_defaults_install(*, organization: Organization, by: User) -> None:
 
 
 @transaction.atomic
-def metrics_import_run(*, job) -> None:
+def metrics_import_run(*, job: ImportJob) -> ImportJob:
     """A CSV of metric values: every bad line reported; nothing written unless asked to."""
     if job.is_finished:
         return job

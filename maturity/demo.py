@@ -2,6 +2,7 @@
 
 import random
 from datetime import timedelta
+from typing import Any
 
 import pandas as pd
 from django.utils import timezone
@@ -15,7 +16,7 @@ from .selectors import framework_structure
 
 def demo_assessments(*, framework: Framework, share: float = 0.75, seed: int = 11) -> int:
     rng = random.Random(seed)
-    version = framework.current_version
+    version = framework.current
     structure = framework_structure(version)
     keys = list(structure.factors)
     now = timezone.now()
@@ -44,7 +45,7 @@ def demo_assessments(*, framework: Framework, share: float = 0.75, seed: int = 1
         )
         for account, when, _ in plans
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"subject": a.pk, "factor": key, "score": score}
         for a, (_, _, answers) in zip(assessments, plans, strict=True)
         for key, score in answers.items()

@@ -67,7 +67,9 @@ class FrameworkCreateForm(forms.Form):
 
 
 class SurveyLinkForm(forms.Form):
-    framework = forms.ModelChoiceField(queryset=Framework.objects.none())
+    framework: "forms.ModelChoiceField[Framework]" = forms.ModelChoiceField(
+        queryset=Framework.objects.none()
+    )
     mode = forms.ChoiceField(choices=SurveyLink.Mode.choices, initial=SurveyLink.Mode.SIMPLIFIED)
     valid_days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Valid for (days)")
 

@@ -49,6 +49,14 @@ class Framework(TenantModel):
     def __str__(self):
         return self.name
 
+    @property
+    def current(self) -> "FrameworkVersion":
+        """The version assessments are made on. Null only for the instant between creating
+        the framework and its first version (maturity.services)."""
+        if self.current_version is None:
+            raise ValueError(f"{self.name} has no version yet")
+        return self.current_version
+
 
 class FrameworkVersion(TenantModel):
     """The pillars, factors and tiers as they were when assessments were scored against them."""

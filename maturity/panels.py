@@ -9,8 +9,9 @@ def maturity_panel(account, membership) -> dict:
     maturity = account_maturity(account)
     context = {"maturity": maturity, "link_form": SurveyLinkForm()}
     latest, previous = maturity.latest, maturity.previous
-    if latest:
-        names = {p.key: p.name for p in maturity.primary.current_version.pillars.all()}
+    version = maturity.primary.current_version if maturity.primary else None
+    if latest and version:
+        names = {p.key: p.name for p in version.pillars.all()}
         customer = None
         if any(g.customer is not None for g in maturity.gaps):
             customer = {g.key: g.customer for g in maturity.gaps}
@@ -18,5 +19,9 @@ def maturity_panel(account, membership) -> dict:
             "cmi-history": charts.cmi_history(maturity.history, names),
             "pillar-radar": charts.pillar_radar(names, latest.pillar_scores, customer),
         }
-        context["cmi_change"] = latest.cmi - previous.cmi if previous else None
+        context["cmi_change"] = (
+            latest.cmi - previous.cmi
+            if previous is not None and latest.cmi is not None and previous.cmi is not None
+            else None
+        )
     return context

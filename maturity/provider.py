@@ -31,7 +31,7 @@ class Primary:
 
 def primary() -> Primary:
     framework = framework_primary()
-    return Primary(framework, framework_structure(framework.current_version) if framework else None)
+    return Primary(framework, framework_structure(framework.current) if framework else None)
 
 
 def latest_answers(chunk: Chunk, framework: Framework) -> pd.DataFrame:

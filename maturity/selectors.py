@@ -53,7 +53,7 @@ class UsmStanding:
 
     @property
     def customer_label(self) -> str:
-        return LEVELS.get(self.customer_level, "")
+        return LEVELS.get(self.customer_level, "") if self.customer_level is not None else ""
 
     @property
     def offer_label(self) -> str:

@@ -172,7 +172,7 @@ def framework_update(*, framework: Framework, spec: dict, by: User | None) -> Fr
     becomes a new version, so old assessments keep the scores they were given."""
     framework_spec_validate(spec)
     framework = Framework.objects.select_for_update().get(pk=framework.pk)
-    current = framework.current_version
+    current = framework.current
     before = version_spec(current)
     if _normalized(before) == _normalized(spec):
         return FrameworkChange(framework, new_version=False, rescored=False)
@@ -237,7 +237,7 @@ def assessment_start(*, account: Account, framework: Framework, by: User) -> Ass
     return Assessment.objects.create(
         organization=account.organization,
         account=account,
-        version=framework.current_version,
+        version=framework.current,
         created_by=by,
     )
 
@@ -345,7 +345,7 @@ def assessment_create(
     """Start, answer and submit in one go: the API's and imports' path. The same checks and
     scores as `assessment_start`, `assessment_save_answers` and `assessment_submit` in turn,
     written as one submitted row and its answers."""
-    version = framework.current_version
+    version = framework.current
     if errors := answers_errors(answers, version):
         raise ValidationError(errors)
     score = scoring.score_answers(answers, framework_structure(version))

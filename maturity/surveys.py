@@ -70,7 +70,7 @@ def survey_link_revoke(*, link: SurveyLink) -> SurveyLink:
 
 
 def survey_structure(link: SurveyLink) -> scoring.Structure:
-    structure = framework_structure(link.framework.current_version)
+    structure = framework_structure(link.framework.current)
     return structure.simplified() if link.mode == SurveyLink.Mode.SIMPLIFIED else structure
 
 
@@ -85,7 +85,7 @@ def self_assessment_submit(
         organization=link.organization,
         link=link,
         account=link.account,
-        version=link.framework.current_version,
+        version=link.framework.current,
         respondent_name=name,
         respondent_email=email,
         respondent_role=role,

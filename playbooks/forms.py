@@ -51,10 +51,10 @@ class PlaybookForm(forms.ModelForm):
 
     def __init__(self, *args, cell_names: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["cells"].choices = [(key, cell_names.get(key, key)) for key in CELL_KEYS]
+        self.fields["cells"].choices = [(key, cell_names.get(key, key)) for key in CELL_KEYS]  # type: ignore[attr-defined]
         tiers = list(dict.fromkeys(Tier.objects.order_by("lower").values_list("name", flat=True)))
         kept = [t for t in (self.instance.tiers or []) if t not in tiers]  # a renamed tier
-        self.fields["tiers"].choices = [(t, t) for t in tiers + kept]
+        self.fields["tiers"].choices = [(t, t) for t in tiers + kept]  # type: ignore[attr-defined]
 
     def clean_isic_codes(self):
         codes = self.cleaned_data["isic_codes"]
@@ -91,7 +91,7 @@ class BaseStepFormSet(forms.BaseFormSet):
         return [
             {k: v for k, v in f.cleaned_data.items() if k not in ("ORDER", "DELETE")}
             for f in kept
-            if f.cleaned_data and not self._should_delete_form(f)
+            if f.cleaned_data and not self._should_delete_form(f)  # type: ignore[attr-defined]
         ]
 
 
@@ -114,7 +114,9 @@ class TaskCloseForm(forms.Form):
 
 
 class RunStartForm(forms.Form):
-    playbook = forms.ModelChoiceField(queryset=Playbook.objects.none(), empty_label=None)
+    playbook: "forms.ModelChoiceField[Playbook]" = forms.ModelChoiceField(
+        queryset=Playbook.objects.none(), empty_label=None
+    )
 
     def __init__(self, *args, playbooks, **kwargs):
         super().__init__(*args, **kwargs)

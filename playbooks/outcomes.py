@@ -65,7 +65,8 @@ class Outcomes:
                 f"Too little data to compare: only {self.comparable.count} comparable "
                 f"account(s) without a run; at least {MIN_SAMPLE} are needed."
             )
-        ours, theirs = self.runs.share(), self.comparable.share()
+        # Both groups have at least MIN_SAMPLE accounts here, so both shares exist.
+        ours, theirs = self.runs.share() or 0.0, self.comparable.share() or 0.0
         gap = round((ours - theirs) * 100)
         if gap == 0:
             return "Accounts with a run improved as often as comparable accounts without one."

@@ -134,7 +134,7 @@ def runs_start_for_migrations(*, migrations, now=None) -> list[PlaybookRun]:
     now = now or timezone.now()
     playbooks = list(Playbook.objects.filter(is_active=True).prefetch_related("steps"))
     accounts = Account.objects.in_bulk([m.account_id for m in migrations])
-    active = {}
+    active: dict[int, list[PlaybookRun]] = {}
     for run in PlaybookRun.objects.filter(
         account_id__in=accounts, status=PlaybookRun.Status.ACTIVE
     ).select_related("playbook"):

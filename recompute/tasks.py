@@ -135,7 +135,7 @@ def _drain(relay: bool) -> int:
         rows = list(_pending()[:DRAIN_ROWS])
         if rows:
             everyone = any(row.account_ids is None for row in rows)
-            ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids})
+            ids = None if everyone else sorted({pk for row in rows for pk in row.account_ids or []})
             redo = providers_redone([row.reason.kind for row in rows])
             run_request(ids, rows[-1].reason, redo)
             if ids is not None:  # a storm on these accounts is debounced from now on (`nudge`)
@@ -146,7 +146,7 @@ def _drain(relay: bool) -> int:
     except BaseException:
         nudge_forget(organization_id)  # a later submission nudges again
         raise
-    transaction.on_commit(lambda: _drained(organization_id))
+    transaction.on_commit(lambda: _drained(str(organization_id)))
     return len(rows)
 
 
@@ -172,7 +172,7 @@ def _parts_relay(organization_id: str) -> None:
         transaction.on_commit(lambda: _parts_publish(organization_id, ids))
 
 
-def _drained(organization_id: object) -> None:
+def _drained(organization_id: str) -> None:
     """After a drain commits: release the tenant's nudge flag, then nudge again if rows came
     in while it ran (their own nudges found the flag held). Rows another drain holds are that
     drain's to finish, and its own release looks again."""

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
@@ -16,7 +18,7 @@ def _distinct(field):
 
 
 class DashboardFilterForm(forms.Form):
-    owner_csm = forms.ModelChoiceField(
+    owner_csm: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         queryset=None, required=False, label="CSM", empty_label="All"
     )
     industry = forms.ChoiceField(required=False)
@@ -25,7 +27,7 @@ class DashboardFilterForm(forms.Form):
     lifecycle_stage = forms.ChoiceField(
         choices=[("", "All"), *LifecycleStage.choices], required=False, label="Stage"
     )
-    framework = forms.ModelChoiceField(
+    framework: "forms.ModelChoiceField[Framework]" = forms.ModelChoiceField(
         queryset=None, required=False, label="Assessed on framework", empty_label="Any"
     )
     period = forms.TypedChoiceField(

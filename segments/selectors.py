@@ -7,6 +7,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -126,7 +127,7 @@ def thresholds() -> tuple[list[float], list[float]]:
     ][1:]
     framework = framework_primary()
     tiers = (
-        [float(v) for v in framework.current_version.tiers.values_list("lower", flat=True)][1:]
+        [float(v) for v in framework.current.tiers.values_list("lower", flat=True)][1:]
         if framework
         else []
     )
@@ -159,7 +160,7 @@ def migration_flows(accounts: QuerySet[Account], since: datetime):
         .order_by()
     )
     matrix = {(m["from_segment"], m["to_segment"]): m["n"] for m in moves}
-    per_cell = {}
+    per_cell: dict[str, dict[str, int]] = {}
     for (source, target), n in matrix.items():
         entry = per_cell.setdefault(source, {"up": 0, "down": 0, "across": 0, "out": 0})
         entry[direction(source, target)] += n
@@ -197,8 +198,8 @@ def segment_metrics(accounts: QuerySet[Account], stats: list[CellStats], per_cel
     upsell = _upsell_counts(accounts)
     result = {}
     for cell in stats:
-        row = by_cell.get(cell.key)
-        n = row["n"] if row else 0
+        row: dict[str, Any] = dict(by_cell.get(cell.key) or {})
+        n = row.get("n", 0)
         enough = n >= MIN_ACCOUNTS_FOR_METRICS
         grew, known = upsell.get(cell.key, (0, 0))
         moved = per_cell.get(cell.key, {})

@@ -137,7 +137,7 @@ class OrganizationAPIKey(AbstractAPIKey, TenantModel):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
 
-    objects: ClassVar[BaseAPIKeyManager] = ScopedManager(
+    objects: ClassVar[BaseAPIKeyManager] = ScopedManager(  # type: ignore[assignment]
         organization="organization", _manager_class=BaseAPIKeyManager
     )
 

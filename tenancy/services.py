@@ -95,7 +95,7 @@ def membership_remove(*, membership: Membership) -> None:
 def api_key_create(
     *, organization: Organization, name: str, created_by: User | None = None
 ) -> tuple[OrganizationAPIKey, str]:
-    return OrganizationAPIKey.objects.create_key(
+    return OrganizationAPIKey.objects.create_key(  # type: ignore[return-value]
         organization=organization, name=name, created_by=created_by
     )
 

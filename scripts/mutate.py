@@ -1,0 +1,181 @@
+"""Mutation testing of the pure formula modules against their tests. Not part of CI: minutes.
+
+    .venv/bin/python scripts/mutate.py [maturity/scoring.py ...] [--sample N] [--seed S]
+
+For each module, every mutant that a small AST mutator can make (a comparison, arithmetic
+or boolean operator swapped, a number nudged, a constant flipped, a `not` dropped, a
+return replaced by None) is written into a scratch git worktree of HEAD, and the module's
+tests run there with the project's virtualenv. A mutant is killed when they fail (or crash,
+or time out). The survivors are listed with their line, for bench/README.md's record of why
+each one left is equivalent.
+"""
+
+import argparse
+import ast
+import copy
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = {
+    "maturity/scoring.py": ["tests/maturity/test_scoring.py", "tests/segments/test_cells.py"],
+    "health/scoring.py": ["tests/health/test_scoring.py"],
+    "segments/cells.py": ["tests/segments/test_cells.py"],
+    "core/bands.py": [
+        "tests/maturity/test_scoring.py",
+        "tests/health/test_scoring.py",
+        "tests/segments/test_cells.py",
+    ],
+}
+SWAPS = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mult,
+    ast.And: ast.Or,
+    ast.Or: ast.And,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.BitAnd: ast.BitOr,
+    ast.BitOr: ast.BitAnd,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    line: int
+    what: str
+    source: str
+
+
+def _docstring_lines(tree: ast.Module) -> set[int]:
+    lines = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                lines.update(range(value.lineno, (value.end_lineno or value.lineno) + 1))
+    return lines
+
+
+def mutants(source: str) -> list[Mutant]:
+    """Every single-point mutant of `source`, each as the whole mutated module's text."""
+    tree = ast.parse(source)
+    skip = _docstring_lines(tree)
+    points = []  # (path to the node as indexes into ast.walk order, description, change)
+    for index, node in enumerate(ast.walk(tree)):
+        line = getattr(node, "lineno", None)
+        if line is None or line in skip:
+            continue
+        if isinstance(node, (ast.BinOp, ast.BoolOp)) and type(node.op) in SWAPS:
+            points.append(
+                (index, line, f"{type(node.op).__name__} → {SWAPS[type(node.op)].__name__}")
+            )
+        elif isinstance(node, ast.Compare):
+            for at, op in enumerate(node.ops):
+                if type(op) in SWAPS:
+                    points.append((index, line, f"compare {at}: {type(op).__name__}", at))
+        elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            if isinstance(node.value, bool):
+                points.append((index, line, f"{node.value} → {not node.value}"))
+            elif isinstance(node.value, (int, float)):
+                points.append((index, line, f"{node.value!r} → {node.value!r} + 1"))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub, ast.Invert)):
+            points.append((index, line, f"drop {type(node.op).__name__}"))
+        elif isinstance(node, ast.Return) and node.value is not None:
+            points.append((index, line, "return None"))
+    result = []
+    for point in points:
+        mutated = copy.deepcopy(tree)
+        node = list(ast.walk(mutated))[point[0]]
+        if isinstance(node, (ast.BinOp, ast.BoolOp)):
+            node.op = SWAPS[type(node.op)]()
+        elif isinstance(node, ast.Compare):
+            at = point[3]
+            node.ops[at] = SWAPS[type(node.ops[at])]()
+        elif isinstance(node, ast.Constant):
+            node.value = (not node.value) if isinstance(node.value, bool) else node.value + 1
+        elif isinstance(node, ast.UnaryOp):
+            _replace(mutated, node, node.operand)
+        elif isinstance(node, ast.Return):
+            node.value = ast.Constant(None)
+        result.append(Mutant(point[1], point[2], ast.unparse(ast.fix_missing_locations(mutated))))
+    return result
+
+
+def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    for parent in ast.walk(tree):
+        for name, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, name, new)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+
+
+def killed(worktree: Path, module: str, mutant: Mutant, tests: list[str]) -> bool:
+    target = worktree / module
+    original = target.read_text()
+    target.write_text(mutant.source)
+    try:
+        env = os.environ | {"PYTHONPATH": str(worktree), "PYTHONDONTWRITEBYTECODE": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=worktree,
+            env=env,
+            capture_output=True,
+            timeout=300,
+        )
+        return done.returncode != 0
+    except subprocess.TimeoutExpired:
+        return True
+    finally:
+        target.write_text(original)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("modules", nargs="*", default=list(TESTS))
+    parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module")
+    parser.add_argument("--seed", type=int, default=1)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        worktree = Path(scratch) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "-q", "--detach", str(worktree)], cwd=ROOT, check=True
+        )
+        try:
+            for module in options.modules:
+                found = mutants((ROOT / module).read_text())
+                if options.sample and len(found) > options.sample:
+                    found = random.Random(options.seed).sample(found, options.sample)
+                survivors = [m for m in found if not killed(worktree, module, m, TESTS[module])]
+                score = 100 * (len(found) - len(survivors)) / max(len(found), 1)
+                print(
+                    f"{module}: {len(found) - len(survivors)} of {len(found)} killed ({score:.0f}%)"
+                )
+                for m in sorted(survivors, key=lambda m: m.line):
+                    print(f"  survived: line {m.line}: {m.what}")
+                sys.stdout.flush()
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    main()
