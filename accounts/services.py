@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+from typing import Any
+
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +34,32 @@ def account_update(*, account: Account, **fields) -> Account:
 @transaction.atomic
 def account_delete(*, account: Account) -> None:
     account.delete()
+
+
+@dataclass(frozen=True)
+class Upserted:
+    created: int
+    updated: int
+    ids: list[int]  # in the order of the changes
+
+
+@transaction.atomic
+def accounts_upsert(
+    *, organization: Organization, changes: list[tuple[Account | None, dict[str, Any]]]
+) -> Upserted:
+    """Create (where the account is None) or update each account with its validated
+    fields, all in one transaction: a bulk upsert's write, once every item has passed."""
+    created = updated = 0
+    ids = []
+    for account, fields in changes:
+        if account is None:
+            account = account_create(organization=organization, **fields)
+            created += 1
+        else:
+            account = account_update(account=account, **fields)
+            updated += 1
+        ids.append(account.pk)
+    return Upserted(created, updated, ids)
 
 
 def csm_ids_by_email() -> dict[str, int]:

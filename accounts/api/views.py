@@ -1,4 +1,3 @@
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
@@ -146,18 +145,11 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
             serializers_.append(serializer)
         if any(errors):
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
-        created = updated = 0
-        ids_out = []
-        with transaction.atomic():
-            for serializer in serializers_:
-                if serializer.instance is None:
-                    self.perform_create(serializer)
-                    created += 1
-                else:
-                    self.perform_update(serializer)
-                    updated += 1
-                ids_out.append(serializer.instance.pk)
-        return Response({"created": created, "updated": updated, "ids": ids_out})
+        result = services.accounts_upsert(
+            organization=request.organization,
+            changes=[(s.instance, s.validated_data) for s in serializers_ if s is not None],
+        )
+        return Response({"created": result.created, "updated": result.updated, "ids": result.ids})
 
 
 def _dict(data) -> dict:

@@ -19,10 +19,13 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 
 from accounts.models import Account
 from maturity.models import Assessment
@@ -215,6 +218,35 @@ def test_redis_stopped_during_200_submissions_loses_nothing(
         assert Assessment.objects.filter(status="submitted").count() == 200
 
 
+@contextmanager
+def row_held(org, table: str, pk: int):
+    """Hold a row's lock from a connection of the test's own, in the tenant, for the block;
+    yields a predicate: another backend is waiting for that lock."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], autocommit=False
+    ) as holder:
+        holder.execute("SELECT set_config('app.tenant_id', %s, true)", [str(org.id)])
+        holder.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])
+        me = holder.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+        def waiting() -> bool:
+            """another backend waits on the row the test holds"""
+            with psycopg.connect(
+                host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"]
+            ) as looker:
+                blocked = looker.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                    [me],
+                ).fetchone()[0]
+            return blocked > 0
+
+        try:
+            yield waiting
+        finally:
+            holder.rollback()
+
+
 def bulk_placed(org, framework, count: int) -> None:
     """`count` accounts, each with an assessment of 3s and an NPS of 50, written in bulk."""
     from datetime import timedelta
@@ -276,22 +308,20 @@ def test_a_worker_killed_mid_recompute_leaves_it_to_be_done_once_after_restart(
     stack, org_a, cmi_framework, chs_card, in_tenant
 ):
     """A tenant-wide recompute of 2,000 accounts is SIGKILLed mid-way; after a restart it is
-    done, once: every account has its CMI and exactly one migration."""
+    done, once: every account has its CMI and exactly one migration.
+
+    The test holds the last account's row lock, which the recompute needs (it locks its chunk
+    in id order before reading any input): the worker is provably inside its transaction,
+    waiting on the test, when it is killed."""
     with in_tenant(org_a):
         bulk_placed(org_a, cmi_framework, 2_000)
         RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
-        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
-
-    def mid_drain():
-        """a worker holds the request's row: its drain is under way"""
+        last = Account.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with row_held(org_a, "accounts_account", last) as waiting_for_it:
         with in_tenant(org_a):
-            exists = RecomputeRequest.objects.exists()
-            free = RecomputeRequest.objects.select_for_update(skip_locked=True).exists()
-        return exists and not free
-
-    wait_for(mid_drain, timeout=30, interval=0.05)
-    time.sleep(0.1)  # into the recompute (about 1 s for 2,000 accounts here)
-    stack.worker_kill()
+            RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
+        wait_for(waiting_for_it, timeout=30, interval=0.05)
+        stack.worker_kill()
     with in_tenant(org_a):  # rolled back with the killed transaction: still to do
         assert RecomputeRequest.objects.count() == 1
         assert not Account.objects.filter(cmi__isnull=False).exists()
