@@ -133,17 +133,21 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
 
 def warm(worktree: Path) -> None:
     """Import the heavy libraries and set Django up once, in this process: each mutant's
-    run forks from here, so it pays for its own tests only (a fresh `pytest` spends ~5 s
-    importing pandas, Django and the apps)."""
+    run forks from here, so it pays for its own tests only, not for importing pandas, Django,
+    the apps and pytest's plugins."""
     os.chdir(worktree)
     sys.path.insert(0, str(worktree))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
-    import numpy  # noqa: F401
-    import pandas  # noqa: F401
-    import pytest  # noqa: F401
+    import pytest
 
     django.setup()
+    tests = sorted({test for paths in TESTS.values() for test in paths})
+    quiet, sys.stdout = sys.stdout, open(os.devnull, "w")  # noqa: SIM115
+    try:  # pytest's first run imports its plugins: each fork then starts from here
+        pytest.main(["-q", "-p", "no:cacheprovider", *tests])
+    finally:
+        sys.stdout = quiet
 
 
 def killed(worktree: Path, module: str, mutant: Mutant, tests: list[str]) -> bool:
