@@ -99,7 +99,7 @@ def mutants(source: str) -> list[Mutant]:
                 points.append((index, line, f"{node.value!r} → {node.value!r} + 1"))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.USub, ast.Invert)):
             points.append((index, line, f"drop {type(node.op).__name__}"))
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif isinstance(node, ast.Return) and not _is_none(node.value):
             points.append((index, line, "return None"))
     result = []
     for point in points:
@@ -118,6 +118,10 @@ def mutants(source: str) -> list[Mutant]:
             node.value = ast.Constant(None)
         result.append(Mutant(point[1], point[2], ast.unparse(ast.fix_missing_locations(mutated))))
     return result
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return node is None or (isinstance(node, ast.Constant) and node.value is None)
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
@@ -163,6 +167,9 @@ def killed(worktree: Path, module: str, mutant: Mutant, tests: list[str]) -> boo
 
             for name in [n for n in sys.modules if n in PURE or n.startswith("tests")]:
                 del sys.modules[name]
+                package, _, leaf = name.rpartition(".")  # `from maturity import scoring`
+                if package in sys.modules and hasattr(sys.modules[package], leaf):
+                    delattr(sys.modules[package], leaf)
             sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115
             os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])))
         deadline = time.monotonic() + 120

@@ -238,3 +238,134 @@ def test_the_shipped_templates_are_valid(template):
     from health.services import template_load
 
     assert scoring.card_errors(template_load(template)) == {}
+
+
+# The boundaries and branches mutation testing found unchecked (scripts/mutate.py).
+
+
+def test_a_card_and_its_measures_cannot_be_changed_once_built():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CARD.levels = []
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CARD.measures[0].weight = 10
+
+
+def test_bands_and_linear_rules_take_plain_lists_of_numbers():
+    bands = {
+        "bands": [{"from": None, "to": 10, "points": 20}, {"from": 10, "to": None, "points": 80}]
+    }
+    assert scoring.points("bands", bands, [5, 10], None, None).tolist() == [20, 80]
+    assert scoring.points("linear", {"from": 0, "to": 10}, [5], None, None).tolist() == [50]
+
+
+def test_staleness_starts_just_past_its_window_not_on_it():
+    on_the_day = metrics((1, "usage", 80, "", at(30)), (1, "nps", 20, "", at(5)))
+    a_second_later = metrics(
+        (1, "usage", 80, "", at(30) - pd.Timedelta(seconds=1)), (1, "nps", 20, "", at(5))
+    )
+    _, detail = scoring.score_frame(on_the_day, CARD, accounts=[1], as_of=NOW)
+    assert detail.loc[(1, "usage"), "status"] == "ok"
+    _, detail = scoring.score_frame(a_second_later, CARD, accounts=[1], as_of=NOW)
+    assert detail.loc[(1, "usage"), "status"] == "stale"
+
+
+UNEVEN = Card(
+    groups={"a": 99.5, "b": 0.5},
+    measures=[
+        MeasureSpec("big", "Big", "a", "big", 99.5, "linear", {"from": 0, "to": 100}),
+        MeasureSpec("small", "Small", "a", "small", 0.5, "linear", {"from": 0, "to": 100}),
+        MeasureSpec("tiny", "Tiny", "b", "tiny", 100, "linear", {"from": 0, "to": 100}),
+    ],
+    levels=[("Low", 0), ("High", 50)],
+)
+
+
+def test_in_group_weights_count_as_given_not_as_equal_shares():
+    frame = metrics(
+        (1, "big", 100, "", at(1)), (1, "small", 0, "", at(1)), (1, "tiny", 0, "", at(1))
+    )
+    summary, detail = scoring.score_frame(frame, UNEVEN, accounts=[1], as_of=NOW)
+    assert summary.loc[1, "score"] == pytest.approx(0.995 * 99.5)
+    assert detail.loc[(1, "small"), "weight"] == pytest.approx(0.995 * 0.005)
+
+
+def test_a_measure_or_group_of_under_1_percent_still_scores_alone():
+    summary, _ = scoring.score_frame(
+        metrics((1, "small", 40, "", at(1))), UNEVEN, accounts=[1], as_of=NOW
+    )
+    assert summary.loc[1, "score"] == pytest.approx(40)  # its group renormalized to it
+    summary, _ = scoring.score_frame(
+        metrics((1, "tiny", 30, "", at(1))), UNEVEN, accounts=[1], as_of=NOW
+    )
+    assert summary.loc[1, "score"] == pytest.approx(30)  # its group, the only one with data
+
+
+def test_a_missing_measure_has_a_detail_row_with_no_weight():
+    frame = metrics((1, "usage", 80, "", at(1)), (1, "nps", 20, "", at(5)))
+    _, detail = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    assert len(detail) == len(CARD.measures)
+    row = detail.loc[(1, "tickets")]
+    assert row["weight"] == 0 and row["contribution"] == 0 and np.isnan(row["points"])
+
+
+def test_the_bulk_path_scores_as_the_detailed_one():
+    frame = metrics((1, "usage", 80, "", at(1)), (2, "nps", 20, "", at(5)))
+    bulk, none = scoring.score_frame(frame, CARD, accounts=[1, 2], as_of=NOW, detail=False)
+    detailed, _ = scoring.score_frame(frame, CARD, accounts=[1, 2], as_of=NOW)
+    assert none is None
+    pd.testing.assert_frame_equal(bulk, detailed)
+
+
+@pytest.mark.parametrize(
+    ("rule", "params", "message"),
+    [
+        ("bands", {"bands": []}, "at least one band"),
+        ("bands", {"bands": [{"from": 0, "to": None, "points": 100.5}]}, "between 0 and 100"),
+        ("bands", {"bands": [{"from": 0, "to": None, "points": -1}]}, "between 0 and 100"),
+        ("bands", {"bands": [{"from": 5, "to": 5, "points": 1}]}, "empty"),
+        ("categorical", {"map": {"x": 100.5}}, "between 0 and 100"),
+        ("recency", {"full_days": 30, "zero_days": 30}, "full_days < zero_days"),
+        ("recency", {"full_days": -1, "zero_days": 30}, "full_days < zero_days"),
+        ("weekly", {}, "Unknown rule"),
+    ],
+)
+def test_rule_parameters_at_their_bounds_are_refused(rule, params, message):
+    assert message in scoring.rule_error(rule, params)
+
+
+@pytest.mark.parametrize(
+    ("rule", "params"),
+    [
+        ("bands", {"bands": [{"from": 0, "to": None, "points": 100}]}),
+        ("bands", {"bands": [{"from": 0, "to": None, "points": 0}]}),
+        ("categorical", {"map": {"x": 100, "y": 0}}),
+        ("recency", {"full_days": 0, "zero_days": 0.5}),
+    ],
+)
+def test_rule_parameters_on_their_bounds_are_fine(rule, params):
+    assert scoring.rule_error(rule, params) is None
+
+
+def test_weights_a_half_percent_off_are_refused():
+    card = spec()
+    card["groups"][0]["weight"] = 59.5
+    assert "these total 99.5%" in scoring.card_errors(card)["groups"]
+    card = spec()
+    card["groups"][0]["measures"][0]["weight"] = 99.5
+    assert "these total 99.5%" in scoring.card_errors(card)["a"]
+
+
+@pytest.mark.parametrize(
+    "lowers",
+    [[], [10, 50], [0, 50, 50], [0, 50, 100.5], [0, 101, 102], [0, 90, 95, 101]],
+)
+def test_levels_must_start_at_0_increase_and_stay_within_100(lowers):
+    levels = [{"name": f"L{n}", "lower": lower} for n, lower in enumerate(lowers)]
+    assert "levels" in scoring.card_errors(spec(levels=levels))
+
+
+def test_levels_may_reach_exactly_100():
+    levels = [{"name": "Low", "lower": 0}, {"name": "Top", "lower": 100}]
+    assert scoring.card_errors(spec(levels=levels)) == {}

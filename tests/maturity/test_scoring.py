@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,56 @@ def test_defence_tiers_are_emerging_developing_advanced():
         "Developing",
         "Advanced",
     ]
+
+
+# The boundaries and branches mutation testing found unchecked (scripts/mutate.py).
+
+
+def test_a_structure_and_a_score_cannot_be_changed_once_built():
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        CMI.tiers = ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scoring.score_answers(DECK, CMI).cmi = 5
+
+
+def test_the_simplified_survey_asks_one_plain_question_per_pillar():
+    simple = CMI.simplified()
+    assert simple.weights == CMI.weights and simple.tiers == CMI.tiers
+    assert simple.factors == {key: (key, False) for key in CMI.weights}
+    score = scoring.score_answers({"charter": 1, "people": 5}, simple)
+    assert score.pillar_scores["charter"] == 1.0 and score.pillar_scores["people"] == 5.0
+
+
+def test_rows_with_no_factor_or_an_unknown_one_are_ignored():
+    rows = pd.DataFrame(
+        {
+            "subject": [1, 1, 1],
+            "factor": [None, "bogus", "team_size"],
+            "score": [5.0, 5.0, 2.0],
+        }
+    )
+    frame = scoring.score_frame(rows, CMI)
+    assert frame.loc[1, "people"] == 2.0 and frame.loc[1, "cmi"] == 2.0
+    assert frame.loc[1, "completeness"] == pytest.approx(1 / 12)
+
+
+def test_answers_only_to_unknown_factors_give_a_row_with_no_index():
+    rows = pd.DataFrame({"subject": [7, 7], "factor": ["bogus", None], "score": [5.0, 4.0]})
+    frame = scoring.score_frame(rows, CMI)
+    assert list(frame.index) == [7]
+    assert np.isnan(frame.loc[7, "cmi"]) and frame.loc[7, "completeness"] == 0
+
+
+def test_a_pillar_weighing_half_a_percent_still_scores_alone():
+    thin = scoring.Structure(
+        weights={"p": 99.5, "q": 0.5}, factors={"a": ("p", False), "b": ("q", False)}
+    )
+    assert scoring.score_answers({"b": 4}, thin).cmi == 4.0
+    assert scoring.weights_error([Decimal("99.5"), Decimal("0.5")]) is None
+
+
+def test_no_tiers_leave_every_index_without_one():
+    tiers = scoring.tier_of(pd.Series([1.0, 4.5, np.nan]), [])
+    assert tiers.tolist() == ["", "", ""]
