@@ -21,9 +21,8 @@ def band_of(values: pd.Series, bands: Sequence[tuple[str, float]]) -> pd.Series:
     names = np.array([name for name, _ in bands], dtype=object)
     lowers = np.array([lower for _, lower in bands], dtype=float)
     numbers = values.to_numpy(dtype=float)
-    position = np.clip(
-        np.searchsorted(lowers, numbers + AT_THRESHOLD, side="right") - 1, 0, len(bands) - 1
-    )
+    # Below the lowest bound searchsorted says 0, so -1: that value joins the lowest band.
+    position = np.maximum(np.searchsorted(lowers, numbers + AT_THRESHOLD, side="right") - 1, 0)
     return pd.Series(
         np.where(np.isnan(numbers), "", names[position]), index=values.index, dtype=object
     )

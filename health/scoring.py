@@ -142,12 +142,10 @@ def score_frame(
     across_total = across.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         share_in_group = usable_weight / group_usable[:, group_of]
-        group_share = (
-            across[:, group_of] / np.where(across_total > 0, across_total, np.nan)[:, None]
-        )
+        group_share = across[:, group_of] / across_total[:, None]  # 0 / 0: no group usable
     effective = share_in_group * group_share
     effective[np.isnan(effective)] = 0.0
-    contribution = np.where(usable, pts, 0.0) * effective
+    contribution = np.nan_to_num(pts) * effective  # an unusable measure weighs 0
     group_total = weights @ member
     nominal = weights / group_total[group_of] * group_weights[group_of] / group_weights.sum()
 

@@ -69,10 +69,8 @@ def score_frame(answers: pd.DataFrame, structure: Structure) -> pd.DataFrame:
     )[factor_codes]
     flipped = np.array([spec is not None and spec[1] for spec in specs] + [False])[factor_codes]
     kept = pillar_at >= 0
-    if kept.any():
-        codes, subjects = pd.factorize(answers["subject"].to_numpy()[kept], sort=True)
-    else:
-        codes, subjects = np.empty(0, dtype=int), pd.Index(answers["subject"].unique())
+    every, subjects = pd.factorize(answers["subject"].to_numpy())  # each subject with a row
+    codes = every[kept]
     count, width = len(subjects), len(pillar_keys)
     scores = answers["score"].to_numpy(dtype=float)[kept]
     scores = np.where(flipped[kept], low + high - scores, scores)
@@ -88,7 +86,7 @@ def score_frame(answers: pd.DataFrame, structure: Structure) -> pd.DataFrame:
     weighted = (np.where(present, pillars, 0.0) * weights).sum(axis=1)
     result = pd.DataFrame(pillars, index=pd.Index(subjects, name="subject"), columns=pillar_keys)
     with np.errstate(invalid="ignore", divide="ignore"):
-        result["cmi"] = np.where(weight_present > 0, weighted / weight_present, np.nan)
+        result["cmi"] = weighted / weight_present  # 0 / 0: no pillar answered, no index
     per_subject = np.bincount(codes[answered], minlength=count)
     result["completeness"] = per_subject / max(len(structure.factors), 1)
     result["is_partial"] = ~present.all(axis=1)

@@ -119,9 +119,10 @@ def test_a_stale_value_is_left_out_and_flagged():
 
 def test_a_whole_group_missing_renormalizes_across_groups():
     frame = metrics((1, "nps", 20, "", at(5)))
-    summary, _ = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
+    summary, detail = scoring.score_frame(frame, CARD, accounts=[1], as_of=NOW)
     assert summary.loc[1, "score"] == pytest.approx(60)
     assert summary.loc[1, "completeness"] == pytest.approx(0.4)
+    assert detail.loc[(1, "usage"), "weight"] == detail.loc[(1, "tickets"), "weight"] == 0
 
 
 def test_no_data_at_all_has_no_score():

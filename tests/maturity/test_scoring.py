@@ -219,3 +219,10 @@ def test_a_pillar_weighing_half_a_percent_still_scores_alone():
 def test_no_tiers_leave_every_index_without_one():
     tiers = scoring.tier_of(pd.Series([1.0, 4.5, np.nan]), [])
     assert tiers.tolist() == ["", "", ""]
+
+
+def test_a_subject_with_only_unknown_factors_keeps_its_row_beside_others():
+    rows = pd.DataFrame({"subject": [2, 1], "factor": ["bogus", "team_size"], "score": [5.0, 3.0]})
+    frame = scoring.score_frame(rows, CMI)
+    assert sorted(frame.index) == [1, 2]
+    assert frame.loc[1, "cmi"] == 3.0 and np.isnan(frame.loc[2, "cmi"])
