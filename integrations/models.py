@@ -47,10 +47,20 @@ class WebhookDelivery(TenantModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # When the next attempt is due: the row is its own outbox entry, and beat's relay
+    # (integrations.tasks.relay) sends again a pending one whose task is overdue (lost).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organization", "id"])]  # the API's pages, newest first
+        indexes = [
+            models.Index(fields=["organization", "id"]),  # the API's pages, newest first
+            models.Index(
+                fields=["organization", "next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_due",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.event} → {self.subscription} ({self.status})"

@@ -1,16 +1,13 @@
 """Webhooks: events become deliveries in the writing transaction; Celery sends them after
 commit, signed, retrying with exponential backoff; every attempt is logged."""
 
-import contextlib
 import hashlib
 import hmac
-import ipaddress
+import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,22 +18,17 @@ from django.utils import timezone
 from core.queue import task_send_on_commit
 from tenancy.models import Organization
 
+from . import egress
 from .models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
-
-MAX_RESPONSE_LOGGED = 2000
 
 
 def url_error(url: str) -> str | None:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme == "https" and host:
-        return None
-    loopback = host == "localhost"
-    with contextlib.suppress(ValueError):
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    if parts.scheme == "http" and loopback and settings.WEBHOOKS_ALLOW_LOOPBACK_HTTP:
-        return None
-    return "Webhook endpoints must use https://."
+    """Why webhooks cannot be sent to `url`, or None (integrations.egress)."""
+    try:
+        egress.target(url)
+    except egress.Refused as refused:
+        return str(refused)
+    return None
 
 
 @transaction.atomic
@@ -83,19 +75,52 @@ def events_emit(
     payloads = payloads() if callable(payloads) else payloads
     if not payloads:
         return 0
+    now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             organization_id=organization_id,
             subscription=subscription,
             event=event,
             payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
+            next_attempt_at=now,
         )
         for subscription in subscriptions
         for payload in payloads
     )
     for delivery in deliveries:
-        task_send_on_commit("integrations.tasks.deliver", str(organization_id), delivery.pk)
+        delivery_send(delivery, attempt=1)
     return len(deliveries)
+
+
+def delivery_send(delivery: WebhookDelivery, *, attempt: int, countdown: float | None = None):
+    """After commit, a task for this attempt of the delivery. Never raises: with the broker
+    down the row waits, pending and due, for beat's relay (`deliveries_relay`)."""
+    task_send_on_commit(
+        "integrations.tasks.deliver",
+        str(delivery.organization_id),
+        delivery.pk,
+        attempt,
+        countdown=countdown,
+    )
+
+
+def deliveries_relay(*, now=None) -> int:
+    """Send again the pending deliveries whose attempt is overdue by WEBHOOK_RELAY_GRACE_SECONDS:
+    their task was lost (a broker outage, a worker killed after commit). Each is marked due
+    one grace later, so a relay that cannot reach the broker either tries again then. A task
+    sent twice for one attempt makes that attempt once (`delivery_attempt`)."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=settings.WEBHOOK_RELAY_GRACE_SECONDS)
+    overdue = list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True).filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lt=now - grace
+        )[:1000]
+    )
+    for delivery in overdue:
+        delivery.next_attempt_at = now + grace
+        delivery_send(delivery, attempt=delivery.attempts + 1)
+    WebhookDelivery.objects.bulk_update(overdue, ["next_attempt_at"])
+    return len(overdue)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -125,8 +150,11 @@ def retry_delay(attempts: int) -> float:
     return min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempts - 1), ceiling)
 
 
-def delivery_attempt(*, delivery: WebhookDelivery) -> DeliveryAttempt | None:
-    """POST the delivery once; returns the attempt, or None when it needs none."""
+def delivery_attempt(
+    *, delivery: WebhookDelivery, number: int | None = None
+) -> DeliveryAttempt | None:
+    """POST the delivery once; returns the attempt, or None when it needs none: delivered,
+    given up, or (with `number`) that attempt already made by another task."""
     delivery = (
         WebhookDelivery.objects.select_for_update()
         .select_related("subscription")
@@ -134,32 +162,32 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> DeliveryAttempt | None:
     )
     if delivery.status != WebhookDelivery.Status.PENDING:
         return None
+    if number is not None and delivery.attempts + 1 != number:
+        return None
     body = body_of(delivery)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        delivery.subscription.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Ascend-Webhooks/1",
-            "X-Ascend-Event": delivery.event,
-            "X-Ascend-Delivery": str(delivery.event_id),
-            "X-Ascend-Timestamp": timestamp,
-            "X-Ascend-Signature": signature(delivery.subscription.secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Ascend-Webhooks/1",
+        "X-Ascend-Event": delivery.event,
+        "X-Ascend-Delivery": str(delivery.event_id),
+        "X-Ascend-Timestamp": timestamp,
+        "X-Ascend-Signature": signature(delivery.subscription.secret, timestamp, body),
+    }
     attempt = DeliveryAttempt(organization_id=delivery.organization_id, delivery=delivery)
     started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as answer:
-            attempt.status_code = answer.status
-            attempt.response_body = answer.read(MAX_RESPONSE_LOGGED).decode(errors="replace")
-    except urllib.error.HTTPError as error:
-        attempt.status_code = error.code
-        attempt.response_body = error.read(MAX_RESPONSE_LOGGED).decode(errors="replace")
-    except (urllib.error.URLError, OSError) as error:
-        attempt.error = str(getattr(error, "reason", error))[:300]
+    try:  # resolved and checked again now: the name may point elsewhere than at registration
+        answer = egress.post(
+            egress.target(delivery.subscription.url),
+            body,
+            headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+        )
+        attempt.status_code, attempt.response_body = answer.status, answer.excerpt
+    except egress.Refused as refused:
+        attempt.error = str(refused)[:300]
+    except (OSError, http.client.HTTPException) as error:
+        attempt.error = (str(error) or type(error).__name__)[:300]
     attempt.duration_ms = int((time.monotonic() - started) * 1000)
     attempt.save()
     delivery.attempts += 1
@@ -168,7 +196,11 @@ def delivery_attempt(*, delivery: WebhookDelivery) -> DeliveryAttempt | None:
         delivery.delivered_at = timezone.now()
     elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
-    delivery.save(update_fields=["attempts", "status", "delivered_at"])
+    else:
+        delivery.next_attempt_at = timezone.now() + timedelta(
+            seconds=retry_delay(delivery.attempts)
+        )
+    delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at"])
     return attempt
 
 
@@ -178,6 +210,7 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.attempts = 0
     delivery.delivered_at = None
-    delivery.save(update_fields=["status", "attempts", "delivered_at"])
-    task_send_on_commit("integrations.tasks.deliver", str(delivery.organization_id), delivery.pk)
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at"])
+    delivery_send(delivery, attempt=1)
     return delivery

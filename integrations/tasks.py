@@ -1,22 +1,27 @@
-from core.queue import task_send_on_commit
 from tenancy.tasks import tenant_task
 
 from .models import WebhookDelivery
-from .services import delivery_attempt, retry_delay
+from .services import deliveries_relay, delivery_attempt, delivery_send, retry_delay
 
 
 @tenant_task()
-def deliver(delivery_id: int) -> str:
+def deliver(delivery_id: int, attempt: int | None = None) -> str:
+    """Make attempt number `attempt` of the delivery (once, however often it is sent), then
+    schedule the next if it failed."""
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
     if delivery is None:
         return "gone"
-    attempt = delivery_attempt(delivery=delivery)
+    made = delivery_attempt(delivery=delivery, number=attempt)
     delivery.refresh_from_db()
-    if attempt is not None and delivery.status == WebhookDelivery.Status.PENDING:
-        task_send_on_commit(
-            "integrations.tasks.deliver",
-            str(delivery.organization_id),
-            delivery_id,
-            countdown=retry_delay(delivery.attempts),
+    if made is not None and delivery.status == WebhookDelivery.Status.PENDING:
+        delivery_send(
+            delivery, attempt=delivery.attempts + 1, countdown=retry_delay(delivery.attempts)
         )
     return delivery.status
+
+
+@tenant_task()
+def relay() -> int:
+    """Beat's, for each tenant every WEBHOOK_RELAY_SECONDS: the deliveries whose task was
+    lost."""
+    return deliveries_relay()

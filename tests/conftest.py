@@ -366,3 +366,34 @@ def formset_data(context, *names) -> dict:
                     continue
                 data[f"{formset.prefix}-{index}-{field_name}"] = field.prepare_value(value)
     return data
+
+
+# What names resolve to in tests: no test looks a name up for real, and only receivers on
+# 127.0.0.1 are ever contacted. The public addresses here are never connected to.
+NAMES = {
+    "metadata.google.internal": ["169.254.169.254"],
+    "intranet.example": ["10.0.0.7"],
+    "mixed.example": ["93.184.216.34", "192.168.1.1"],
+    "hooks.example": ["93.184.216.34"],
+    "example.com": ["93.184.216.34"],
+    "a.example": ["93.184.216.34"],
+    "b.example": ["93.184.216.34"],
+    "receiver.test": ["127.0.0.1"],
+}
+
+
+@pytest.fixture(autouse=True)
+def names(monkeypatch):
+    """The webhook resolver's stub: `names[host] = [addresses]` changes what a name resolves
+    to; an unknown name does not resolve."""
+    from integrations import egress
+
+    table = {host: list(addresses) for host, addresses in NAMES.items()}
+
+    def resolve(host, port):
+        if host not in table:
+            raise OSError("unknown host")
+        return table[host]
+
+    monkeypatch.setattr(egress, "resolve", resolve)
+    return table

@@ -227,6 +227,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # The role the app connects as: no superuser, no table ownership, no BYPASSRLS.
 APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
 
+# Beat relays a pending delivery this long past its due time (its task was lost), this often.
+WEBHOOK_RELAY_GRACE_SECONDS = env.float("WEBHOOK_RELAY_GRACE_SECONDS", default=60)
+WEBHOOK_RELAY_SECONDS = env.float("WEBHOOK_RELAY_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "recompute-nightly": {
         "task": "tenancy.tasks.for_each_organization",
@@ -248,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "args": ["recompute.tasks.lapse_overrides"],
     },
+    "webhooks-relay": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": WEBHOOK_RELAY_SECONDS,
+        "args": ["integrations.tasks.relay"],
+    },
 }
 
 # Links in emails point here.
@@ -255,7 +263,11 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # The daily playbook digest: overdue and due-today tasks, mailed to whoever has some.
 PLAYBOOK_DIGEST_EMAILS = env.bool("PLAYBOOK_DIGEST_EMAILS", default=True)
 
-WEBHOOKS_ALLOW_LOOPBACK_HTTP = env.bool("WEBHOOKS_ALLOW_LOOPBACK_HTTP", default=DEBUG)
+# Networks webhooks may reach besides the public internet (and over plain http): none in
+# production; loopback for the demo and local receivers.
+WEBHOOK_ALLOWED_NETWORKS = env.list(
+    "WEBHOOK_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"] if DEBUG else []
+)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30)

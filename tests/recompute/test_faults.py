@@ -28,6 +28,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import Account
+from integrations.models import WebhookDelivery
 from maturity.models import Assessment
 from recompute.models import RecomputePart, RecomputeRequest
 from segments.models import TierMigration
@@ -53,6 +54,8 @@ class Stack:
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "CACHE_URL": f"rediscache://127.0.0.1:{self.redis_port}/1",
             "RECOMPUTE_SWEEP_SECONDS": "1",
+            "WEBHOOK_RELAY_SECONDS": "1",
+            "WEBHOOK_RELAY_GRACE_SECONDS": "1",
             **(env or {}),
         }
         self.processes = {}
@@ -441,3 +444,43 @@ def test_redis_restarted_under_load_loses_and_duplicates_nothing(
             for (_, reached), (left, to) in pairwise(chain):
                 assert left == reached and to != left, f"{account}: broken chain {chain}"
             assert chain[-1][1] == cells[account.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhooks_subscribed_through_a_broker_outage_are_each_delivered_once(
+    stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    """With Redis stopped, every submission still answers 201 and its delivery waits in its
+    row; once Redis is back, beat's relay sends each, and each event arrives exactly once."""
+    from integrations.services import subscription_create
+
+    from ..api.test_webhooks import Receiver
+
+    receiver = Receiver()
+    try:
+        accounts = [AccountFactory(organization=org_a, name=f"Hooked {n}") for n in range(10)]
+        with in_tenant(org_a):
+            key = api_key_create(organization=org_a, name="faults")[1]
+            subscription_create(
+                organization=org_a, url=receiver.url, events=["assessment.submitted"]
+            )
+        stack.redis_down()
+        for account in accounts:
+            body = {"account": account.pk, "answers": uniform(3)}
+            assert stack.post("/api/v1/assessments/", key, body) == 201
+        with in_tenant(org_a):
+            assert WebhookDelivery.objects.filter(status="pending").count() == 10
+        stack.redis_up()
+
+        def all_delivered():
+            """every delivery is marked delivered"""
+            with in_tenant(org_a):
+                return not WebhookDelivery.objects.exclude(status="delivered").exists()
+
+        wait_for(all_delivered, timeout=60, interval=0.5)
+        ids = [event["id"] for event in receiver.events("assessment.submitted")]
+        assert len(ids) == len(set(ids)) == 10  # each event once
+        with in_tenant(org_a):
+            assert set(WebhookDelivery.objects.values_list("attempts", flat=True)) == {1}
+    finally:
+        receiver.stop()

@@ -1,0 +1,142 @@
+"""Where a webhook may be sent: public addresses only, unless a setting names the network.
+
+A tenant's endpoint URL is a request the server makes on the tenant's behalf, so it must not
+reach inside: loopback, private, link-local (cloud metadata), shared, multicast, reserved
+and unspecified addresses are refused, IPv4-mapped IPv6 included, unless
+WEBHOOK_ALLOWED_NETWORKS names them (tests and local receivers). The host is resolved when the
+endpoint is registered and again for every delivery, and the delivery connects to the very
+address it checked, so a name that later resolves inward (DNS rebinding) is caught. Redirects
+are never followed: http.client does not follow them.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Refused(ValueError):
+    """The endpoint may not be reached; the message says why, for the tenant to read."""
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The host's addresses (tests replace this with a stub: no name is looked up for real)."""
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+@cache
+def _allowed_networks(
+    spec: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in spec)
+
+
+def allowed_by_setting(address: Address) -> bool:
+    networks = _allowed_networks(tuple(settings.WEBHOOK_ALLOWED_NETWORKS))
+    return any(address in network for network in networks)
+
+
+def public(address: Address) -> bool:
+    """Reachable on the internet: not loopback, private, link-local, shared, reserved,
+    unspecified or multicast (an IPv4-mapped IPv6 address counts as its IPv4 one)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class Target:
+    """An endpoint checked for sending: its URL's parts and the one address to connect to."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str
+
+
+def target(url: str) -> Target:
+    """Check `url` and resolve its host; raises Refused with the reason. Every address the
+    name has must be allowed, so a name cannot hide an inside address among public ones."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise Refused("Webhook endpoints must be https:// URLs with a host.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise Refused("The URL's port is not a number from 1 to 65535.") from error
+    host = parts.hostname
+    try:
+        names = [ipaddress.ip_address(host).compressed]
+    except ValueError:
+        try:
+            names = resolve(host, port)
+        except (OSError, UnicodeError) as error:
+            raise Refused(f"{host} cannot be resolved.") from error
+    if not names:
+        raise Refused(f"{host} cannot be resolved.")
+    addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
+    inside = [a for a in addresses if not public(a) and not allowed_by_setting(a)]
+    if inside:
+        raise Refused(
+            f"{host} points to {inside[0]}, an address inside a private network: "
+            "webhooks are sent to public addresses only."
+        )
+    if parts.scheme == "http" and not all(allowed_by_setting(a) for a in addresses):
+        raise Refused("Webhook endpoints must use https://.")
+    path = parts.path or "/"
+    return Target(
+        parts.scheme, host, port, f"{path}?{parts.query}" if parts.query else path, names[0]
+    )
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, address: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """TLS to the checked address, with the certificate verified for the URL's host."""
+
+    def __init__(self, address: str, *args, **kwargs):
+        self.tls = ssl.create_default_context()
+        super().__init__(*args, context=self.tls, **kwargs)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    excerpt: str  # the start of the body, at most RESPONSE_EXCERPT characters
+
+
+RESPONSE_EXCERPT = 500
+
+
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """POST once to the checked address; a redirect is an answer like any other."""
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = kind(target.address, target.host, target.port, timeout=timeout)
+    try:
+        connection.request("POST", target.path, body=body, headers=headers)
+        response = connection.getresponse()
+        excerpt = response.read(RESPONSE_EXCERPT).decode(errors="replace")[:RESPONSE_EXCERPT]
+        return Answer(response.status, excerpt)
+    finally:
+        connection.close()
