@@ -1,14 +1,12 @@
 """Writes for scorecards, metric values and overrides. Each enqueues the recompute on commit."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.importing import FileError
 from accounts.models import Account, ImportJob
@@ -20,12 +18,11 @@ from tenancy.models import Organization, User
 from . import scoring
 from .importing import items_of, read_metrics_csv
 from .models import HealthLevel, HealthOverride, Measure, MeasureGroup, MetricValue, Scorecard
-from .selectors import card_of, scorecard_active
+from .validation import metrics_validate
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "scorecard_templates"
 TEMPLATES = ("chs", "six_part")
 MAX_METRICS_PER_REQUEST = 5000
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def template_load(key: str) -> dict:
@@ -139,128 +136,6 @@ def scorecard_activate(*, scorecard: Scorecard) -> Scorecard:
         organization=scorecard.organization, cause=Cause(CauseKind.SCORECARD, scorecard.pk)
     )
     return scorecard
-
-
-def _when(value) -> datetime | None:
-    """An aware datetime from an ISO date or date-time, or None if it is not one."""
-    moment: datetime | None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = parse_datetime(value.strip())
-            if moment is None and (day := parse_date(value.strip())) is not None:
-                moment = datetime(day.year, day.month, day.day)
-        except ValueError:  # well-formed but impossible, e.g. minute 61
-            return None
-    else:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
-    if moment is None:
-        return None
-    try:  # in UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows
-        return moment.astimezone(UTC)
-    except OverflowError:  # the first or last day of year 1 or 9999, shifted out of range
-        return None
-
-
-def metrics_validate(items: list[dict]) -> tuple[list[MetricValue], dict[int, dict[str, str]]]:
-    """Check a batch of {account | external_id, metric, value, observed_at}.
-
-    Returns unsaved MetricValues and, by item position, a message per field for bad items.
-    Metrics must be read by a measure of the active scorecard, and values must suit its rule.
-    """
-    scorecard = scorecard_active()
-    measures: dict[str, scoring.MeasureSpec] = {}
-    if scorecard is not None:
-        for spec in card_of(scorecard).measures:
-            measures.setdefault(spec.metric, spec)
-    dicts = [item for item in items if isinstance(item, dict)]
-    ids = [i for i in (d.get("account") for d in dicts) if type(i) is int]
-    external = [
-        e for e in (d.get("external_id") for d in dicts) if isinstance(e, str) and "\x00" not in e
-    ]
-    known_ids = set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    by_external = dict(
-        Account.objects.filter(external_id__in=external).values_list("external_id", "pk")
-    )
-    now = timezone.now()
-    values: list[MetricValue] = []
-    errors: dict[int, dict[str, str]] = {}
-    for position, item in enumerate(items):
-        problems = {}
-        if not isinstance(item, dict):
-            errors[position] = {"non_field_errors": "Each item is an object."}
-            continue
-        account_id = item.get("account")
-        if account_id is not None:
-            if (
-                isinstance(account_id, bool)
-                or not isinstance(account_id, int)
-                or (account_id not in known_ids)
-            ):
-                problems["account"] = "No such account."
-        elif item.get("external_id") is not None:
-            external_id = item["external_id"]
-            account_id = by_external.get(external_id) if isinstance(external_id, str) else None
-            if account_id is None:
-                problems["external_id"] = "No account has this external_id."
-        else:
-            problems["account"] = "Give the account's id or its external_id."
-        metric = item.get("metric")
-        if isinstance(metric, str) and "\x00" in metric:
-            metric = None
-        measure: scoring.MeasureSpec | None = (
-            measures.get(metric) if isinstance(metric, str) else None
-        )
-        if measure is None:
-            problems["metric"] = (
-                "No measure of the active scorecard reads this metric."
-                if isinstance(metric, str) and metric
-                else "This field is required."
-            )
-        observed = _when(item.get("observed_at") or now.isoformat())
-        if observed is None:
-            problems["observed_at"] = "Give an ISO 8601 date or date-time."
-        elif observed > now + FUTURE_TOLERANCE:
-            problems["observed_at"] = "This is in the future."
-        value: Any = item.get("value")
-        number: float | None = None
-        text = ""
-        if measure is not None:
-            if measure.rule == "categorical":
-                allowed = {str(k).lower() for k in measure.params["map"]}
-                if not isinstance(value, str) or value.strip().lower() not in allowed:
-                    problems["value"] = f"One of: {', '.join(sorted(allowed))}."
-                else:
-                    text = value.strip().lower()
-            elif measure.rule == "recency":
-                number = 1.0 if value is None else None
-                if value is not None:
-                    try:
-                        number = float(value)
-                    except (TypeError, ValueError):
-                        problems["value"] = "A number, or null: the observation's time counts."
-            else:
-                try:
-                    number = float(value)
-                    if number != number or number in (float("inf"), float("-inf")):
-                        raise ValueError
-                    if isinstance(value, bool):
-                        raise TypeError
-                except (TypeError, ValueError):
-                    problems["value"] = "A number is required."
-        if problems:
-            errors[position] = problems
-            continue
-        assert account_id is not None and metric and observed is not None  # else a problem
-        values.append(
-            MetricValue(
-                account_id=account_id, metric=metric, number=number, text=text, observed_at=observed
-            )
-        )
-    return values, errors
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import HealthOverride, Measure, MetricValue, Scorecard
 from .selectors import scorecard_spec
+from .validation import metrics_validate
 
 
 def _field_errors(error: ValidationError) -> str:
@@ -43,7 +44,7 @@ def value_add(request, account_pk):
     if form.is_valid():
         measure = form.cleaned_data["measure"]
         moment = timezone.make_aware(datetime.combine(form.cleaned_data["observed_on"], time(12)))
-        values, errors = services.metrics_validate(
+        values, errors = metrics_validate(
             [
                 {
                     "account": account.pk,

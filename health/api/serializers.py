@@ -22,7 +22,7 @@ class ScorecardOut(serializers.ModelSerializer):
 
 
 class MetricIn(serializers.Serializer):
-    """Documentation of one item; validation happens in health.services.metrics_validate.
+    """The schema of one item; health.validation.MetricItem checks it.
 
     The account is named by `account` or, failing that, by `external_id`.
     """

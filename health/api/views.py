@@ -11,7 +11,8 @@ from core.api import TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..provider import account_health_explain
-from ..services import MAX_METRICS_PER_REQUEST, metrics_record, metrics_validate
+from ..services import MAX_METRICS_PER_REQUEST, metrics_record
+from ..validation import metrics_validate
 from .serializers import HealthOut, MetricIn, ScorecardOut, SnapshotOut
 
 bulk_limit("/api/v1/health-metrics/", "post", most=MAX_METRICS_PER_REQUEST)

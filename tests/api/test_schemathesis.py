@@ -43,14 +43,16 @@ def api_key(org_a, account_a, cmi_framework, chs_card, in_tenant):
 # every message is about something no schema can state is the right answer to a well-formed
 # request. Those are: this organization's data (an id that names no row here, a factor or metric
 # key it does not have, a value outside that measure's categories, an external_id another of its
-# accounts holds), a feed cursor the API did not issue, and a hostname breaking DNS's length
-# limits (JSON Schema's "uri" format does not check them). Any other 400 still fails.
+# accounts holds), a feed cursor the API did not issue, a hostname breaking DNS's length
+# limits (JSON Schema's "uri" format does not check them), and a webhook host that does not
+# resolve or resolves inside a private network (integrations.egress). Any other 400 fails.
 BEYOND_SCHEMA = re.compile(
     r"does not exist|^No such \w+\.$|^No (active )?\w+ (with this id|has this external_id)\.$"
     r"|^Not a factor of this framework\.$|^No measure of the active scorecard reads this metric\.$"
     r"|^One of: |^This is in the future\.$|^Another account already has this external_id\.$"
     r"|^Appears more than once in this request\.$"
     r"|^Not a cursor from this feed\.$|^Enter a valid URL\.$"
+    r"| cannot be resolved\.$|, an address inside a private network: "
 )
 
 

@@ -233,3 +233,33 @@ def test_health_history_supports_updated_since(key_for, org_a, account_a, chs_ca
     url = f"/api/v1/accounts/{account_a.pk}/health/history/"
     assert len(client.get(url, {"updated_since": "2000-01-01T00:00:00Z"}).json()["results"]) == 1
     assert client.get(url, {"updated_since": "2999-01-01T00:00:00Z"}).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("metric", "value"),
+    [
+        ("contact", "NaN"),
+        ("contact", "-1e999"),
+        ("contact", True),
+        ("nps", "Infinity"),
+        ("nps", 10**400),
+        ("nps", False),
+    ],
+)
+def test_a_value_that_is_no_finite_number_is_refused_and_nothing_stored(
+    metric, value, key_for, org_a, account_a, chs_card, in_tenant
+):
+    item = {"account": account_a.pk, "metric": metric, "value": value}
+    response = key_for(org_a).post("/api/v1/health-metrics/", [item], format="json")
+    assert response.status_code == 400
+    assert "number" in response.json()[0]["value"][0]
+    assert stored(org_a, in_tenant) == []
+
+
+def test_a_recency_measure_takes_null_as_the_observation_itself(
+    key_for, org_a, account_a, chs_card, in_tenant
+):
+    item = {"account": account_a.pk, "metric": "contact", "value": None}
+    response = key_for(org_a).post("/api/v1/health-metrics/", [item], format="json")
+    assert response.status_code == 201
+    assert stored(org_a, in_tenant) == [("contact", 1.0, "")]

@@ -1,0 +1,233 @@
+"""The one validation of incoming metric values: the API's bulk POST, the CSV import and the
+browser's manual value all run `metrics_validate`.
+
+Each item is checked by `MetricItem`, a DRF serializer, and every problem of an item is
+reported at once, by field. Everything that needs the tenant's rows (its accounts, the
+active scorecard's measures) is read once per batch into the serializer's context.
+"""
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from accounts.models import Account
+
+from . import scoring
+from .models import MetricValue
+from .selectors import card_of, scorecard_active
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def moment_of(value: Any) -> datetime | None:
+    """An aware datetime in UTC from an ISO 8601 date or date-time, or None if it is not one."""
+    moment: datetime | None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = parse_datetime(value.strip())
+            if moment is None and (day := parse_date(value.strip())) is not None:
+                moment = datetime(day.year, day.month, day.day, 12)
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    if moment is None:
+        return None
+    try:  # in UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows
+        return moment.astimezone(UTC)
+    except OverflowError:  # the first or last day of year 1 or 9999, shifted out of range
+        return None
+
+
+def _number(value: Any) -> float | None:
+    """A finite number (or numeric text) as a float; None for anything else, booleans too."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _item(field: serializers.Field) -> Mapping[str, Any]:
+    """The whole item a field of MetricItem is part of (MetricItem.run_validation keeps it)."""
+    return getattr(field.parent, "item", {})
+
+
+class AccountField(serializers.Field):
+    """The account's id, among the batch's known ids."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if type(data) is not int or data not in self.context["known_ids"]:
+            raise serializers.ValidationError("No such account.")
+        return data
+
+
+class ExternalIdField(serializers.Field):
+    """The account's external_id, resolved to its id."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if _item(self).get("account") is not None:
+            raise serializers.SkipField  # the id names the account; this is not looked at
+        found = self.context["by_external"].get(data) if isinstance(data, str) else None
+        if found is None:
+            raise serializers.ValidationError("No account has this external_id.")
+        return int(found)
+
+
+class MetricField(serializers.Field):
+    """A metric key that a measure of the active scorecard reads."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or not data or "\x00" in data:
+            raise serializers.ValidationError("This field is required.")
+        if data not in self.context["measures"]:
+            raise serializers.ValidationError(
+                "No measure of the active scorecard reads this metric."
+            )
+        return data
+
+
+class ObservedAtField(serializers.Field):
+    """When the value was observed; blank or absent: now."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is serializers.empty or data is None or data == "":
+            return True, None
+        return False, data
+
+    def to_internal_value(self, data: Any) -> datetime:
+        moment = moment_of(data)
+        if moment is None:
+            raise serializers.ValidationError("Give an ISO 8601 date or date-time.")
+        if moment > self.context["now"] + FUTURE_TOLERANCE:
+            raise serializers.ValidationError("This is in the future.")
+        return moment
+
+
+class ValueField(serializers.Field):
+    """A value that suits the rule of the measure its item's metric names: (number, text)."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return False, data  # absent or null is the rule's to judge (recency takes null)
+
+    def to_internal_value(self, data: Any) -> tuple[float | None, str]:
+        item = _item(self)
+        metric = item.get("metric") if isinstance(item.get("metric"), str) else None
+        measure: scoring.MeasureSpec | None = self.context["measures"].get(metric)
+        if measure is None:
+            raise serializers.SkipField  # the metric's own error says why
+        if measure.rule == "categorical":
+            allowed = {str(key).lower() for key in measure.params["map"]}
+            if not isinstance(data, str) or data.strip().lower() not in allowed:
+                raise serializers.ValidationError(f"One of: {', '.join(sorted(allowed))}.")
+            return None, data.strip().lower()
+        if measure.rule == "recency":
+            if data is None or data is serializers.empty:
+                return 1.0, ""
+            if (number := _number(data)) is None:
+                raise serializers.ValidationError(
+                    "A number, or null: the observation's time counts."
+                )
+            return number, ""
+        if data is serializers.empty or (number := _number(data)) is None:
+            raise serializers.ValidationError("A number is required.")
+        return number, ""
+
+
+class MetricItem(serializers.Serializer):
+    """One value: {account | external_id, metric, value, observed_at}."""
+
+    default_error_messages = {"invalid": "Each item is an object."}
+
+    account = AccountField(required=False, allow_null=True)
+    external_id = ExternalIdField(required=False, allow_null=True)
+    metric = MetricField()
+    value = ValueField(required=False)
+    observed_at = ObservedAtField(required=False)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        self.item = data if isinstance(data, Mapping) else {}  # what ValueField reads
+        return super().run_validation(data)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """DRF's checks of every field, at once, plus the one rule across two: an item names
+        its account by id or by external_id."""
+        named = isinstance(data, Mapping) and (
+            data.get("account") is not None or data.get("external_id") is not None
+        )
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(data, Mapping) and not named and isinstance(error.detail, dict):
+                error.detail.setdefault("account", [ErrorDetail(self._missing_account())])
+            raise
+        if not named:
+            raise serializers.ValidationError({"account": [self._missing_account()]})
+        if attrs.get("account") is not None:
+            attrs.pop("external_id", None)  # the id wins, as the docs say
+        return attrs
+
+    @staticmethod
+    def _missing_account() -> str:
+        return "Give the account's id or its external_id."
+
+
+def metrics_context(items: list[Any]) -> dict[str, Any]:
+    """What validating `items` needs of the tenant, read once for the batch."""
+    scorecard = scorecard_active()
+    measures: dict[str, scoring.MeasureSpec] = {}
+    if scorecard is not None:
+        for spec in card_of(scorecard).measures:
+            measures.setdefault(spec.metric, spec)
+    dicts = [item for item in items if isinstance(item, dict)]
+    ids = [i for i in (d.get("account") for d in dicts) if type(i) is int]
+    external = [
+        e for e in (d.get("external_id") for d in dicts) if isinstance(e, str) and "\x00" not in e
+    ]
+    return {
+        "measures": measures,
+        "known_ids": set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True)),
+        "by_external": dict(
+            Account.objects.filter(external_id__in=external).values_list("external_id", "pk")
+        ),
+        "now": timezone.now(),
+    }
+
+
+def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dict[str, str]]]:
+    """Check a batch. Returns unsaved MetricValues and, by item position, a message per field
+    for the bad items."""
+    context = metrics_context(items)
+    values: list[MetricValue] = []
+    errors: dict[int, dict[str, str]] = {}
+    for position, item in enumerate(items):
+        checked = MetricItem(data=item, context=context)
+        if not checked.is_valid():
+            errors[position] = {
+                field: str(messages[0]) for field, messages in checked.errors.items()
+            }
+            continue
+        data = checked.validated_data
+        number, text = data.get("value", (None, ""))
+        values.append(
+            MetricValue(
+                account_id=data.get("account") or data["external_id"],
+                metric=data["metric"],
+                number=number,
+                text=text,
+                observed_at=data.get("observed_at") or context["now"],
+            )
+        )
+    return values, errors
