@@ -60,22 +60,19 @@ def score_frame(answers: pd.DataFrame, structure: Structure) -> pd.DataFrame:
     """
     low, high = SCALE
     pillar_keys = list(structure.weights)
-    # Numpy, not a groupby: one assessment pays pandas' fixed cost per operation. Factors are
-    # looked up once per distinct key; the code -1 (a missing key) reads the last entry, -1.
-    factor_codes, factor_keys = pd.factorize(answers["factor"])
-    specs = [structure.factors.get(key) for key in factor_keys]
-    pillar_at = np.array(
-        [-1 if spec is None else pillar_keys.index(spec[0]) for spec in specs] + [-1], dtype=int
-    )[factor_codes]
-    flipped = np.array([spec is not None and spec[1] for spec in specs] + [False])[factor_codes]
-    kept = pillar_at >= 0
+    # Numpy, not a groupby: one assessment pays pandas' fixed cost per operation. A factor's
+    # code is its position in the structure: -1 for a key it does not have, or no key.
+    factor_codes = pd.Index(list(structure.factors)).get_indexer(answers["factor"])
+    kept = factor_codes >= 0
+    pillar_of = np.array([pillar_keys.index(p) for p, _ in structure.factors.values()], dtype=int)
+    inverted = np.array([flip for _, flip in structure.factors.values()], dtype=bool)
     every, subjects = pd.factorize(answers["subject"].to_numpy())  # each subject with a row
-    codes = every[kept]
+    codes, factors = every[kept], factor_codes[kept]
     count, width = len(subjects), len(pillar_keys)
     scores = answers["score"].to_numpy(dtype=float)[kept]
-    scores = np.where(flipped[kept], low + high - scores, scores)
+    scores = np.where(inverted[factors], low + high - scores, scores)
     answered = ~np.isnan(scores)
-    cell = codes * width + pillar_at[kept]
+    cell = codes * width + pillar_of[factors]
     sums = np.bincount(cell[answered], scores[answered], minlength=count * width)
     counts = np.bincount(cell[answered], minlength=count * width)
     with np.errstate(invalid="ignore"):
