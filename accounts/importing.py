@@ -95,6 +95,7 @@ def validate_accounts(
 
     if "arr" in frame:
         arr = pd.to_numeric(frame["arr"].str.replace(",", "", regex=False), errors="coerce")
+        arr = arr.round(2)  # as stored: 999999999999.999 becomes 1e12, past numeric(14,2)
         bad = (frame["arr"] != "") & (arr.isna() | (arr < 0) | (arr >= MAX_ARR))
         checks.append(("arr", bad, "ARR must be a number from 0 to 999,999,999,999."))
         frame["arr"] = arr

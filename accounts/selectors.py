@@ -4,6 +4,7 @@ import io
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from core.spreadsheets import cell_safe
 from tenancy.context import current_organization_id
 
 from .models import Account
@@ -33,7 +34,7 @@ def account_export_csv(*, accounts: QuerySet[Account]) -> str:
     writer.writerow(EXPORT_COLUMNS)
     rows = accounts.values_list(*EXPORT_COLUMNS[:-1], "owner_csm__email")
     for row in rows.iterator(chunk_size=2000):
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else cell_safe(value) for value in row])
     return buffer.getvalue()
 
 

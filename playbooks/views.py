@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
+from core.redirects import next_or
 from segments.models import Grid
 from segments.selectors import grid_current
 from tenancy.models import Membership
@@ -147,7 +148,7 @@ def task_close(request, pk):
                 form.add_error(None, message)
         else:
             messages.success(request, f"“{task}” marked {form.cleaned_data['status']}.")
-            return redirect(request.POST.get("next") or "playbooks:inbox")
+            return redirect(next_or(request, "playbooks:inbox"))
     return render(request, "playbooks/task_close.html", {"task": task, "form": form})
 
 
@@ -166,7 +167,7 @@ def task_reopen(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"“{task}” is open again.")
-    return redirect(request.POST.get("next") or "playbooks:inbox")
+    return redirect(next_or(request, "playbooks:inbox"))
 
 
 @member_required(can_write)

@@ -1,5 +1,7 @@
 import uuid
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
@@ -56,8 +58,9 @@ def _send_invitation(user: User, organization: Organization, request: HttpReques
     context = {
         "organization": organization,
         "email": user.email,
-        "protocol": "https" if request.is_secure() else "http",
-        "domain": request.get_host(),
+        # From SITE_URL, never from the request: its Host header is the sender's to choose.
+        "protocol": urlsplit(settings.SITE_URL).scheme,
+        "domain": urlsplit(settings.SITE_URL).netloc,
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }

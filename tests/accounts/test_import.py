@@ -146,3 +146,14 @@ def test_a_real_worker_imports_an_upload(worker, org_a, mike, bob, client_for, i
     wait_for(finished)
     assert names(org_a, in_tenant) == ["Alpha Corp", "Beta Ltd"]
     assert "Imported: 2 created, 0 updated" in client.get(job_url).content.decode()
+
+
+@pytest.mark.parametrize("arr", ["999999999999.999", "1000000000000", "-1"])
+def test_an_arr_past_what_the_column_holds_is_a_row_error_not_a_stuck_job(arr, org_a, in_tenant):
+    content = f"external_id,name,arr\nX-1,Too Big,{arr}\nX-2,Fine,999999999999.99\n"
+    job = run_import(org_a, content, in_tenant=in_tenant)
+    assert job.status == "rejected"
+    assert [(e["line"], e["column"]) for e in job.errors] == [(2, "arr")]
+    assert names(org_a, in_tenant) == []
+    job = run_import(org_a, content, ImportJob.Mode.GOOD_ROWS, in_tenant=in_tenant)
+    assert job.status == "done" and names(org_a, in_tenant) == ["Fine"]

@@ -174,3 +174,24 @@ def test_starting_by_hand_from_the_account_page(
         assert list(PlaybookRun.objects.values_list("trigger", "started_by")) == [
             ("manual", bob.pk)
         ]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/phish", "//evil.example", "foo", "accounts:detail", "/\\evil.example"],
+)
+def test_closing_or_reopening_never_redirects_off_site_or_fails_on_a_bad_next(
+    target, org_a, run, mike, client_for, in_tenant
+):
+    client = client_for(mike)
+    task = tasks_of(run, in_tenant, org_a)[0]
+    closed = close(client, task, status="done", next=target)
+    assert closed.status_code == 302 and closed["Location"] == reverse("playbooks:inbox")
+    reopened = client.post(reverse("playbooks:task_reopen", args=[task.pk]), {"next": target})
+    assert reopened.status_code == 302 and reopened["Location"] == reverse("playbooks:inbox")
+
+
+def test_a_next_on_this_site_is_followed(org_a, run, mike, client_for, in_tenant):
+    task = tasks_of(run, in_tenant, org_a)[0]
+    page = f"/accounts/{run.account_id}/"
+    assert close(client_for(mike), task, status="done", next=page)["Location"] == page

@@ -1,6 +1,9 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from tenancy.models import User
 from tenancy.services import (
     organization_create,
     organization_defaults_install,
@@ -18,6 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--owner-password", required=True)
 
     def handle(self, *args, slug, name, owner_email, owner_password, **options):
+        try:  # the validators a person choosing a password in the browser meets
+            validate_password(owner_password, user=User(email=owner_email))
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         try:
             with transaction.atomic():
                 owner, created = user_get_or_create(email=owner_email, password=owner_password)
