@@ -1,10 +1,9 @@
-from urllib.parse import urlsplit
-
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from tenancy.views import PasswordResetView
 
 from .views import healthz
 
@@ -19,18 +18,7 @@ urlpatterns = [
     path("playbooks/", include("playbooks.urls")),
     path("recompute/", include("recompute.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    # Reset links point at SITE_URL, never at the Host header a stranger can send.
-    path(
-        "password_reset/",
-        auth_views.PasswordResetView.as_view(  # merged over the request's domain and protocol
-            extra_email_context={
-                "domain": urlsplit(settings.SITE_URL).netloc,
-                "site_name": urlsplit(settings.SITE_URL).netloc,
-                "protocol": urlsplit(settings.SITE_URL).scheme,
-            }
-        ),
-        name="password_reset",
-    ),
+    path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),

@@ -53,14 +53,19 @@ def membership_add(
     return membership
 
 
+def site_link_context() -> dict[str, str]:
+    """The scheme and host of links in emails: SITE_URL's, never the request's, whose Host
+    header is the sender's to choose."""
+    parts = urlsplit(settings.SITE_URL)
+    return {"protocol": parts.scheme, "domain": parts.netloc, "site_name": parts.netloc}
+
+
 def _send_invitation(user: User, organization: Organization, request: HttpRequest) -> None:
     """A password-reset link doubles as the invitation: the new member chooses a password."""
     context = {
         "organization": organization,
         "email": user.email,
-        # From SITE_URL, never from the request: its Host header is the sender's to choose.
-        "protocol": urlsplit(settings.SITE_URL).scheme,
-        "domain": urlsplit(settings.SITE_URL).netloc,
+        **site_link_context(),
         "uid": urlsafe_base64_encode(force_bytes(user.pk)),
         "token": default_token_generator.make_token(user),
     }

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -85,3 +86,11 @@ def api_key_revoke(request, prefix):
     services.api_key_revoke(api_key=api_key)
     messages.success(request, f"The key “{api_key.name}” was revoked.")
     return redirect("tenancy:api_keys")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with the link's scheme and host from SITE_URL (merged over the request's)."""
+
+    def form_valid(self, form):
+        self.extra_email_context = services.site_link_context()
+        return super().form_valid(form)
