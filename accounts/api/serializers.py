@@ -6,6 +6,7 @@ from core.api import BlankAsNullField, ModelSerializer, NonBlankCharField
 from tenancy.models import Membership, Role
 
 from ..models import Account
+from ..permissions import acting_membership, owner_change_error
 
 
 @extend_schema_field(
@@ -48,6 +49,15 @@ class AccountSerializer(ModelSerializer):
     owner_csm = CsmField(required=False, allow_null=True)
     segment = BlankAsNullField(help_text="The grid cell's key; null: unsegmented.")
     external_id = NonBlankCharField(max_length=100, required=False, allow_null=True)
+
+    def validate_owner_csm(self, owner):
+        request = self.context.get("request")
+        if request is not None:
+            membership = acting_membership(request)
+            owner_id = owner.pk if owner is not None else None
+            if message := owner_change_error(membership, self.instance, owner_id):
+                raise serializers.ValidationError(message)
+        return owner
 
     class Meta:
         model = Account

@@ -5,12 +5,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api import TenantQuerysetMixin, ValuesListMixin, bulk_limit, non_blank_pattern
-from tenancy.models import OrganizationAPIKey
 
 from .. import selectors, services
 from ..filters import AccountFilter
 from ..models import Account
-from ..permissions import can_edit_account
+from ..permissions import acting_membership, can_edit_account
 from .serializers import AccountBulkItem, AccountSerializer
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
@@ -24,9 +23,7 @@ class CanEditAccount(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
-        if isinstance(request.auth, OrganizationAPIKey):
-            return True
-        return can_edit_account(request._request.membership, obj)
+        return can_edit_account(acting_membership(request), obj)
 
 
 class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet):
@@ -80,7 +77,9 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         if account is not None:
             self.check_object_permissions(request, account)
         serializer = AccountSerializer(
-            account, data={**_dict(request.data), "external_id": external_id}
+            account,
+            data={**_dict(request.data), "external_id": external_id},
+            context=self.get_serializer_context(),
         )
         serializer.is_valid(raise_exception=True)
         if account is None:
@@ -135,7 +134,9 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
                 continue
             seen.add(external_id)
             account = existing.get(external_id)
-            serializer = AccountSerializer(account, data=item)
+            serializer = AccountSerializer(
+                account, data=item, context=self.get_serializer_context()
+            )
             if account is not None and not CanEditAccount().has_object_permission(
                 request, self, account
             ):

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
+from accounts.permissions import acting_membership, can_edit_account
 from core.api import TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
@@ -55,6 +56,13 @@ class HealthMetricsView(APIView):
         if errors:
             report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
             return Response(report, status=status.HTTP_400_BAD_REQUEST)
+        membership = acting_membership(request)  # every item is valid: values align with items
+        accounts = Account.objects.in_bulk({value.account_id for value in values})
+        refused = [not can_edit_account(membership, accounts[v.account_id]) for v in values]
+        if any(refused):
+            message = "Only the account's CSM or a manager can record its values."
+            report = [{"account": [message]} if no else {} for no in refused]
+            return Response(report, status=status.HTTP_403_FORBIDDEN)
         metrics_record(
             organization=request.organization, values=values, source=MetricValue.Source.API, by=None
         )

@@ -4,9 +4,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
-from accounts.permissions import can_edit_account
+from accounts.permissions import acting_membership, can_edit_account
 from core.api import IdFilter, TenantQuerysetMixin
-from tenancy.models import OrganizationAPIKey
 
 from .. import services
 from ..models import Assessment, Framework
@@ -64,9 +63,7 @@ class AssessmentViewSet(
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         account = data["account"]
-        if not isinstance(request.auth, OrganizationAPIKey) and not can_edit_account(
-            request._request.membership, account
-        ):
+        if not can_edit_account(acting_membership(request), account):
             raise exceptions.PermissionDenied("Only the account's CSM or a manager can assess it.")
         framework = data.get("framework") or framework_primary()
         if framework is None:

@@ -155,3 +155,67 @@ def test_keys_are_stored_hashed(world, org_a, in_tenant):
     with in_tenant(org_a):
         for key in OrganizationAPIKey.objects.all():
             assert world["revoked"] not in (key.hashed_key, key.id)
+
+
+# One role model for the browser and the API (accounts.permissions): a CSM changes the
+# accounts they own, and only a manager gives an account to another CSM.
+OTHER_CSMS_ACCOUNT = [
+    ("patch", "/api/v1/accounts/{account}/", {"region": "X"}),
+    ("post", "/api/v1/assessments/", {"account": "{account}", "answers": {"team_size": 3}}),
+    ("post", "/api/v1/health-metrics/", [{"account": "{account}", "metric": "nps", "value": 1}]),
+]
+
+
+@pytest.fixture
+def carl(org_a):
+    from tenancy.models import Role
+
+    from ..factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(
+        organization=org_a, user=UserFactory(email="carl@alpha.test"), role=Role.CSM
+    ).user
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OTHER_CSMS_ACCOUNT)
+def test_a_csm_cannot_write_to_another_csms_account_through_the_api(
+    method, path, body, world, carl, org_a, in_tenant
+):
+    from health.models import MetricValue
+
+    response = call(session(carl), method, path, body, world["ids"])
+    assert response.status_code == 403, response.content[:300]
+    with in_tenant(org_a):
+        assert Account.objects.get().region != "X"
+        assert Assessment.objects.count() == 1
+        assert not MetricValue.objects.exists()
+
+
+@pytest.mark.parametrize(("method", "path", "body"), OTHER_CSMS_ACCOUNT)
+def test_the_accounts_own_csm_may_write_to_it(method, path, body, world, bob):
+    response = call(session(bob), method, path, body, world["ids"])
+    assert response.status_code in (200, 201), response.content[:300]
+
+
+def test_a_csm_cannot_give_an_account_to_someone_else_through_the_api(
+    world, bob, carl, mike, org_a, in_tenant
+):
+    account = world["ids"]["account"]
+    moved = session(bob).patch(
+        f"/api/v1/accounts/{account}/", {"owner_csm": "carl@alpha.test"}, format="json"
+    )
+    assert moved.status_code == 400 and "manager" in moved.json()["owner_csm"][0]
+    created = session(bob).post(
+        "/api/v1/accounts/", {"name": "Mine?", "owner_csm": "carl@alpha.test"}, format="json"
+    )
+    assert created.status_code == 400
+    own = session(bob).post(
+        "/api/v1/accounts/", {"name": "Mine", "owner_csm": "bob@alpha.test"}, format="json"
+    )
+    assert own.status_code == 201
+    managed = session(mike).patch(
+        f"/api/v1/accounts/{account}/", {"owner_csm": "carl@alpha.test"}, format="json"
+    )
+    assert managed.status_code == 200
+    with in_tenant(org_a):
+        assert Account.objects.get(pk=account).owner_csm == carl
