@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -37,7 +38,10 @@ def _editable_account(request, pk) -> Account:
 @require_POST
 def assessment_new(request, account_pk):
     account = _editable_account(request, account_pk)
-    framework = get_object_or_404(Framework, pk=request.POST.get("framework"))
+    chosen = request.POST.get("framework", "")
+    if not chosen.isdigit() or len(chosen) > 18:  # not an id (`abc`, past bigint): a 404
+        raise Http404("No such framework.")
+    framework = get_object_or_404(Framework, pk=int(chosen))
     assessment = services.assessment_start(account=account, framework=framework, by=request.user)
     return redirect("maturity:assessment", pk=assessment.pk)
 

@@ -251,3 +251,11 @@ def test_creating_in_one_go_stores_what_starting_answering_and_submitting_store(
             {keys[0]: None, keys[1]: None},
         ):
             assert refusal(in_one_go, bad) == refusal(in_steps, bad) != []
+
+
+@pytest.mark.parametrize("framework", ["abc", "", "1" * 30, "-1"])
+def test_a_new_assessment_on_a_framework_that_is_no_id_is_a_404_not_a_500(
+    framework, bob, account_a, cmi_framework, client_for
+):
+    url = reverse("maturity:assessment_new", args=[account_a.pk])
+    assert client_for(bob).post(url, {"framework": framework}).status_code == 404
