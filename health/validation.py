@@ -210,16 +210,22 @@ def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dic
     """Check a batch. Returns unsaved MetricValues and, by item position, a message per field
     for the bad items."""
     context = metrics_context(items)
+    check = MetricItem(context=context)  # one serializer for every item, as many=True does
     values: list[MetricValue] = []
     errors: dict[int, dict[str, str]] = {}
     for position, item in enumerate(items):
-        checked = MetricItem(data=item, context=context)
-        if not checked.is_valid():
+        if not isinstance(item, Mapping):
+            errors[position] = {"non_field_errors": str(check.error_messages["invalid"])}
+            continue
+        try:
+            data = check.run_validation(item)
+        except serializers.ValidationError as error:
+            problems = error.detail.items() if isinstance(error.detail, dict) else []
             errors[position] = {
-                field: str(messages[0]) for field, messages in checked.errors.items()
+                field: str(messages[0] if isinstance(messages, list) else messages)
+                for field, messages in problems
             }
             continue
-        data = checked.validated_data
         number, text = data.get("value", (None, ""))
         values.append(
             MetricValue(

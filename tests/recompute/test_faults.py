@@ -188,6 +188,19 @@ def stack_in_parts(tmp_path, transactional_db):
     running.down()
 
 
+def last_submissions_scored(org, last: dict, in_tenant):
+    """A predicate: every account has the CMI of its last submission (`last`: account id →
+    CMI) and the outbox is empty."""
+
+    def settled():
+        """every account has the CMI of its last submission and the outbox is empty"""
+        with in_tenant(org):
+            cmis = dict(Account.objects.values_list("pk", "cmi"))
+            return not RecomputeRequest.objects.exists() and cmis == last
+
+    return settled
+
+
 @pytest.mark.django_db(transaction=True)
 def test_redis_stopped_during_200_submissions_loses_nothing(
     stack, org_a, cmi_framework, chs_card, in_tenant
@@ -210,13 +223,7 @@ def test_redis_stopped_during_200_submissions_loses_nothing(
         )
         last[account.pk] = float(score)
 
-    def settled():
-        """every account has the CMI of its last submission and the outbox is empty"""
-        with in_tenant(org_a):
-            cmis = dict(Account.objects.values_list("pk", "cmi"))
-            return not RecomputeRequest.objects.exists() and cmis == last
-
-    wait_for(settled, timeout=60, interval=0.5)
+    wait_for(last_submissions_scored(org_a, last, in_tenant), timeout=60, interval=0.5)
     with in_tenant(org_a):
         assert Assessment.objects.filter(status="submitted").count() == 200
 
@@ -424,12 +431,7 @@ def test_redis_restarted_under_load_loses_and_duplicates_nothing(
     assert restarted_at < 250, "the stream ended before Redis restarted"
     assert statuses == [201] * 300
 
-    def settled():
-        with in_tenant(org_a):
-            cmis = dict(Account.objects.values_list("pk", "cmi"))
-            return not RecomputeRequest.objects.exists() and cmis == last
-
-    wait_for(settled, timeout=60, interval=0.5)
+    wait_for(last_submissions_scored(org_a, last, in_tenant), timeout=60, interval=0.5)
     with in_tenant(org_a):
         assert Assessment.objects.filter(status="submitted").count() == 300
         cells = dict(Account.objects.values_list("pk", "segment"))

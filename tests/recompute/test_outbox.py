@@ -1,7 +1,6 @@
 """The recompute outbox: written with the submission, drained once for many, never lost."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +78,17 @@ def test_a_tenant_wide_request_covers_the_account_requests_beside_it(
         }
 
 
+def settled(org, in_tenant) -> None:
+    """Wait until the fixtures' requests are drained and that drain has let go of the
+    tenant's nudge flag (it does so after its commit: recompute.tasks._drained)."""
+
+    def let_go():
+        """the outbox is empty and no drain holds the flag"""
+        return not pending(org, in_tenant) and cache.get(_nudge_key(str(org.id))) is None
+
+    wait_for(let_go, timeout=30)
+
+
 def drains_since(offset: int) -> list[int]:
     """Rows taken by each drain the shared worker finished after `offset` in its log."""
     text = WORKER_LOG.read_text()[offset:]
@@ -92,8 +102,7 @@ def drains_since(offset: int) -> list[int]:
 def test_a_storm_of_500_submissions_ends_right_with_far_fewer_recomputes(
     worker, org_a, account_a, cmi_framework, chs_card, bob, in_tenant
 ):
-    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
-    time.sleep(0.5)
+    settled(org_a, in_tenant)
     offset = len(WORKER_LOG.read_text())
     scores = [1 + (n * 7) % 5 for n in range(500)]
     for score in scores:  # each in its own transaction, as 500 requests would be
@@ -107,7 +116,6 @@ def test_a_storm_of_500_submissions_ends_right_with_far_fewer_recomputes(
         return not pending(org_a, in_tenant) and sum(drains_since(offset)) == 500
 
     wait_for(drained, timeout=60)
-    time.sleep(0.5)
     taken = [n for n in drains_since(offset) if n]
     with in_tenant(org_a):
         account = Account.objects.get(pk=account_a.pk)
@@ -122,8 +130,7 @@ def test_what_comes_in_while_a_drain_holds_the_flag_is_drained_together_when_it_
 ):
     """A tenant has one nudged drain at a time: submissions during it do not start drains of
     their own; the drain, once committed, lets go of the flag and nudges one for them all."""
-    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
-    time.sleep(0.5)  # and their drain has let go
+    settled(org_a, in_tenant)
     organization_id = str(org_a.id)
     cache.set(_nudge_key(organization_id), 1, 60)  # as a drain under way holds it
     with in_tenant(org_a):
@@ -133,8 +140,8 @@ def test_what_comes_in_while_a_drain_holds_the_flag_is_drained_together_when_it_
             assessment_create(
                 account=account, framework=cmi_framework, answers=uniform(score), by=bob
             )
-    time.sleep(1.0)
-    assert len(pending(org_a, in_tenant)) == 2  # their nudges found the flag held
+    # Each nudge ran at its commit, found the flag held and sent nothing: both still wait.
+    assert len(pending(org_a, in_tenant)) == 2
     offset = len(WORKER_LOG.read_text())
     _drained(organization_id)  # the drain under way commits and lets go
     wait_for(lambda: not pending(org_a, in_tenant) and drains_since(offset), timeout=30)
@@ -151,8 +158,7 @@ def test_what_comes_in_while_a_drain_holds_the_flag_is_drained_together_when_it_
 def test_a_drain_lets_go_of_the_flag_when_it_commits_and_when_it_fails(
     worker, org_a, account_a, cmi_framework, chs_card, bob, in_tenant, monkeypatch
 ):
-    wait_for(lambda: not pending(org_a, in_tenant))  # the fixtures' recomputes
-    time.sleep(0.5)  # and their drain has let go
+    settled(org_a, in_tenant)
     organization_id = str(org_a.id)
     cache.set(_nudge_key(organization_id), 1, 60)  # held: no worker drains behind our back
     with in_tenant(org_a):
