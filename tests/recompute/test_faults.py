@@ -5,9 +5,10 @@ Redis is stopped in the middle of 200 assessment submissions through the API: ev
 still accepted and stored, and once Redis is back every account ends with the CMI of its last
 submission, the outbox empty.
 
-The worker is supervised as docker-compose.yml runs it (`restart: unless-stopped`): Celery 5.7
-with kombu 5.7 sometimes exits ("Unrecoverable error: AttributeError … 'hostname'") when the
-broker vanishes while it acknowledges a task, and a deployment restarts it.
+The worker runs the pool production runs (prefork, two processes, beat embedded). It is
+supervised as docker-compose.yml runs it (`restart: unless-stopped`), and the supervisor counts
+its restarts: the broker-restart test asserts there were none. (kombu 5.7.0 exits the prefork
+worker when Redis restarts while it holds messages, hence the pin to 5.6 in pyproject.toml.)
 """
 
 import json
@@ -47,8 +48,9 @@ def free_port() -> int:
 
 
 class Stack:
-    def __init__(self, tmp_path, env: dict | None = None):
+    def __init__(self, tmp_path, env: dict | None = None, *, redis_persists: bool = False):
         self.redis_port, self.web_port = free_port(), free_port()
+        self.redis_persists = redis_persists
         self.tmp = tmp_path
         self.env = _worker_env() | {
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
@@ -86,7 +88,10 @@ class Stack:
         )
 
     def redis_up(self):
-        self.start("redis", ["redis-server", "--port", str(self.redis_port), "--save", ""])
+        persistence = ["--appendonly", "yes", "--dir", str(self.tmp)] if self.redis_persists else []
+        self.start(
+            "redis", ["redis-server", "--port", str(self.redis_port), "--save", "", *persistence]
+        )
         wait_for(lambda: _listening(self.redis_port), timeout=10)
 
     def redis_down(self):
@@ -124,7 +129,8 @@ class Stack:
                 "config",
                 "worker",
                 "-B",
-                "--pool=solo",
+                "--pool=prefork",
+                "--concurrency=2",
                 "--without-gossip",
                 "--without-mingle",
                 "--loglevel=INFO",
@@ -140,6 +146,21 @@ class Stack:
             worker = self.processes.pop("worker")
             os.killpg(worker.pid, signal.SIGKILL)  # the worker and its beat, as a dying host would
             worker.wait(timeout=10)
+
+    def scheduled(self) -> int | None:
+        """How many countdown messages the worker holds, as `celery inspect scheduled` reports
+        them; None while it does not answer."""
+        asked = subprocess.run(
+            [sys.executable, "-m", "celery", "-A", "config", "inspect", "scheduled", "-j"],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if asked.returncode != 0:
+            return None
+        return sum(len(held) for held in json.loads(asked.stdout).values())
 
     def log(self, name) -> str:
         return (self.tmp / f"{name}.log").read_text()
@@ -484,5 +505,107 @@ def test_webhooks_subscribed_through_a_broker_outage_are_each_delivered_once(
         assert len(ids) == len(set(ids)) == 10  # each event once
         with in_tenant(org_a):
             assert set(WebhookDelivery.objects.values_list("attempts", flat=True)) == {1}
+    finally:
+        receiver.stop()
+
+
+class FirstAttemptRefused:
+    """A loopback receiver that answers 503 to an event's first attempt and 200 after, and
+    records every request as (event id, its n-th arrival)."""
+
+    def __init__(self):
+        from ..api.test_webhooks import Receiver
+
+        self.inner = Receiver()
+        self.url = self.inner.url
+        self.arrivals: dict[str, int] = {}
+        inner, arrivals = self.inner, self.arrivals
+        handler = inner.server.RequestHandlerClass
+
+        class Handler(handler):  # type: ignore[misc, valid-type]
+            def do_POST(self):
+                event = self.headers["X-Ascend-Delivery"]
+                arrivals[event] = arrivals.get(event, 0) + 1
+                inner.failing = 1 if arrivals[event] == 1 else 0
+                super().do_POST()
+
+        inner.server.RequestHandlerClass = Handler
+
+    def stop(self):
+        self.inner.stop()
+
+
+@pytest.fixture
+def persistent_stack(tmp_path, transactional_db):
+    """A stack whose Redis keeps its data across a restart, as a deployment's volume does;
+    webhook retries wait 20 s, long enough to be held through two restarts."""
+    running = Stack(
+        tmp_path,
+        {"WEBHOOK_RETRY_BASE_SECONDS": "20", "WEBHOOK_RELAY_GRACE_SECONDS": "2"},
+        redis_persists=True,
+    )
+    running.up()
+    yield running
+    running.down()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_keeps_consuming_through_two_broker_restarts_with_messages_held(
+    persistent_stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    """Twice, five submissions each send an event whose first attempt the receiver refuses:
+    the prefork worker holds five retries as countdown messages, and Redis restarts. The
+    worker never exits; afterwards a new submission still reaches its cell, and every retry
+    is made, once: each of the eleven events arrives exactly twice (attempts 1 and 2)."""
+    from django.utils.timezone import now
+
+    from health.models import MetricValue
+    from health.services import metrics_record
+    from integrations.services import subscription_create
+
+    stack = persistent_stack
+    receiver = FirstAttemptRefused()
+    try:
+        accounts = [AccountFactory(organization=org_a, name=f"Held {n}") for n in range(11)]
+        with in_tenant(org_a):
+            key = api_key_create(organization=org_a, name="faults")[1]
+            metrics_record(  # the last account has a CHS: its assessment gives it a cell
+                organization=org_a,
+                values=[
+                    MetricValue(account=accounts[10], metric="nps", number=50, observed_at=now())
+                ],
+                source="api",
+            )
+            subscription_create(
+                organization=org_a, url=receiver.url, events=["assessment.submitted"]
+            )
+        worker = stack.processes["worker"]
+        for batch in (accounts[:5], accounts[5:10]):
+            for account in batch:
+                body = {"account": account.pk, "answers": uniform(3)}
+                assert stack.post("/api/v1/assessments/", key, body) == 201
+            wait_for(lambda: (stack.scheduled() or 0) >= 5, timeout=30, interval=0.2)
+            stack.redis_down()
+            stack.redis_up()
+            wait_for(lambda: stack.scheduled() is not None, timeout=30, interval=0.2)
+
+        body = {"account": accounts[10].pk, "answers": uniform(5)}
+        assert stack.post("/api/v1/assessments/", key, body) == 201
+
+        def settled():
+            """the last account has its cell and every delivery is delivered"""
+            with in_tenant(org_a):
+                last = Account.objects.get(pk=accounts[10].pk)
+                moved = TierMigration.objects.filter(account=last, to_segment=last.segment)
+                placed = last.cmi == 5.0 and last.segment != "" and moved.exists()
+                return placed and not WebhookDelivery.objects.exclude(status="delivered").exists()
+
+        wait_for(settled, timeout=120, interval=0.5)
+        assert worker.poll() is None and stack.restarts == 0, stack.log("worker")[-3000:]
+        assert "Unrecoverable error" not in stack.log("worker")
+        with in_tenant(org_a):
+            attempts = dict(WebhookDelivery.objects.values_list("event_id", "attempts"))
+        assert len(attempts) == 11 and set(attempts.values()) == {2}
+        assert receiver.arrivals == {str(event): 2 for event in attempts}
     finally:
         receiver.stop()
