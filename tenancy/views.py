@@ -94,3 +94,26 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         self.extra_email_context = services.site_link_context()
         return super().form_valid(form)
+
+
+def signin_email(request, credentials=None) -> str | None:
+    """The email a sign-in names, as django-axes counts it: trimmed and lower-cased, so that
+    "Alice@…" and "alice@…" share one count."""
+    typed = (credentials or {}).get("username") or request.POST.get("username")
+    return typed.strip().lower() if typed else None
+
+
+def signin_paused(request, original_response=None, credentials=None):
+    """django-axes' answer to a throttled sign-in (AXES_LOCKOUT_CALLABLE): 429, the login page
+    with what was typed, and how long the pause lasts."""
+    from django.conf import settings
+    from django.contrib.auth.forms import AuthenticationForm
+
+    form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
+    minutes = round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "paused_minutes": minutes, "next": request.POST.get("next", "")},
+        status=429,
+    )

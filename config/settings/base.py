@@ -6,6 +6,7 @@ CELERY_BROKER_URL to run on PostgreSQL with real workers; DATABASE_OWNER_URL nam
 role that owns the tables and runs migrations.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_scopes",
+    "axes",
     "core",
     "tenancy",
     "accounts",
@@ -60,7 +62,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "tenancy.idempotency.IdempotencyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a refused sign-in into the lock-out page
 ]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords, from one address
+# or for one email, sign-in is refused for AXES_COOLOFF_MINUTES. Neither lock lasts: a
+# stranger guessing at someone's email holds them out for one cool-off at most, and a right
+# password resets that email's count. Attempts are rows in PostgreSQL, not in Redis, so a
+# broker outage never blocks signing in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "tenancy.views.signin_email"  # one count per email, whatever its case
+AXES_LOCKOUT_CALLABLE = "tenancy.views.signin_paused"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -35,7 +35,8 @@ def test_createtenant_creates_the_organization_and_its_owner(in_tenant, client):
         membership = Membership.objects.get()
     assert organization.name == "Acme Inc"
     assert (membership.user.email, membership.role) == ("boss@acme.test", Role.OWNER)
-    assert client.login(username="boss@acme.test", password="s3cret-pass-99")
+    response = client.post("/login/", {"username": "boss@acme.test", "password": "s3cret-pass-99"})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_createtenant_refuses_a_taken_slug(org_a):
@@ -79,4 +80,5 @@ def test_seed_demo_is_realistic_and_can_run_twice(in_tenant, client):
         assert accounts.values("size_band").distinct().count() == 4
         assert not accounts.filter(owner_csm=None).exists()
         assert Membership.objects.count() == 6
-    assert client.login(username="manager@demo.ascend.local", password="ascend-demo")
+    signed = {"username": "manager@demo.ascend.local", "password": "ascend-demo"}
+    assert client.post("/login/", signed).status_code == 302 and "_auth_user_id" in client.session
