@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account
 from accounts.permissions import can_edit_account
 from tenancy.context import tenant_context
-from tenancy.permissions import can_manage, can_write, member_required
+from tenancy.permissions import can_manage, can_write, member_required, public_page
 
 from . import services, surveys
 from .forms import (
@@ -141,6 +141,7 @@ def survey_link_revoke(request, pk):
     return redirect("accounts:detail", pk=link.account_id)
 
 
+@public_page
 def survey(request, token):
     """The customer's survey: no login; the signed token names the organization and link."""
     try:

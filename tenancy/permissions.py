@@ -38,3 +38,19 @@ def can_manage(membership: Membership) -> bool:
 
 def is_owner(membership: Membership) -> bool:
     return membership.is_owner
+
+
+def public_page(view):
+    """A page for people outside the organization (the customer's survey): it renders as to
+    a stranger, whoever is signed in. It may run in another tenant than the visitor's own
+    (the link names it), so nothing of the visitor's session (their organization, role or
+    task counts) may reach its templates or context processors."""
+    from django.contrib.auth.models import AnonymousUser
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        request.user = AnonymousUser()
+        request.organization, request.membership, request.memberships = None, None, []
+        return view(request, *args, **kwargs)
+
+    return wrapped

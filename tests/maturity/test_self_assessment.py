@@ -136,3 +136,20 @@ def test_a_full_survey_asks_every_factor(bob, account_a, cmi_framework, client_f
     url = next(iter(response.context["messages"])).message.split(": ", 1)[1]
     page = Client().get(url.replace("http://testserver", "")).content.decode()
     assert "Knowledge Management" in page and "Complexity of Environment" in page
+
+
+def test_a_survey_opened_by_a_member_of_another_organization_shows_nothing_of_theirs(
+    link_url, carol, client_for, org_a, org_b, in_tenant
+):
+    """The survey renders in the link's tenant (A): a signed-in member of B must see it as a
+    stranger does, with no navigation, task counts or organization of B's drawn in A."""
+    visitor = client_for(carol)
+    page = visitor.get(link_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert page.context["membership"] is None and "task_counts" not in page.context
+    for trace in ('id="nav-tasks"', org_b.name, carol.email, "Log out"):
+        assert trace not in html
+    assert visitor.post(link_url, {"name": "Pat", **PILLAR_ANSWERS}).status_code == 200
+    assert stored(org_a, in_tenant) == 1 and stored(org_b, in_tenant) == 0
+    assert "_auth_user_id" in visitor.session  # the visitor is still signed in to B
