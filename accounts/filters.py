@@ -1,6 +1,7 @@
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from core.api import AmountFilter, IdFilter, UpdatedSinceFilter
 from tenancy.models import Membership
@@ -85,6 +86,7 @@ class AccountFilter(django_filters.FilterSet):
         model = Account
         fields = ["q", "industry", "region", "size_band", "lifecycle_stage", "owner_csm"]
 
+    @extend_schema_field({"type": "string", "enum": ["true", "false"]})
     def falling_fast(self, queryset, name, value):
         if value is None:
             return queryset
