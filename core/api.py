@@ -13,7 +13,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, exceptions, pagination, serializers
+from rest_framework import ISO_8601, exceptions, pagination, parsers, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
@@ -49,6 +49,28 @@ class CursorPagination(pagination.CursorPagination):
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
         return int(value)
+
+    def decode_cursor(self, request):
+        """DRF's decoding, except that every cursor it did not give is DRF's "Invalid cursor"
+        404, never the first page: base64 drops a NUL or any character outside its alphabet,
+        so `?cursor=%00` decoded to nothing and was served as if no cursor had been sent."""
+        import base64
+        import binascii
+
+        encoded = request.query_params.get(self.cursor_query_param)
+        if not encoded:  # absent, or empty as a form left alone sends it: the first page
+            return None
+        from urllib.parse import parse_qs
+
+        try:
+            decoded = base64.b64decode(encoded, validate=True).decode("ascii")
+        except (binascii.Error, ValueError):
+            decoded = ""
+        # Every cursor this API gives names a position or a direction.
+        readable = bool(parse_qs(decoded, keep_blank_values=True).keys() & {"p", "r"})
+        if not readable:
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return super().decode_cursor(request)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -252,11 +274,41 @@ class TenantQuerysetMixin:
         raise NotImplementedError
 
 
+class BodyTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The body is larger than the API accepts."
+    default_code = "body_too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with limits: a body over API_BODY_MAX_BYTES is a 413 before it is
+    read (DRF reads the stream itself, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE), and JSON
+    nested deeper than Python can parse is a 400, not a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from django.conf import settings
+
+        request = (parser_context or {}).get("request")
+        most = settings.API_BODY_MAX_BYTES
+        length = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if length and length.isdigit() and int(length) > most:
+            raise BodyTooLarge(
+                f"The body is {int(length):,} bytes; the API takes {most:,} at most."
+            )
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(
+                "JSON parse error - the body is nested too deeply."
+            ) from None
+
+
 ERROR_RESPONSES = {
     "400": "Invalid input: messages per field (per item for bulk requests).",
     "401": "No API key, or a revoked, expired or unknown one.",
     "403": "Signed in, but the role does not allow this.",
     "404": "Not found, or belongs to another organization.",
+    "413": "The body is larger than the API accepts (API_BODY_MAX_BYTES, 5 MB by default).",
     "415": "The body is not JSON (send Content-Type: application/json).",
     "429": "Too many requests for this key; see the Retry-After header.",
 }
@@ -433,11 +485,22 @@ class BlankAsNullField(serializers.CharField):
         return value or None
 
 
+# The longest text a free-text field (a note, a comment, a description) takes.
+TEXT_MAX_LENGTH = 5000
+
+
 class ModelSerializer(serializers.ModelSerializer):
-    """The base of writable model serializers: text fields take text only."""
+    """The base of writable model serializers: text fields take text only, and a model's
+    unbounded TextField takes TEXT_MAX_LENGTH characters at most."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
     }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField) and "choices" not in field_kwargs:
+            field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        return field_class, field_kwargs

@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenancy.api.permissions.IsOrganizationMember"],
     "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "core.api.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -265,6 +265,8 @@ LOGGING = {
 # Large CSV uploads (tens of thousands of accounts) are read in memory by pandas.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# The largest JSON body the API reads (a full bulk request is well under 1 MB); larger is 413.
+API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=5 * 1024 * 1024)
 
 # The role the app connects as: no superuser, no table ownership, no BYPASSRLS.
 APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None

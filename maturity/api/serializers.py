@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Account
-from core.api import StrictCharField
+from core.api import TEXT_MAX_LENGTH, StrictCharField
 
 from ..models import Assessment, Factor, Framework, Pillar, Tier
 
@@ -86,7 +86,9 @@ class AssessmentIn(serializers.Serializer):
         required=False, help_text="Defaults to the organization's primary framework."
     )
     answers = AnswersField(allow_empty=False, help_text="Factor key → 1 to 5, or null for unknown.")
-    comments = serializers.DictField(child=StrictCharField(allow_blank=True), required=False)
+    comments = serializers.DictField(
+        child=StrictCharField(allow_blank=True, max_length=TEXT_MAX_LENGTH), required=False
+    )
 
 
 class AssessmentOut(serializers.ModelSerializer):

@@ -1,0 +1,72 @@
+"""Hostile bodies and parameters answer 4xx with a message, and store nothing."""
+
+import pytest
+
+from maturity.models import Assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def post_raw(client, path, body: bytes):
+    return client.generic("POST", path, body, content_type="application/json")
+
+
+def test_json_nested_100000_deep_is_a_400(key_for, org_a, account_a, cmi_framework):
+    client = key_for(org_a)
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = post_raw(client, "/api/v1/health-metrics/", deep)
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_a_body_over_the_limit_is_a_413_before_it_is_read(
+    key_for, org_a, account_a, cmi_framework, in_tenant, settings
+):
+    settings.API_BODY_MAX_BYTES = 1024 * 1024
+    client = key_for(org_a)
+    body = b'{"account": %d, "answers": {"team_size": 3}, "comments": {"team_size": "%s"}}' % (
+        account_a.pk,
+        b"x" * (2 * 1024 * 1024),
+    )
+    response = post_raw(client, "/api/v1/assessments/", body)
+    assert response.status_code == 413
+    assert "at most" in response.json()["detail"]
+    with in_tenant(org_a):
+        assert not Assessment.objects.exists()
+
+
+def test_a_comment_over_5000_characters_is_refused_on_its_field(
+    key_for, org_a, account_a, cmi_framework, in_tenant
+):
+    client = key_for(org_a)
+    body = {
+        "account": account_a.pk,
+        "answers": {"team_size": 3},
+        "comments": {"team_size": "x" * 5001},
+    }
+    response = client.post("/api/v1/assessments/", body, format="json")
+    assert response.status_code == 400
+    assert "5000" in str(response.json()["comments"])
+    with in_tenant(org_a):
+        assert not Assessment.objects.exists()
+    body["comments"] = {"team_size": "x" * 5000}
+    assert client.post("/api/v1/assessments/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("cursor", ["%00", "abc%00", "!!!!", "%20", "bm90LWEtY3Vyc29y"])
+def test_a_cursor_the_api_did_not_give_is_refused_not_ignored(key_for, org_a, account_a, cursor):
+    """DRF's "Invalid cursor" 404, as for any cursor it cannot read: not the first page."""
+    response = key_for(org_a).get(f"/api/v1/accounts/?cursor={cursor}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+def test_the_cursor_the_api_gives_still_pages(key_for, org_a):
+    from ..factories import AccountFactory
+
+    for n in range(3):
+        AccountFactory(organization=org_a, name=f"Page {n}")
+    client = key_for(org_a)
+    first = client.get("/api/v1/accounts/?page_size=2").json()
+    second = client.get(first["next"].replace("http://testserver", "")).json()
+    assert len(first["results"]) == 2 and len(second["results"]) == 1
