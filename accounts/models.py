@@ -121,6 +121,9 @@ class ImportJob(TenantModel):
     updated_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its task was last sent: the row is its own outbox entry, and beat's relay sends it
+    # again when that task was lost (a broker outage, a worker killed).
+    sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from accounts.importing import FileError
 from accounts.models import Account, ImportJob
-from accounts.services import import_job_finish
+from accounts.services import import_job_finish, import_job_send
 from core.derivation import Cause, CauseKind, recompute_requested
-from core.queue import task_send_on_commit
 from tenancy.models import Organization, User
 
 from . import scoring
@@ -261,5 +260,5 @@ def metrics_import_create(
         mode=mode,
         created_by=by,
     )
-    task_send_on_commit("health.tasks.import_metrics", str(organization.pk), job.pk)
+    import_job_send(job)
     return job

@@ -1,4 +1,4 @@
-from accounts.models import ImportJob
+from accounts.services import import_job_guarded
 from tenancy.tasks import tenant_task
 
 from .services import metrics_import_run
@@ -6,4 +6,4 @@ from .services import metrics_import_run
 
 @tenant_task()
 def import_metrics(job_id: int) -> None:
-    metrics_import_run(job=ImportJob.objects.get(pk=job_id))
+    import_job_guarded(job_id, metrics_import_run)

@@ -274,6 +274,12 @@ APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
 # Beat relays a pending delivery this long past its due time (its task was lost), this often.
 WEBHOOK_RELAY_GRACE_SECONDS = env.float("WEBHOOK_RELAY_GRACE_SECONDS", default=60)
 WEBHOOK_RELAY_SECONDS = env.float("WEBHOOK_RELAY_SECONDS", default=60)
+# Imports: how often beat relays a job whose task was lost, how long after its send, and
+# when a job never finished is marked failed (accounts.services.imports_relay).
+IMPORT_RELAY_SECONDS = env.float("IMPORT_RELAY_SECONDS", default=60)
+IMPORT_RELAY_GRACE_SECONDS = env.float("IMPORT_RELAY_GRACE_SECONDS", default=120)
+IMPORT_STUCK_SECONDS = env.float("IMPORT_STUCK_SECONDS", default=3600)
+
 CELERY_BEAT_SCHEDULE = {
     "recompute-nightly": {
         "task": "tenancy.tasks.for_each_organization",
@@ -294,6 +300,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": 15 * 60,
         "args": ["recompute.tasks.lapse_overrides"],
+    },
+    "imports-relay": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": IMPORT_RELAY_SECONDS,
+        "args": ["accounts.tasks.imports_relay"],
     },
     "webhooks-relay": {
         "task": "tenancy.tasks.for_each_organization",
