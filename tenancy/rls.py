@@ -141,3 +141,70 @@ class AccountOfSameTenant(Operation):
     @property
     def migration_name_fragment(self):
         return f"account_of_same_tenant_{self.model_name.lower()}"
+
+
+class KeyWithinTenant(Operation):
+    """A second key beside Django's on a tenant table's reference to another tenant table:
+    (organization_id, <field>_id) → the target's (organization_id, id). A key check ignores
+    row-level security, so Django's single-column key let a row of B name A's account (or
+    run, or framework); this one refuses it. The target gets the unique index the key needs.
+    Deferred to commit, as Django's keys are. No-op off PostgreSQL.
+
+    tests/tenancy/test_rls.py fails on any key between two tenant tables without its twin.
+    """
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, model_name: str, field_name: str):
+        self.model_name, self.field_name = model_name, field_name
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [self.model_name, self.field_name], {})
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _names(self, app_label, state, schema_editor) -> dict[str, str]:
+        model = state.apps.get_model(app_label, self.model_name)
+        field = model._meta.get_field(self.field_name)
+        table, target = model._meta.db_table, field.related_model._meta.db_table
+        quote = schema_editor.quote_name
+        return {
+            "table": quote(table),
+            "column": quote(field.column),
+            "target": quote(target),
+            "index": quote(f"{target}_tenant_id_uniq"),
+            "name": quote(f"{table}_{field.column}_same_tenant"),
+        }
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        names = self._names(app_label, to_state, schema_editor)
+        schema_editor.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {target} (organization_id, id)".format(
+                **names
+            )
+        )
+        schema_editor.execute(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (organization_id, {column}) "
+            "REFERENCES {target} (organization_id, id) DEFERRABLE INITIALLY DEFERRED".format(
+                **names
+            )
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        names = self._names(app_label, from_state, schema_editor)
+        schema_editor.execute(
+            "ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}".format(**names)
+        )
+
+    def describe(self):
+        return f"Key {self.model_name}.{self.field_name} within its organization"
+
+    @property
+    def migration_name_fragment(self):
+        return f"key_within_tenant_{self.model_name.lower()}_{self.field_name}"

@@ -48,6 +48,108 @@ def test_every_table_with_an_organization_column_is_a_tenant_table():
     assert tables <= set(TENANT_TABLES)
 
 
+# Every key from one tenant table to another, by its single column, and the composite keys
+# (organization_id, column) → (organization_id, id) beside them.
+KEYS_BETWEEN_TENANT_TABLES = """
+    SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text
+    FROM pg_constraint c
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+    WHERE c.contype = 'f' AND cardinality(c.conkey) = %s
+      AND c.conrelid::regclass::text = ANY(%s) AND c.confrelid::regclass::text = ANY(%s)
+      AND c.conrelid <> 'tenancy_organization'::regclass
+      AND c.confrelid <> 'tenancy_organization'::regclass
+"""
+COMPOSITE_KEYS = """
+    SELECT c.conrelid::regclass::text, a2.attname, c.confrelid::regclass::text
+    FROM pg_constraint c
+    JOIN pg_attribute a1 ON a1.attrelid = c.conrelid AND a1.attnum = c.conkey[1]
+    JOIN pg_attribute a2 ON a2.attrelid = c.conrelid AND a2.attnum = c.conkey[2]
+    JOIN pg_attribute f1 ON f1.attrelid = c.confrelid AND f1.attnum = c.confkey[1]
+    JOIN pg_attribute f2 ON f2.attrelid = c.confrelid AND f2.attnum = c.confkey[2]
+    WHERE c.contype = 'f' AND cardinality(c.conkey) = 2
+      AND a1.attname = 'organization_id' AND f1.attname = 'organization_id' AND f2.attname = 'id'
+"""
+
+
+@pytest.mark.django_db
+def test_every_key_between_tenant_tables_is_keyed_within_the_organization():
+    """A key check ignores row-level security: a key to another tenant table by its id alone
+    lets a row of B name A's account. Each needs its composite twin (KeyWithinTenant), or
+    must be the composite key itself (AccountOfSameTenant)."""
+    single = set(_rows(KEYS_BETWEEN_TENANT_TABLES, [1, TENANT_TABLES, TENANT_TABLES]))
+    composite = set(_rows(COMPOSITE_KEYS))
+    assert {("health_healthoverride", "account_id", "accounts_account")} <= single
+    assert {("segments_tiermigration", "account_id", "accounts_account")} <= composite
+    assert sorted(single - composite) == []
+
+
+def _row_of_b(table: str, org_b, account_b):
+    """A legitimate row of B in `table`, naming B's account."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from health.models import HealthOverride
+    from maturity.models import Assessment, SurveyLink
+    from maturity.services import framework_create_from_template
+    from playbooks.models import Playbook, PlaybookRun, PlaybookTask
+
+    later = timezone.now() + timedelta(days=3)
+    if table == "health_healthoverride":
+        return HealthOverride.objects.create(
+            organization=org_b, account=account_b, score=50, reason="r", expires_at=later
+        )
+    framework = framework_create_from_template(organization=org_b, template="cmi")
+    if table == "maturity_surveylink":
+        return SurveyLink.objects.create(
+            organization=org_b, account=account_b, framework=framework, expires_at=later
+        )
+    if table == "maturity_assessment":
+        return Assessment.objects.create(
+            organization=org_b, account=account_b, version=framework.current_version
+        )
+    playbook = Playbook.objects.create(organization=org_b, name="P")
+    run = PlaybookRun.objects.create(
+        organization=org_b,
+        playbook=playbook,
+        account=account_b,
+        trigger="manual",
+        started_at=timezone.now(),
+    )
+    if table == "playbooks_playbookrun":
+        return run
+    return PlaybookTask.objects.create(
+        organization=org_b, run=run, account=account_b, position=1, title="T", due_on=later
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "table",
+    [
+        "health_healthoverride",
+        "maturity_surveylink",
+        "maturity_assessment",
+        "playbooks_playbookrun",
+        "playbooks_playbooktask",
+    ],
+)
+def test_a_row_of_b_cannot_be_made_to_name_an_account_of_a(
+    table, org_b, account_a, account_b, in_tenant
+):
+    """Row-level security passes the row (it stays B's); the key within the organization
+    refuses A's account, where Django's key to the account alone took it."""
+    from django.db import IntegrityError, transaction
+
+    with in_tenant(org_b):
+        row = _row_of_b(table, org_b, account_b)
+        connection.check_constraints()
+    refused = pytest.raises(IntegrityError, match="same_tenant")
+    with refused, in_tenant(org_b), transaction.atomic():
+        type(row).objects.filter(pk=row.pk).update(account_id=account_a.pk)
+        connection.check_constraints()
+
+
 @pytest.mark.django_db
 def test_the_app_role_is_not_superuser_owner_or_bypassrls():
     [(user, superuser, bypass)] = _rows(

@@ -1,0 +1,18 @@
+"""Every reference to another tenant table keyed within the organization too
+(tenancy.rls.KeyWithinTenant): a row of one tenant can no longer name another's."""
+
+from django.db import migrations
+
+from tenancy.rls import KeyWithinTenant
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('integrations', '0004_delivery_outbox'),
+    ]
+
+    operations = [
+        KeyWithinTenant('webhookdelivery', 'subscription'),
+        KeyWithinTenant('deliveryattempt', 'delivery'),
+    ]
