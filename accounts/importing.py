@@ -40,7 +40,10 @@ class RowError:
         return asdict(self)
 
 
-def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
+def csv_frame(raw: bytes | str) -> pd.DataFrame:
+    """An uploaded CSV as text columns, or a FileError saying why it cannot be read: not
+    UTF-8, empty, not CSV, or holding a NUL byte (which no PostgreSQL text may contain; a
+    spreadsheet saved in another format often does). Every importer reads through here."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8-sig")
@@ -51,10 +54,20 @@ def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
             ) from error
     if not raw.strip():
         raise FileError("The file is empty.")
+    if "\x00" in raw:
+        line = raw.count("\n", 0, raw.index("\x00")) + 1
+        raise FileError(
+            f"Line {line} holds a NUL byte, which text cannot contain: is it a CSV file? "
+            "Save it as “CSV UTF-8” and upload it again."
+        )
     try:
-        frame = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
+        return pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise FileError(f"The file is not valid CSV: {error}") from error
+
+
+def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
+    frame = csv_frame(raw)
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:

@@ -1,9 +1,11 @@
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.forms import ImportForm
+from core.forms import finite_json, key_field
 
 from .importing import read_metrics_csv
 from .models import Measure
@@ -46,7 +48,7 @@ class ScorecardCreateForm(forms.Form):
 
 
 class GroupForm(forms.Form):
-    key = forms.CharField(widget=forms.HiddenInput)
+    key = key_field()
     name = forms.CharField(max_length=120)
     weight = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
 
@@ -59,14 +61,14 @@ class JSONField(forms.CharField):
 
     def to_python(self, value):
         try:
-            return json.loads(value)
+            return finite_json(value)
         except (TypeError, ValueError) as error:
             raise forms.ValidationError(f"Not valid JSON: {error}") from error
 
 
 class MeasureForm(forms.Form):
-    key = forms.CharField(widget=forms.HiddenInput)
-    group = forms.CharField(widget=forms.HiddenInput)
+    key = key_field()
+    group = key_field()
     name = forms.CharField(max_length=120)
     metric = forms.SlugField(max_length=60)
     weight = forms.DecimalField(
@@ -94,6 +96,15 @@ LevelFormSet = forms.formset_factory(LevelForm, extra=1, can_delete=True)
 def spec_from_formsets(groups, measures, levels) -> dict:
     by_group: dict[str, list] = {g["key"]: [] for g in groups.cleaned_data}
     for measure in measures.cleaned_data:
+        if measure["group"] not in by_group:
+            raise ValidationError(
+                {
+                    "measures": [
+                        f"Measure “{measure['name']}” is in group “{measure['group']}”, "
+                        "which this scorecard does not have."
+                    ]
+                }
+            )
         by_group[measure["group"]].append(
             {k: (float(v) if k == "weight" else v) for k, v in measure.items() if k != "group"}
         )

@@ -1,29 +1,16 @@
 """Metric values from a CSV, checked by the same rules as the API. Nothing written here."""
 
 import contextlib
-import io
 
 import pandas as pd
 
-from accounts.importing import FileError
+from accounts.importing import FileError, csv_frame
 
 COLUMNS = ("external_id", "metric", "value", "observed_at")
 
 
 def read_metrics_csv(raw: bytes | str) -> pd.DataFrame:
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise FileError(
-                f"The file is not UTF-8 text (invalid byte at position {error.start})."
-            ) from error
-    if not raw.strip():
-        raise FileError("The file is empty.")
-    try:
-        frame = pd.read_csv(io.StringIO(raw), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise FileError(f"The file is not valid CSV: {error}") from error
+    frame = csv_frame(raw)
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
+from core.forms import hidden_field_problems
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import services
@@ -157,7 +158,9 @@ def scorecard_detail(request, pk):
     if request.method == "POST":
         if not request.membership.can_manage:
             raise PermissionDenied("Only managers edit scorecards.")
-        if all(f.is_valid() for f in (groups, measures, levels)):
+        if not all(f.is_valid() for f in (groups, measures, levels)):
+            problems = hidden_field_problems(groups, measures, levels)
+        else:
             try:
                 services.scorecard_update(
                     scorecard=scorecard, spec=spec_from_formsets(groups, measures, levels)

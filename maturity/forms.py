@@ -1,4 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
+
+from core.forms import key_field
 
 from .models import Factor, Framework, SurveyLink
 from .scoring import SCALE
@@ -82,15 +85,15 @@ class SurveyLinkForm(forms.Form):
 
 
 class PillarForm(forms.Form):
-    key = forms.CharField(widget=forms.HiddenInput)
+    key = key_field()
     name = forms.CharField(max_length=120)
     weight = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
     survey_question = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FactorForm(forms.Form):
-    key = forms.CharField(widget=forms.HiddenInput)
-    pillar = forms.CharField(widget=forms.HiddenInput)
+    key = key_field()
+    pillar = key_field()
     name = forms.CharField(max_length=120)
     question = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     low = forms.CharField(label="1 (Low) means", widget=forms.Textarea(attrs={"rows": 2}))
@@ -124,6 +127,15 @@ TierFormSet = forms.formset_factory(TierForm, extra=1, can_delete=True)
 def spec_from_formsets(pillars, factors, tiers) -> dict:
     by_pillar: dict[str, list] = {p["key"]: [] for p in pillars.cleaned_data}
     for factor in factors.cleaned_data:
+        if factor["pillar"] not in by_pillar:
+            raise ValidationError(
+                {
+                    "factors": [
+                        f"Factor “{factor['name']}” is in pillar “{factor['pillar']}”, "
+                        "which this framework does not have."
+                    ]
+                }
+            )
         by_pillar[factor["pillar"]].append({k: v for k, v in factor.items() if k != "pillar"})
     return {
         "pillars": [{**p, "factors": by_pillar[p["key"]]} for p in pillars.cleaned_data],

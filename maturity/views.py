@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from accounts.permissions import can_edit_account
+from core.forms import hidden_field_problems
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required, public_page
 
@@ -226,7 +227,9 @@ def framework_detail(request, pk):
     if request.method == "POST":
         if not request.membership.can_manage:
             raise PermissionDenied("Only managers edit frameworks.")
-        if all(s.is_valid() for s in (pillar_set, factor_set, tier_set)):
+        if not all(s.is_valid() for s in (pillar_set, factor_set, tier_set)):
+            problems = hidden_field_problems(pillar_set, factor_set, tier_set)
+        else:
             try:
                 change = services.framework_update(
                     framework=framework,

@@ -66,4 +66,16 @@ class CellForm(forms.ModelForm):
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
 
-CellFormSet = forms.modelformset_factory(GridCell, form=CellForm, extra=0)
+def cell_formset(cells):
+    """The grid's cells, to rename and recolour: edited only, never added. A form posted for
+    a cell beyond them is a form error ("Please submit at most 9 forms."), not a new row."""
+    count = len(cells)
+    return forms.modelformset_factory(
+        GridCell,
+        form=CellForm,
+        extra=0,
+        edit_only=True,
+        max_num=count,
+        validate_max=True,
+        absolute_max=count,
+    )

@@ -10,7 +10,7 @@ from tenancy.permissions import member_required
 from . import selectors, services
 from .cells import GRID_3X3, direction
 from .charts import quadrant_figure
-from .forms import CellFormSet, DashboardFilterForm, GridViewForm
+from .forms import DashboardFilterForm, GridViewForm, cell_formset
 from .models import Grid
 
 
@@ -69,7 +69,8 @@ def dashboard(request):
 def grid_settings(request):
     grid = selectors.grid_current()
     view_form = GridViewForm(request.POST or None, initial={"view": grid.view}, prefix="grid")
-    cells = CellFormSet(request.POST or None, queryset=grid.cells.all(), prefix="cells")
+    queryset = grid.cells.all()
+    cells = cell_formset(queryset)(request.POST or None, queryset=queryset, prefix="cells")
     if request.method == "POST" and view_form.is_valid() and cells.is_valid():
         services.grid_set_view(grid=grid, view=view_form.cleaned_data["view"])
         for form in cells.forms:

@@ -11,8 +11,23 @@ from .models import Membership, Organization, OrganizationAPIKey, User
 
 
 class TenantAdmin(admin.ModelAdmin):
+    """A tenant model's admin: nothing of it for a staff member with no active organization
+    (a 403 on its pages, where its queries would have no tenant to run in)."""
+
     def has_module_permission(self, request):
         return request.organization is not None and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.organization is not None and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.organization is not None and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.organization is not None and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.organization is not None and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:
