@@ -609,3 +609,75 @@ def test_the_worker_keeps_consuming_through_two_broker_restarts_with_messages_he
         assert receiver.arrivals == {str(event): 2 for event in attempts}
     finally:
         receiver.stop()
+
+
+class HeldReceiver:
+    """A loopback receiver that holds every request until released, and records each
+    event's arrivals; `entered` is set by the first request."""
+
+    def __init__(self):
+        from ..api.test_webhooks import Receiver
+
+        self.inner = Receiver()
+        self.url = self.inner.url
+        self.entered, self.released = threading.Event(), threading.Event()
+        self.arrivals: dict[str, int] = {}
+        entered, released, arrivals = self.entered, self.released, self.arrivals
+        handler = self.inner.server.RequestHandlerClass
+
+        class Handler(handler):  # type: ignore[misc, valid-type]
+            def do_POST(self):
+                event = self.headers["X-Ascend-Delivery"]
+                arrivals[event] = arrivals.get(event, 0) + 1
+                entered.set()
+                released.wait(timeout=60)
+                super().do_POST()
+
+        self.inner.server.RequestHandlerClass = Handler
+
+    def stop(self):
+        self.released.set()
+        self.inner.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_its_recompute_committed_leaves_no_delivery_unsent(
+    stack, org_a, cmi_framework, chs_card, in_tenant
+):
+    """A tenant recompute of 30 accounts commits 30 `account.migrated` deliveries; the worker
+    is SIGKILLed while the receiver holds its first POST (so the worker is provably past the
+    commit, inside a delivery). After a restart, beat's relay sends what the dead worker
+    held: every event arrives, and each delivery records one attempt (the killed one rolled
+    back with its transaction), so no attempt number is made twice."""
+    from integrations.services import subscription_create
+
+    receiver = HeldReceiver()
+    try:
+        with in_tenant(org_a):
+            bulk_placed(org_a, cmi_framework, 30)
+            RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged elsewhere
+            subscription_create(organization=org_a, url=receiver.url, events=["account.migrated"])
+            RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
+        assert receiver.entered.wait(timeout=60), "no delivery reached the receiver"
+        stack.worker_kill()
+        with in_tenant(org_a):
+            assert WebhookDelivery.objects.count() == 30  # committed before the kill
+            assert WebhookDelivery.objects.filter(status="pending").count() == 30
+        receiver.released.set()
+        stack.worker_up()
+
+        def all_delivered():
+            """every delivery is marked delivered"""
+            with in_tenant(org_a):
+                return not WebhookDelivery.objects.exclude(status="delivered").exists()
+
+        wait_for(all_delivered, timeout=90, interval=0.5)
+        with in_tenant(org_a):
+            events = {str(e) for e in WebhookDelivery.objects.values_list("event_id", flat=True)}
+            assert set(WebhookDelivery.objects.values_list("attempts", flat=True)) == {1}
+            assert {d.log.count() for d in WebhookDelivery.objects.all()} == {1}
+        assert set(receiver.arrivals) == events
+        repeated = [event for event, count in receiver.arrivals.items() if count > 1]
+        assert len(repeated) <= 2  # only the POSTs in flight at the kill (two processes)
+    finally:
+        receiver.stop()
