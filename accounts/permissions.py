@@ -28,6 +28,12 @@ def can_edit_account(membership: Membership | None, account: Account) -> bool:
     )
 
 
+def can_delete_account(membership: Membership | None) -> bool:
+    """Deleting an account (its history, scores and tasks with it) is a manager's call, in
+    the browser as in the API; an API key acts as a manager."""
+    return membership is None or membership.can_manage
+
+
 def owner_change_error(
     membership: Membership | None, account: Account | None, owner_id: int | None
 ) -> str | None:

@@ -13,7 +13,7 @@ from .filters import AccountBrowserFilter
 from .forms import AccountForm, ImportForm
 from .models import Account, ImportJob
 from .panels import panels_context
-from .permissions import can_edit_account
+from .permissions import can_delete_account, can_edit_account
 
 PAGE_SIZE = 50
 
@@ -85,7 +85,7 @@ def account_edit(request, pk):
     return render(request, "accounts/account_form.html", {"form": form, "account": account})
 
 
-@member_required(can_manage)
+@member_required(can_delete_account)
 def account_delete(request, pk):
     account = get_object_or_404(Account, pk=pk)
     if request.method == "POST":

@@ -9,20 +9,24 @@ from core.api import TenantQuerysetMixin, ValuesListMixin, bulk_limit, non_blank
 from .. import selectors, services
 from ..filters import AccountFilter
 from ..models import Account
-from ..permissions import acting_membership, can_edit_account
+from ..permissions import acting_membership, can_delete_account, can_edit_account
 from .serializers import AccountBulkItem, AccountSerializer
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
 
 
 class CanEditAccount(permissions.BasePermission):
-    """Managers and API keys change any account; a CSM only their own."""
+    """Managers and API keys change any account; a CSM only their own; only a manager (or
+    a key) deletes one."""
 
     message = "Only the account's CSM or a manager can change it."
 
     def has_object_permission(self, request, view, obj):
         if request.method in permissions.SAFE_METHODS:
             return True
+        if request.method == "DELETE":
+            self.message = "Only a manager can delete an account."
+            return can_delete_account(acting_membership(request))
         return can_edit_account(acting_membership(request), obj)
 
 
