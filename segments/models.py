@@ -41,9 +41,10 @@ class GridCell(TenantModel):
 class TierMigration(TenantModel):
     """An account moving from one cell to another, written once per real change.
 
-    `txid` is the writing transaction's id: the feed serves events in (txid, id) order and only
-    from transactions older than every one still running, so a poller never misses one that
-    commits late.
+    `txid` is the feed position of the write (segments.feed; it held the writing transaction's
+    id until positions replaced it, and the old values stay below the new ones): the feed
+    serves events in (txid, id) order and only below the positions writers of the tenant
+    still hold, so a poller never misses one that commits late, and waits on no one else.
     """
 
     # A recompute writes a migration per account that moves: indexed first in Meta.indexes.

@@ -5,7 +5,6 @@ account that really moves, written once per real change."""
 from collections.abc import Mapping
 
 import pandas as pd
-from django.db import connection
 
 from core.chunks import Chunk
 from core.derivation import Cause
@@ -14,16 +13,9 @@ from core.frames import frame_insert, python_value
 from tenancy.context import current_organization_id
 
 from .cells import segment_of
+from .feed import position_take
 from .hooks import cells_changed
 from .models import TierMigration
-
-
-def transaction_id() -> int:
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
-        return cursor.fetchone()[0]
 
 
 class Cell:
@@ -54,7 +46,7 @@ def migrations_write(current: pd.DataFrame, moved: pd.Series, *, cause: Cause, n
     `account.migrated` events. `current` has the stored segment and external_id."""
     if moved.empty:
         return 0
-    txid = transaction_id()
+    txid = position_take()  # the feed's position (segments.feed), in the column named txid
     frame_insert(
         TierMigration,
         pd.DataFrame(

@@ -29,6 +29,7 @@ from core.charts import UNSCORED
 from health.models import HealthLevel
 from maturity.selectors import framework_primary
 
+from . import feed
 from .cells import DEFAULT_CELLS, GRID_3X3, POSITION, direction, quadrant_of
 from .models import Grid, GridCell, TierMigration
 
@@ -214,7 +215,8 @@ def segment_metrics(accounts: QuerySet[Account], stats: list[CellStats], per_cel
     return result
 
 
-# The migrations feed: (txid, id) cursors, served only below the oldest running transaction.
+# The migrations feed: (position, id) cursors, served only below the positions that writers of
+# this tenant still hold (segments.feed). The position is stored in the column named txid.
 
 
 def encode_cursor(txid: int, pk: int) -> str:
@@ -233,19 +235,10 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     return txid, pk
 
 
-def _horizon() -> int | None:
-    """Transactions with ids below this have all finished; None off PostgreSQL."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        return cursor.fetchone()[0]
-
-
 def migrations_feed(*, after: tuple[int, int] = (0, 0), limit: int = 100):
     txid, pk = after
     events = TierMigration.objects.filter(Q(txid__gt=txid) | Q(txid=txid, id__gt=pk))
-    horizon = _horizon()
+    horizon = feed.horizon()
     if horizon is not None:
         events = events.filter(txid__lt=horizon)
     page = list(events.select_related("account").order_by("txid", "id")[:limit])

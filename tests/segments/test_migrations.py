@@ -1,9 +1,10 @@
 """Tier migrations: written once per real change, and a feed that misses and repeats nothing."""
 
 import threading
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import Account
 from core.derivation import Cause, CauseKind
@@ -155,3 +156,66 @@ def test_a_migration_committed_late_is_not_skipped(org_a, cmi_framework, in_tena
     second = feed(client, first["next"])
     assert [e["account"] for e in second["results"]] == [early.pk, late.pk]
     assert feed(client, second["next"])["results"] == []
+
+
+@contextmanager
+def open_transaction(dbname: str):
+    """A transaction with an id, held open in `dbname` by a connection of the test's own."""
+    import psycopg
+
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], dbname=dbname, user="postgres", autocommit=False
+    ) as other:
+        other.execute("SELECT pg_current_xact_id()")
+        try:
+            yield
+        finally:
+            other.rollback()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("where", ["this database", "another database"])
+def test_an_unrelated_long_transaction_does_not_hold_the_feed_back(
+    where, org_a, account_a, placed, in_tenant, key_for
+):
+    """A transaction open elsewhere (here or in another database, as a long report would be)
+    used to hold every tenant's new migrations back until it ended: the feed served only
+    transactions older than the oldest running. Now it serves them on the first read."""
+    dbname = connection.settings_dict["NAME"] if where == "this database" else "postgres"
+    client = key_for(org_a)
+    with open_transaction(dbname):
+        placed(account_a, nps=50, answers=uniform(4))
+        with in_tenant(org_a):
+            accounts_recompute()
+        assert [e["account"] for e in feed(client)["results"]] == [account_a.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_tenants_writer_in_flight_does_not_hold_the_feed_back(
+    org_a, org_b, account_a, placed, in_tenant, key_for
+):
+    from segments.feed import position_take
+
+    holding, release = threading.Event(), threading.Event()
+
+    def writer_of_b():
+        try:
+            with in_tenant(org_b), transaction.atomic():
+                position_take()  # B's writer, between its position and its commit
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer_of_b)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        placed(account_a, nps=50, answers=uniform(4))
+        with in_tenant(org_a):
+            accounts_recompute()
+        assert [e["account"] for e in feed(key_for(org_a))["results"]] == [account_a.pk]
+    finally:
+        release.set()
+        thread.join()
