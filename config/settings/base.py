@@ -177,6 +177,8 @@ STORAGES = {
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 if "redis" in CACHES["default"]["BACKEND"]:  # fail fast, never hang a request on a dead Redis
     CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=2, socket_timeout=2)
+    # ...and an unreachable Redis is a cache miss, never a 500 (core.cache).
+    CACHES["default"]["BACKEND"] = "core.cache.RedisCacheOrMiss"
 
 # Celery: JSON only, acknowledged after the task finishes, bounded in time.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
