@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from itertools import pairwise
@@ -58,6 +59,8 @@ class Stack:
             "RECOMPUTE_SWEEP_SECONDS": "1",
             "WEBHOOK_RELAY_SECONDS": "1",
             "WEBHOOK_RELAY_GRACE_SECONDS": "1",
+            "IMPORT_RELAY_SECONDS": "1",
+            "IMPORT_RELAY_GRACE_SECONDS": "1",
             **(env or {}),
         }
         self.processes = {}
@@ -681,3 +684,118 @@ def test_a_worker_killed_after_its_recompute_committed_leaves_no_delivery_unsent
         assert len(repeated) <= 2  # only the POSTs in flight at the kill (two processes)
     finally:
         receiver.stop()
+
+
+class Browser:
+    """A signed-in browser session on the stack's gunicorn, by plain HTTP: the login form,
+    its CSRF cookie, and multipart uploads."""
+
+    def __init__(self, stack, email, password="pw-for-tests"):
+        import http.cookiejar
+
+        self.base = f"http://127.0.0.1:{stack.web_port}"
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.open(f"{self.base}/login/", timeout=10).read()
+        body = urllib.parse.urlencode(
+            {"username": email, "password": password, "csrfmiddlewaretoken": self.csrf()}
+        ).encode()
+        login = urllib.request.Request(
+            f"{self.base}/login/", data=body, headers={"Referer": f"{self.base}/login/"}
+        )
+        assert self.opener.open(login, timeout=10).geturl().endswith("/segments/")
+
+    def csrf(self) -> str:
+        return next(c.value for c in self.jar if c.name == "csrftoken")
+
+    def get(self, path) -> int:
+        with self.opener.open(f"{self.base}{path}", timeout=10) as response:
+            return response.status
+
+    def upload(self, path, filename, content: bytes, fields: dict) -> str:
+        """POST a multipart form; returns the URL it redirected to."""
+        boundary = "----ascend-faults"
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in {**fields, "csrfmiddlewaretoken": self.csrf()}.items()
+        ]
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+        )
+        body = (
+            "".join(parts).encode() + head.encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            data=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Referer": f"{self.base}{path}",
+            },
+        )
+        with self.opener.open(request, timeout=10) as response:
+            return response.geturl()
+
+
+def accounts_csv(first: int, count: int) -> bytes:
+    rows = [f"IMP-{n},Imported {n}" for n in range(first, first + count)]
+    return ("external_id,name\n" + "\n".join(rows) + "\n").encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imports_uploaded_through_a_broker_outage_and_a_killed_worker_are_each_done_once(
+    stack, org_a, mike, in_tenant
+):
+    """Three CSV uploads with Redis stopped each answer with their job page (and the
+    account list still answers 200); once Redis is back, beat's relay sends them. Then an
+    import is SIGKILLed mid-way (the test holds a row it upserts, so the worker is provably
+    inside the import's transaction): after a restart it is relayed and done. Every job
+    ends done, and every account exists once."""
+    from accounts.models import ImportJob
+
+    browser = Browser(stack, "mike@alpha.test")
+    with in_tenant(org_a):
+        held = Account.objects.create(organization=org_a, name="Held", external_id="IMP-300")
+
+    stack.redis_down()
+    for n in range(3):
+        landed = browser.upload(
+            "/accounts/import/", f"part{n}.csv", accounts_csv(n * 100, 100), {"mode": "all"}
+        )
+        assert "/accounts/import/" in landed and landed.rstrip("/").split("/")[-1].isdigit()
+    assert browser.get("/accounts/") == 200
+    with in_tenant(org_a):
+        assert ImportJob.objects.filter(status="queued").count() == 3
+    stack.redis_up()
+
+    def jobs_done(count):
+        def done():
+            """every import job is done"""
+            with in_tenant(org_a):
+                jobs = list(ImportJob.objects.values_list("status", flat=True))
+            return len(jobs) == count and set(jobs) == {"done"}
+
+        return done
+
+    wait_for(jobs_done(3), timeout=60, interval=0.5)
+
+    with row_held(org_a, "accounts_account", held.pk) as waiting_for_it:
+        browser.upload("/accounts/import/", "last.csv", accounts_csv(300, 100), {"mode": "all"})
+        wait_for(waiting_for_it, timeout=30, interval=0.05)
+        stack.worker_kill()
+    with in_tenant(org_a):
+        assert ImportJob.objects.filter(status="queued").count() == 1  # rolled back, not lost
+    stack.worker_up()
+
+    wait_for(jobs_done(4), timeout=60, interval=0.5)
+    with in_tenant(org_a):
+        ids = list(
+            Account.objects.filter(external_id__startswith="IMP-").values_list(
+                "external_id", flat=True
+            )
+        )
+        assert len(ids) == len(set(ids)) == 400
+        assert (
+            sum(ImportJob.objects.values_list("created_count", flat=True)) == 399
+        )  # IMP-300 was there
