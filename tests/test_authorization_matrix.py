@@ -72,6 +72,18 @@ API = [
         [{"account": "{a}", "metric": "nps", "value": 40}],
     ),
     ("webhook create", "owner", "post", "/api/v1/webhooks/", {"url": "https://example.com/h"}),
+    ("webhook edit", "owner", "patch", "/api/v1/webhooks/{w}/", {"is_active": False}),
+    ("webhook delete", "owner", "delete", "/api/v1/webhooks/{w}/", None),
+    (
+        "accounts bulk",
+        "csm",
+        "post",
+        "/api/v1/accounts/bulk/",
+        [{"external_id": "B-1", "name": "B"}],
+    ),
+    ("account upsert", "csm", "put", "/api/v1/accounts/by-external-id/NEW-1/", {"name": "Up"}),
+    ("run start", "own", "post", "/api/v1/playbook-runs/", {"playbook": "{p}", "account": "{a}"}),
+    ("task update", "own", "patch", "/api/v1/playbook-tasks/{t}/", {"status": "done"}),
 ]
 
 
@@ -93,8 +105,30 @@ def filled(value, ids):
 
 
 @pytest.fixture
-def ids(account_a, cmi_framework, chs_card):
-    return {"a": account_a.pk, "f": cmi_framework.pk, "s": chs_card.pk}
+def ids(org_a, account_a, cmi_framework, chs_card, mike, in_tenant):
+    from integrations.services import subscription_create
+    from playbooks.models import Playbook
+    from playbooks.services import run_start, steps_replace
+
+    with in_tenant(org_a):
+        startable, running = (
+            Playbook.objects.create(organization=org_a, name=name, cells=["core"])
+            for name in ("Startable", "Running")
+        )
+        for each in (startable, running):
+            steps_replace(playbook=each, steps=[{"title": "Step"}])
+        task = run_start(playbook=running, account=account_a, by=mike).tasks.get()
+        webhook = subscription_create(
+            organization=org_a, url="https://example.com/hook", events=["account.migrated"]
+        )
+    return {
+        "a": account_a.pk,
+        "f": cmi_framework.pk,
+        "s": chs_card.pk,
+        "p": startable.pk,
+        "t": task.pk,
+        "w": webhook.pk,
+    }
 
 
 def as_user(client, email):
