@@ -374,29 +374,35 @@ def test_a_worker_killed_mid_part_leaves_that_part_to_be_done_once_after_restart
     """The same recompute in four parts of 500: the worker is SIGKILLed while it runs one. The
     parts done stay done, the killed one rolls back, and after a restart the sweep publishes
     it again (its message is held by the dead worker until the visibility timeout): every
-    account ends with exactly one migration."""
+    account ends with exactly one migration.
+
+    The test holds the last account's row lock: the part holding that account is provably
+    inside its transaction, waiting on the test, once the other three are done (two worker
+    processes run parts side by side, so catching "one part running" by polling was luck)."""
     with in_tenant(org_a):
         bulk_placed(org_a, cmi_framework, 2_000)
         RecomputeRequest.objects.all().delete()  # the fixtures' own, nudged to another broker
-        RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
+        last = Account.objects.order_by("-pk").values_list("pk", flat=True).first()
 
     def parts():
         with in_tenant(org_a):
             return RecomputePart.objects.all()
 
-    def mid_part():
-        """a worker holds a part's row: it is recomputing those 500 accounts"""
-        with in_tenant(org_a):  # FOR UPDATE cannot go with count(): the free rows are listed
-            free = parts().select_for_update(skip_locked=True).values_list("pk", flat=True)
-            return parts().count() - len(free) == 1
+    def only_the_held_part_left():
+        """three parts are done; the fourth waits on the account the test holds"""
+        with in_tenant(org_a):
+            return not RecomputeRequest.objects.exists() and parts().count() == 1
 
-    wait_for(mid_part, timeout=30, interval=0.02)
-    stack_in_parts.worker_kill()
+    with row_held(org_a, "accounts_account", last) as waiting_for_it:
+        with in_tenant(org_a):
+            RecomputeRequest.objects.create(organization=org_a, account_ids=None, cause="")
+        wait_for(waiting_for_it, timeout=30, interval=0.05)
+        wait_for(only_the_held_part_left, timeout=60, interval=0.1)
+        stack_in_parts.worker_kill()
     with in_tenant(org_a):
-        left = parts().count()
-        assert 1 <= left <= 4 and not RecomputeRequest.objects.exists()
+        assert parts().count() == 1 and not RecomputeRequest.objects.exists()
         done = Account.objects.filter(cmi__isnull=False).count()
-        assert done == 500 * (4 - left)  # whole parts only: the killed one rolled back
+        assert done == 1_500  # whole parts only: the killed one rolled back
         assert TierMigration.objects.count() == done
     stack_in_parts.worker_up()
 
