@@ -5,7 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet
-from health.api.views import AccountHealthViewSet, HealthMetricsView, ScorecardViewSet
+from health.api.views import (
+    AccountHealthHistoryView,
+    AccountHealthView,
+    HealthMetricsView,
+    ScorecardViewSet,
+)
 from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
 from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
@@ -21,12 +26,19 @@ router.register("playbook-runs", RunViewSet, basename="playbook-run")
 router.register("playbook-tasks", TaskViewSet, basename="playbook-task")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
-router.register(
-    r"accounts/(?P<account_pk>[0-9]+)/health", AccountHealthViewSet, basename="account-health"
-)
 
 urlpatterns = [
     path("health-metrics/", HealthMetricsView.as_view(), name="health-metrics"),
+    path(
+        "accounts/<int:account_pk>/health/",
+        AccountHealthView.as_view(),
+        name="account-health",
+    ),
+    path(
+        "accounts/<int:account_pk>/health/history/",
+        AccountHealthHistoryView.as_view(),
+        name="account-health-history",
+    ),
     path("segments/grid/", GridSummaryView.as_view(), name="segments-grid"),
     path("migrations/", MigrationFeedView.as_view(), name="migrations"),
     path("", include(router.urls)),

@@ -7,6 +7,9 @@ from tenancy.views import PasswordResetView
 
 from .views import healthz
 
+handler404 = "config.views.not_found"
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="segments:dashboard"), name="home"),
     path("accounts/", include("accounts.urls")),

@@ -1,3 +1,4 @@
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -6,8 +7,10 @@ import django_filters
 import orjson
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.validators import RegexValidator
 from django.db import DataError, models
+from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
@@ -304,24 +307,84 @@ class JSONParser(parsers.JSONParser):
 
 
 ERROR_RESPONSES = {
-    "400": "Invalid input: messages per field (per item for bulk requests).",
+    "400": "Invalid input: `errors` has one entry per message, with its JSON pointer into the "
+    "body (per item for bulk requests) or the query parameter it is about.",
     "401": "No API key, or a revoked, expired or unknown one.",
-    "403": "Signed in, but the role does not allow this.",
+    "403": "The key's or the member's role does not allow this.",
     "404": "Not found, or belongs to another organization.",
+    "406": "The `Accept` header names no type the API writes (it writes JSON).",
     "413": "The body is larger than the API accepts (API_BODY_MAX_BYTES, 5 MB by default).",
     "415": "The body is not JSON (send Content-Type: application/json).",
     "429": "Too many requests for this key; see the Retry-After header.",
 }
+# Only requests with a body can send these.
+BODY_ERROR_RESPONSES = {"413", "415"}
+POST_ERROR_RESPONSES = {
+    "409": "This `Idempotency-Key` was already used for a different request.",
+}
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any text up to 255 characters. A POST repeated with the same key and body "
+    "answers the first response again (with `Idempotent-Replayed: true`) and writes nothing; "
+    "the same key with another body is a 409. Keys are kept for 24 hours.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+PROBLEM_SCHEMAS = {
+    "ProblemError": {
+        "type": "object",
+        "description": "One message. `pointer` (RFC 6901) locates it in the request body; "
+        "`parameter` names the query parameter it is about.",
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "pointer": {"type": "string"},
+            "parameter": {"type": "string"},
+        },
+        "required": ["detail", "code"],
+    },
+    "Problem": {
+        "type": "object",
+        "description": "An error, as RFC 9457 problem details.",
+        "properties": {
+            "type": {"type": "string", "format": "uri", "example": "urn:ascend:problem:invalid"},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "code": {"type": "string", "description": "Stable: safe to branch on."},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemError"}},
+            "request_id": {
+                "type": "string",
+                "description": "The response's X-Request-ID, also in the server's log.",
+            },
+        },
+        "required": ["type", "title", "status", "code", "detail", "request_id"],
+    },
+}
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
 def add_error_responses(result, generator, request, public):
-    """drf-spectacular postprocessing hook: document the errors every operation can return."""
+    """drf-spectacular postprocessing hook: document the errors every operation can return,
+    each with the problem body (core.problems), and the Idempotency-Key of every POST."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(PROBLEM_SCHEMAS)
     for path in result.get("paths", {}).values():
-        for operation in path.values():
+        for method, operation in path.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            for status, description in ERROR_RESPONSES.items():
-                operation["responses"].setdefault(status, {"description": description})
+            errors = dict(ERROR_RESPONSES)
+            if method not in ("post", "put", "patch"):
+                errors = {k: v for k, v in errors.items() if k not in BODY_ERROR_RESPONSES}
+            if method == "post":
+                errors.update(POST_ERROR_RESPONSES)
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_PARAMETER)
+            responses = operation["responses"]
+            for status, description in errors.items():
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response["content"] = PROBLEM_CONTENT
     return result
 
 
@@ -344,9 +407,44 @@ def allow_empty_query_values(result, generator, request, public):
     return result
 
 
+def blank_text_once(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a blank-able text field is declared by
+    drf-spectacular as `oneOf: [<its pattern>, {maxLength: 0}]`, and an empty string matches
+    both branches, which `oneOf` forbids: every blank `industry` was invalid under the schema.
+    Where the field's own schema already takes "" (a NUL-free pattern, no minimum length, no
+    format), it is declared alone; otherwise the two branches become `anyOf`."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            branches = node.get("oneOf")
+            if (
+                isinstance(branches, list)
+                and len(branches) == 2
+                and branches[1] == {"type": "string", "maxLength": 0}
+            ):
+                inner = branches[0]
+                takes_empty = (
+                    not {"format", "minLength", "enum"} & set(inner)
+                    and re.search(inner.get("pattern", ""), "") is not None
+                )
+                del node["oneOf"]
+                if takes_empty:
+                    node.update(inner)
+                else:
+                    node["anyOf"] = branches
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
+
+
 # Constraints across fields, which serializers cannot declare: component → JSON Schema keywords.
 COMPONENT_CONSTRAINTS = {
-    "MetricIn": {"anyOf": [{"required": ["account"]}, {"required": ["external_id"]}]},
+    "MetricInRequest": {"anyOf": [{"required": ["account"]}, {"required": ["external_id"]}]},
 }
 
 
@@ -377,16 +475,77 @@ def add_component_constraints(result, generator, request, public):
     return result
 
 
+def as_api_error(error, field: str | None = None) -> exceptions.ValidationError:
+    """A service's Django ValidationError as DRF's, keeping every message's code (which
+    decides the status: see `exception_handler`); under `field` when given."""
+
+    def detail(messages) -> list:
+        return [exceptions.ErrorDetail(_text(m), m.code) for m in messages]
+
+    if hasattr(error, "error_dict"):
+        found: dict | list = {key: detail(value) for key, value in error.error_dict.items()}
+    else:
+        found = detail(error.error_list)
+    return exceptions.ValidationError({field: found} if field else found)
+
+
+def _text(message) -> str:
+    return str(message.message % message.params if message.params else message.message)
+
+
+# A schema-valid request can still be refused for what no schema can state: it names a row,
+# a key or a category this organization does not have (404), or it conflicts with what is
+# stored or with itself (409). Validation messages say which by their code.
+NOT_FOUND_CODES = {"does_not_exist", "not_found"}
+CONFLICT_CODES = {"conflict", "in_the_future"}
+FORBIDDEN_CODES = {"forbidden_target"}
+
+
+def _validation_status(errors: list[dict]) -> tuple[int, str] | None:
+    codes = {entry["code"] for entry in errors}
+    if not codes or not codes <= NOT_FOUND_CODES | CONFLICT_CODES | FORBIDDEN_CODES:
+        return None
+    if codes & NOT_FOUND_CODES:
+        return 404, "not_found"
+    if codes & FORBIDDEN_CODES:
+        return 403, "permission_denied"
+    return 409, "conflict"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus: a value PostgreSQL cannot store or compare is the client's 400."""
+    """Every error DRF handles, as an RFC 9457 problem (core.problems); a value PostgreSQL
+    cannot store or compare is the client's 400."""
     # rest_framework.views reads the API settings, which name this module: import it late.
     from rest_framework.views import exception_handler as drf_handler
+
+    from .problems import MEDIA_TYPE, body_errors, parameter_errors, problem
 
     if isinstance(exc, DataError):
         exc = exceptions.ValidationError(
             {"non_field_errors": [f"A value cannot be stored or searched: {exc}".strip()[:300]]}
         )
-    return drf_handler(exc, context)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = drf_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    code = getattr(exc, "default_code", "error")
+    if isinstance(detail, str):  # one message: it is the problem's detail
+        code = getattr(detail, "code", None) or code
+        document = problem(response.status_code, str(code), str(detail))
+    else:
+        request = context.get("request")
+        in_query = request is not None and request.method in ("GET", "HEAD", "DELETE")
+        errors = parameter_errors(detail) if in_query else body_errors(detail)
+        if isinstance(exc, exceptions.ValidationError) and (found := _validation_status(errors)):
+            response.status_code, code = found
+        document = problem(response.status_code, str(code), errors=errors)
+    response.data = document
+    response.content_type = MEDIA_TYPE
+    return response
 
 
 # Schema pieces that state what the serializers enforce, so the schema promises no more and no

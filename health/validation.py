@@ -70,7 +70,7 @@ class AccountField(serializers.Field):
 
     def to_internal_value(self, data: Any) -> int:
         if type(data) is not int or data not in self.context["known_ids"]:
-            raise serializers.ValidationError("No such account.")
+            raise serializers.ValidationError("No such account.", code="does_not_exist")
         return data
 
 
@@ -82,7 +82,9 @@ class ExternalIdField(serializers.Field):
             raise serializers.SkipField  # the id names the account; this is not looked at
         found = self.context["by_external"].get(data) if isinstance(data, str) else None
         if found is None:
-            raise serializers.ValidationError("No account has this external_id.")
+            raise serializers.ValidationError(
+                "No account has this external_id.", code="does_not_exist"
+            )
         return int(found)
 
 
@@ -94,7 +96,7 @@ class MetricField(serializers.Field):
             raise serializers.ValidationError("This field is required.")
         if data not in self.context["measures"]:
             raise serializers.ValidationError(
-                "No measure of the active scorecard reads this metric."
+                "No measure of the active scorecard reads this metric.", code="does_not_exist"
             )
         return data
 
@@ -112,7 +114,7 @@ class ObservedAtField(serializers.Field):
         if moment is None:
             raise serializers.ValidationError("Give an ISO 8601 date or date-time.")
         if moment > self.context["now"] + FUTURE_TOLERANCE:
-            raise serializers.ValidationError("This is in the future.")
+            raise serializers.ValidationError("This is in the future.", code="in_the_future")
         return moment
 
 
@@ -131,7 +133,9 @@ class ValueField(serializers.Field):
         if measure.rule == "categorical":
             allowed = {str(key).lower() for key in measure.params["map"]}
             if not isinstance(data, str) or data.strip().lower() not in allowed:
-                raise serializers.ValidationError(f"One of: {', '.join(sorted(allowed))}.")
+                raise serializers.ValidationError(
+                    f"One of: {', '.join(sorted(allowed))}.", code="does_not_exist"
+                )
             return None, data.strip().lower()
         if measure.rule == "recency":
             if data is None or data is serializers.empty:
@@ -222,7 +226,7 @@ def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dic
         except serializers.ValidationError as error:
             problems = error.detail.items() if isinstance(error.detail, dict) else []
             errors[position] = {
-                field: str(messages[0] if isinstance(messages, list) else messages)
+                field: messages[0] if isinstance(messages, list) else messages  # code kept
                 for field, messages in problems
             }
             continue

@@ -24,7 +24,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Refused(ValueError):
-    """The endpoint may not be reached; the message says why, for the tenant to read."""
+    """The endpoint may not be reached; the message says why, for the tenant to read, and
+    `code` what kind of refusal it is: "invalid" (not a URL we send to), "does_not_exist" (the
+    host does not resolve) or "forbidden_target" (an address or scheme this server refuses)."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -80,18 +86,19 @@ def target(url: str) -> Target:
         try:
             names = resolve(host, port)
         except (OSError, UnicodeError) as error:
-            raise Refused(f"{host} cannot be resolved.") from error
+            raise Refused(f"{host} cannot be resolved.", "does_not_exist") from error
     if not names:
-        raise Refused(f"{host} cannot be resolved.")
+        raise Refused(f"{host} cannot be resolved.", "does_not_exist")
     addresses = [ipaddress.ip_address(name.split("%")[0]) for name in names]
     inside = [a for a in addresses if not public(a) and not allowed_by_setting(a)]
     if inside:
         raise Refused(
             f"{host} points to {inside[0]}, an address inside a private network: "
-            "webhooks are sent to public addresses only."
+            "webhooks are sent to public addresses only.",
+            "forbidden_target",
         )
     if parts.scheme == "http" and not all(allowed_by_setting(a) for a in addresses):
-        raise Refused("Webhook endpoints must use https://.")
+        raise Refused("Webhook endpoints must use https://.", "forbidden_target")
     path = parts.path or "/"
     return Target(
         parts.scheme, host, port, f"{path}?{parts.query}" if parts.query else path, names[0]

@@ -242,18 +242,20 @@ def assessment_start(*, account: Account, framework: Framework, by: User) -> Ass
     )
 
 
-def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, str]:
+def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, ValidationError]:
     """Per factor key, why an answer is refused."""
     known = set(framework_structure(version).factors)
     low, high = scoring.SCALE
     errors = {}
     for key, score in answers.items():
         if key not in known:
-            errors[key] = "Not a factor of this framework."
+            errors[key] = ValidationError("Not a factor of this framework.", code="does_not_exist")
         elif score is not None and (
             isinstance(score, bool) or not isinstance(score, int) or not low <= score <= high
         ):
-            errors[key] = f"A score is a whole number from {low} to {high}, or null for unknown."
+            errors[key] = ValidationError(
+                f"A score is a whole number from {low} to {high}, or null for unknown."
+            )
     return errors
 
 

@@ -197,7 +197,13 @@ def run_start(*, playbook: Playbook, account: Account, by: User | None = None) -
     if PlaybookRun.objects.filter(
         playbook=playbook, account=account, status=PlaybookRun.Status.ACTIVE
     ).exists():
-        raise ValidationError({"playbook": f"“{playbook}” is already running for {account}."})
+        raise ValidationError(
+            {
+                "playbook": ValidationError(
+                    f"“{playbook}” is already running for {account}.", code="conflict"
+                )
+            }
+        )
     run = PlaybookRun.objects.create(
         organization=account.organization,
         playbook=playbook,

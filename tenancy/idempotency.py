@@ -7,7 +7,9 @@ insert waits on the unique index until the first commits, then replays its respo
 import hashlib
 
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
+
+from core.problems import problem_response
 
 from .models import IdempotencyRecord
 
@@ -28,7 +30,12 @@ class IdempotencyMiddleware:
         ):
             return self.get_response(request)
         if len(key) > 255:
-            return JsonResponse({"detail": f"{HEADER} is at most 255 characters."}, status=400)
+            return problem_response(
+                400,
+                "invalid",
+                f"{HEADER} is at most 255 characters.",
+                [{"parameter": HEADER, "detail": "At most 255 characters.", "code": "max_length"}],
+            )
         fingerprint = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\0" + request.body
         ).hexdigest()
@@ -54,8 +61,8 @@ class IdempotencyMiddleware:
     def _replay(self, key, fingerprint):
         record = IdempotencyRecord.objects.get(key=key)
         if record.fingerprint != fingerprint:
-            return JsonResponse(
-                {"detail": f"This {HEADER} was used for a different request."}, status=422
+            return problem_response(
+                409, "idempotency_key_reused", f"This {HEADER} was used for a different request."
             )
         response = HttpResponse(
             bytes(record.body), status=record.status, content_type=record.content_type

@@ -397,3 +397,21 @@ def names(monkeypatch):
 
     monkeypatch.setattr(egress, "resolve", resolve)
     return table
+
+
+@pytest.fixture(autouse=True)
+def responses_match_the_schema(monkeypatch):
+    """Every API response a test receives through Django's test client (DRF's APIClient
+    included) is checked against the served schema (tests/served_schema.py)."""
+    from django.test.client import Client as DjangoClient
+
+    from .served_schema import check_response
+
+    sent = DjangoClient.request
+
+    def request(self, **kwargs):
+        response = sent(self, **kwargs)
+        check_response(response)
+        return response
+
+    monkeypatch.setattr(DjangoClient, "request", request)

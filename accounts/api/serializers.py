@@ -97,7 +97,9 @@ class AccountSerializer(ModelSerializer):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if value is not None and others.exists():
-            raise serializers.ValidationError("Another account already has this external_id.")
+            raise serializers.ValidationError(
+                "Another account already has this external_id.", code="conflict"
+            )
         return value
 
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 
 from core.api import TenantQuerysetMixin, ValuesListMixin, bulk_limit, non_blank_pattern
@@ -133,7 +133,13 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
                 serializers_.append(None)
                 continue
             if external_id in seen:
-                errors.append({"external_id": ["Appears more than once in this request."]})
+                errors.append(
+                    {
+                        "external_id": [
+                            ErrorDetail("Appears more than once in this request.", "conflict")
+                        ]
+                    }
+                )
                 serializers_.append(None)
                 continue
             seen.add(external_id)
@@ -149,7 +155,7 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
                 errors.append({} if serializer.is_valid() else serializer.errors)
             serializers_.append(serializer)
         if any(errors):
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError(errors)
         result = services.accounts_upsert(
             organization=request.organization,
             changes=[(s.instance, s.validated_data) for s in serializers_ if s is not None],

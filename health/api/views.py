@@ -1,8 +1,8 @@
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import generics, status, viewsets
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,26 +43,22 @@ class HealthMetricsView(APIView):
     def post(self, request):
         items = request.data
         if not isinstance(items, list) or not items:
-            return Response(
-                {"non_field_errors": ["Send a non-empty JSON list of values."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ValidationError({"non_field_errors": ["Send a non-empty JSON list of values."]})
         if len(items) > MAX_METRICS_PER_REQUEST:
-            return Response(
-                {"non_field_errors": [f"At most {MAX_METRICS_PER_REQUEST} values per request."]},
-                status=status.HTTP_400_BAD_REQUEST,
+            raise ValidationError(
+                {"non_field_errors": [f"At most {MAX_METRICS_PER_REQUEST} values per request."]}
             )
         values, errors = metrics_validate(items)
         if errors:
             report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
-            return Response(report, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError(report)
         membership = acting_membership(request)  # every item is valid: values align with items
         accounts = Account.objects.in_bulk({value.account_id for value in values})
         refused = [not can_edit_account(membership, accounts[v.account_id]) for v in values]
         if any(refused):
             message = "Only the account's CSM or a manager can record its values."
             report = [{"account": [message]} if no else {} for no in refused]
-            return Response(report, status=status.HTTP_403_FORBIDDEN)
+            raise PermissionDenied(report)
         metrics_record(
             organization=request.organization, values=values, source=MetricValue.Source.API, by=None
         )
@@ -77,33 +73,39 @@ class SnapshotFilter(filters.FilterSet):
         fields = ["updated_since"]
 
 
-class AccountHealthViewSet(TenantQuerysetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """/accounts/<id>/health/: the score with its breakdown; …/history/: its snapshots."""
+class AccountHealthView(APIView):
+    @extend_schema(
+        summary="An account's health score with its breakdown",
+        description="The CHS as it stands now (the override's score if one is active), the "
+        "level, how much of the scorecard has data, and one entry per measure: its raw value, "
+        "points, weight and contribution.",
+        responses={
+            200: HealthOut,
+            404: OpenApiResponse(description="No such account, or no active scorecard."),
+        },
+    )
+    def get(self, request, account_pk: int):
+        account = get_object_or_404(Account, pk=account_pk)
+        explanation = account_health_explain(account)
+        if explanation is None:
+            raise NotFound("This organization has no active scorecard.")
+        return Response(HealthOut(explanation).data)
 
+
+class AccountHealthHistoryView(TenantQuerysetMixin, generics.ListAPIView):
     serializer_class = SnapshotOut
     queryset_model = HealthSnapshot
     filterset_class = SnapshotFilter
     ordering = ["-taken_at"]
 
-    def _account(self):
-        return get_object_or_404(Account, pk=self.kwargs["account_pk"])
+    @extend_schema(
+        summary="An account's health history",
+        description="The account's CHS snapshots, newest first; `updated_since` returns those "
+        "taken at or after a moment.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def safely_get_queryset(self):
-        return HealthSnapshot.objects.filter(account=self._account())
-
-    @extend_schema(
-        responses={
-            200: HealthOut,
-            404: OpenApiResponse(description="No such account or no active scorecard."),
-        }
-    )
-    def list(self, request, *args, **kwargs):
-        explanation = account_health_explain(self._account())
-        if explanation is None:
-            return Response({"detail": "This organization has no active scorecard."}, status=404)
-        return Response(HealthOut(explanation).data)
-
-    @extend_schema(responses={200: SnapshotOut(many=True)})
-    @action(detail=False)
-    def history(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        account = get_object_or_404(Account, pk=self.kwargs["account_pk"])
+        return HealthSnapshot.objects.filter(account=account)

@@ -2,8 +2,8 @@ from rest_framework import serializers
 
 from core.api import ModelSerializer
 
+from .. import egress
 from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
-from ..services import url_error
 
 
 class SubscriptionSerializer(ModelSerializer):
@@ -17,8 +17,10 @@ class SubscriptionSerializer(ModelSerializer):
         read_only_fields = ["id", "secret", "created_at"]
 
     def validate_url(self, value):
-        if message := url_error(value):
-            raise serializers.ValidationError(message)
+        try:
+            egress.target(value)
+        except egress.Refused as refused:
+            raise serializers.ValidationError(str(refused), code=refused.code) from None
         return value
 
 

@@ -5,7 +5,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.response import Response
 
 from accounts.permissions import acting_membership, can_edit_account
-from core.api import IdFilter, TenantQuerysetMixin
+from core.api import IdFilter, TenantQuerysetMixin, as_api_error
 
 from .. import services
 from ..models import Assessment, Framework
@@ -77,6 +77,5 @@ class AssessmentViewSet(
                 by=request.user if request.user.is_authenticated else None,
             )
         except ValidationError as error:
-            detail = error.message_dict if hasattr(error, "error_dict") else error.messages
-            raise exceptions.ValidationError({"answers": detail}) from error
+            raise as_api_error(error, field="answers") from error
         return Response(AssessmentOut(assessment).data, status=status.HTTP_201_CREATED)

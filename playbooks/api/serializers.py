@@ -40,7 +40,12 @@ class TaskSerializer(ModelSerializer):
     """A CRM mirrors a task by PATCHing its status (open, done, skipped) and note."""
 
     playbook = serializers.IntegerField(source="run.playbook_id", read_only=True)
-    assignee_email = serializers.EmailField(source="assignee.email", read_only=True, default=None)
+    assignee_email = serializers.EmailField(
+        source="assignee.email",
+        read_only=True,
+        allow_null=True,
+        help_text="The assignee's email; null while the task is unassigned.",
+    )
     overdue = serializers.SerializerMethodField()
 
     class Meta:

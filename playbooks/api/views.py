@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from accounts.api.views import CanEditAccount
 from accounts.models import Account
-from core.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter
+from core.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter, as_api_error
 from tenancy.models import OrganizationAPIKey
 
 from .. import services
@@ -69,7 +69,7 @@ class RunViewSet(
         if account is None:
             errors["account"] = ["No account with this id."]
         if errors:
-            raise exceptions.ValidationError(errors)
+            raise exceptions.ValidationError(errors, code="does_not_exist")
         if not CanEditAccount().has_object_permission(request, self, account):
             self.permission_denied(request, message=CanEditAccount.message)
         try:
@@ -79,7 +79,7 @@ class RunViewSet(
                 by=request.user if request.user.is_authenticated else None,
             )
         except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from error
+            raise as_api_error(error) from error
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
@@ -132,4 +132,4 @@ class TaskViewSet(
         except DjangoPermissionDenied as error:
             raise exceptions.PermissionDenied(str(error)) from error
         except DjangoValidationError as error:
-            raise exceptions.ValidationError(error.message_dict) from error
+            raise as_api_error(error) from error

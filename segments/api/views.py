@@ -1,4 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,10 +23,10 @@ class GridSummaryView(APIView):
         grid = grid_current()
         view = request.query_params.get("view") or grid.view
         if view not in Grid.View.values:
-            return Response({"view": ["One of 3x3, 2x2."]}, status=400)
+            raise ValidationError({"view": ["One of 3x3, 2x2."]})
         filterset = AccountFilter(request.query_params, queryset=Account.objects.all())
         if not filterset.is_valid():
-            return Response(filterset.errors, status=400)
+            raise ValidationError(filterset.errors)
         stats, unsegmented, count, arr = selectors.grid_summary(filterset.qs, grid, view)
         return Response(
             GridOut(
@@ -58,12 +59,12 @@ class MigrationFeedView(APIView):
         try:
             after = selectors.decode_cursor(since) if since else (0, 0)
         except ValueError as error:
-            return Response({"since": [str(error)]}, status=400)
+            raise ValidationError({"since": [str(error)]}, code="does_not_exist") from None
         try:
             limit = int(request.query_params.get("limit") or 100)
             if not 1 <= limit <= 1000:
                 raise ValueError
         except ValueError:
-            return Response({"limit": ["A whole number from 1 to 1000."]}, status=400)
+            raise ValidationError({"limit": ["A whole number from 1 to 1000."]}) from None
         page, cursor, more = selectors.migrations_feed(after=after, limit=limit)
         return Response(FeedOut({"results": page, "next": cursor, "more": more}).data)

@@ -12,6 +12,7 @@ from tenancy.models import OrganizationAPIKey
 from tenancy.services import api_key_create, api_key_revoke
 
 from ..conftest import DECK_ANSWERS
+from ..problems import errors
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ ENDPOINTS = [
     ("get", "/api/v1/frameworks/", None, "list"),
     ("get", "/api/v1/frameworks/{framework}/", None, 404),
     ("get", "/api/v1/assessments/", None, "list"),
-    ("post", "/api/v1/assessments/", {"account": "{account}", "answers": {"team_size": 3}}, 400),
+    ("post", "/api/v1/assessments/", {"account": "{account}", "answers": {"team_size": 3}}, 404),
     ("get", "/api/v1/assessments/{assessment}/", None, 404),
     ("get", "/api/v1/scorecards/", None, "list"),
     ("get", "/api/v1/scorecards/{scorecard}/", None, 404),
@@ -35,7 +36,7 @@ ENDPOINTS = [
         "post",
         "/api/v1/health-metrics/",
         [{"account": "{account}", "metric": "nps", "value": 1}],
-        400,
+        404,
     ),
     ("get", "/api/v1/accounts/{account}/health/", None, 404),
     ("get", "/api/v1/accounts/{account}/health/history/", None, 404),
@@ -44,7 +45,7 @@ ENDPOINTS = [
     ("get", "/api/v1/playbooks/", None, "list"),
     ("get", "/api/v1/playbooks/{playbook}/", None, 404),
     ("get", "/api/v1/playbook-runs/", None, "list"),
-    ("post", "/api/v1/playbook-runs/", {"playbook": "{playbook}", "account": "{account}"}, 400),
+    ("post", "/api/v1/playbook-runs/", {"playbook": "{playbook}", "account": "{account}"}, 404),
     ("get", "/api/v1/playbook-runs/{run}/", None, 404),
     ("get", "/api/v1/playbook-tasks/", None, "list"),
     ("get", "/api/v1/playbook-tasks/{task}/", None, 404),
@@ -204,7 +205,7 @@ def test_a_csm_cannot_give_an_account_to_someone_else_through_the_api(
     moved = session(bob).patch(
         f"/api/v1/accounts/{account}/", {"owner_csm": "carl@alpha.test"}, format="json"
     )
-    assert moved.status_code == 400 and "manager" in moved.json()["owner_csm"][0]
+    assert moved.status_code == 400 and "manager" in errors(moved)["owner_csm"][0]
     created = session(bob).post(
         "/api/v1/accounts/", {"name": "Mine?", "owner_csm": "carl@alpha.test"}, format="json"
     )

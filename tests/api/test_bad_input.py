@@ -4,6 +4,8 @@ import pytest
 
 from maturity.models import Assessment
 
+from ..problems import errors
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,7 +48,7 @@ def test_a_comment_over_5000_characters_is_refused_on_its_field(
     }
     response = client.post("/api/v1/assessments/", body, format="json")
     assert response.status_code == 400
-    assert "5000" in str(response.json()["comments"])
+    assert "5000" in errors(response)["comments/team_size"][0]
     with in_tenant(org_a):
         assert not Assessment.objects.exists()
     body["comments"] = {"team_size": "x" * 5000}
@@ -58,7 +60,8 @@ def test_a_cursor_the_api_did_not_give_is_refused_not_ignored(key_for, org_a, ac
     """DRF's "Invalid cursor" 404, as for any cursor it cannot read: not the first page."""
     response = key_for(org_a).get(f"/api/v1/accounts/?cursor={cursor}")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid cursor"}
+    assert response.json()["detail"] == "Invalid cursor"
+    assert response.json()["code"] == "not_found"
 
 
 def test_the_cursor_the_api_gives_still_pages(key_for, org_a):

@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account
 
+from ..problems import errors
+
 pytestmark = pytest.mark.django_db
 
 
@@ -25,7 +27,7 @@ def test_put_by_external_id_creates_then_replaces(org_a, key_for, in_tenant):
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
     assert count(org_a, in_tenant) == 1
     bad = client.put("/api/v1/accounts/by-external-id/SF-002/", {"arr": "-1"}, format="json")
-    assert bad.status_code == 400 and set(bad.json()) == {"name", "arr"}
+    assert bad.status_code == 400 and set(errors(bad)) == {"name", "arr"}
 
 
 def test_the_schema_refuses_the_blank_crm_ids_the_upsert_refuses(org_a, key_for, in_tenant):
@@ -42,7 +44,7 @@ def test_the_schema_refuses_the_blank_crm_ids_the_upsert_refuses(org_a, key_for,
     client = key_for(org_a)
     for blank in ("%0C", "%20", "%E3%80%80"):  # form feed, space, ideographic space
         response = client.put(f"/api/v1/accounts/by-external-id/{blank}/", {"name": "X"})
-        assert response.status_code == 400 and "external_id" in response.json()
+        assert response.status_code == 400 and "external_id" in errors(response)
         assert not allowed.search(response.wsgi_request.path.split("/")[-2])
     assert allowed.search("SF-001") and parameter["maxLength"] == 100
     assert count(org_a, in_tenant) == 0
@@ -59,11 +61,10 @@ def test_bulk_upsert_is_all_or_nothing_with_errors_per_item(org_a, account_a, ke
     ]
     response = client.post("/api/v1/accounts/bulk/", items, format="json")
     assert response.status_code == 400
-    report = response.json()
-    assert report[0] == {} and report[1] == {}
-    assert set(report[2]) == {"name", "arr"}
-    assert "more than once" in report[3]["external_id"][0]
-    assert "Required" in report[4]["external_id"][0]
+    report = errors(response)
+    assert set(report) == {"2/name", "2/arr", "3/external_id", "4/external_id"}
+    assert "more than once" in report["3/external_id"][0]
+    assert "Required" in report["4/external_id"][0]
     assert count(org_a, in_tenant) == 1
     with in_tenant(org_a):
         assert Account.objects.get().name == account_a.name
@@ -89,7 +90,7 @@ def test_an_idempotency_key_replays_the_first_response(org_a, key_for, in_tenant
     other = client.post(
         "/api/v1/accounts/", {"name": "Else"}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1"
     )
-    assert other.status_code == 422
+    assert other.status_code == 409
     assert count(org_a, in_tenant) == 1
 
 

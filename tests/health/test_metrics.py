@@ -13,6 +13,7 @@ from health.services import metrics_import_run
 from recompute.pipeline import accounts_recompute
 
 from ..conftest import formset_data
+from ..problems import errors
 
 pytestmark = pytest.mark.django_db
 
@@ -57,13 +58,13 @@ def test_one_bad_item_rejects_the_batch_with_a_message_per_item_and_field(
     ]
     response = key_for(org_a).post("/api/v1/health-metrics/", items, format="json")
     assert response.status_code == 400
-    report = response.json()
-    assert report[0] == {}
-    assert report[1] == {"account": ["No such account."]}  # another tenant's account
-    assert set(report[2]) == {"external_id", "metric"}
-    assert "strong" in report[3]["value"][0]
-    assert set(report[4]) == {"value", "observed_at"}
-    assert set(report[5]) == {"account", "observed_at"}
+    report = errors(response)
+    assert not any(where.startswith("0/") for where in report)
+    assert report["1/account"] == ["No such account."]  # another tenant's account
+    assert {where for where in report if where.startswith("2/")} == {"2/external_id", "2/metric"}
+    assert "strong" in report["3/value"][0]
+    assert {where for where in report if where.startswith("4/")} == {"4/value", "4/observed_at"}
+    assert {where for where in report if where.startswith("5/")} == {"5/account", "5/observed_at"}
     assert stored(org_a, in_tenant) == []
 
 
@@ -252,7 +253,7 @@ def test_a_value_that_is_no_finite_number_is_refused_and_nothing_stored(
     item = {"account": account_a.pk, "metric": metric, "value": value}
     response = key_for(org_a).post("/api/v1/health-metrics/", [item], format="json")
     assert response.status_code == 400
-    assert "number" in response.json()[0]["value"][0]
+    assert "number" in errors(response)["0/value"][0]
     assert stored(org_a, in_tenant) == []
 
 

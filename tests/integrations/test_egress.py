@@ -11,6 +11,8 @@ import pytest
 from integrations import egress, services
 from integrations.models import DeliveryAttempt, WebhookDelivery
 
+from ..problems import errors
+
 
 @pytest.mark.parametrize(
     "url",
@@ -59,8 +61,8 @@ def test_the_api_refuses_an_inside_endpoint_per_field(key_for, org_a, names, set
         {"url": "https://metadata.google.internal/", "events": ["account.migrated"]},
         format="json",
     )
-    assert response.status_code == 400
-    assert "private network" in response.json()["url"][0]
+    assert response.status_code == 403
+    assert "private network" in errors(response)["url"][0]
 
 
 class Loopback:

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from playbooks.models import PlaybookRun
 
 from ..factories import MembershipFactory, UserFactory
+from ..problems import errors
 from .conftest import EXPAND
 
 pytestmark = pytest.mark.django_db
@@ -50,10 +51,10 @@ def test_bad_task_updates_get_messages_per_field(org_a, run, key_for):
     task = run.task_list[0]
     client = key_for(org_a)
     bad_status = client.patch(f"/api/v1/playbook-tasks/{task.pk}/", {"status": "finished"})
-    assert bad_status.status_code == 400 and "status" in bad_status.json()
+    assert bad_status.status_code == 400 and "status" in errors(bad_status)
     no_note = client.patch(f"/api/v1/playbook-tasks/{task.pk}/", {"status": "skipped"})
     assert no_note.status_code == 400
-    assert no_note.json() == {"note": ["Say why the task is skipped."]}
+    assert errors(no_note) == {"note": ["Say why the task is skipped."]}
     read_only = client.patch(f"/api/v1/playbook-tasks/{task.pk}/", {"due_on": "2020-01-01"})
     assert read_only.status_code == 200 and read_only.json()["due_on"] != "2020-01-01"
 
@@ -84,9 +85,10 @@ def test_starting_a_run_through_the_api(org_a, account_a, defaults, key_for):
     assert first.status_code == 201 and first.json()["trigger"] == "manual"
     assert len(first.json()["tasks"]) == 3
     again = client.post("/api/v1/playbook-runs/", body)
-    assert again.status_code == 400 and "already running" in again.json()["playbook"][0]
+    assert again.status_code == 409 and "already running" in errors(again)["playbook"][0]
     missing = client.post("/api/v1/playbook-runs/", {"playbook": 999999, "account": 999999})
-    assert missing.json() == {
+    assert missing.status_code == 404
+    assert errors(missing) == {
         "playbook": ["No active playbook with this id."],
         "account": ["No account with this id."],
     }
@@ -104,4 +106,4 @@ def test_another_organization_sees_none_of_it(org_b, run, key_for, account_a, de
         "/api/v1/playbook-runs/",
         {"playbook": defaults["let_churn"].pk, "account": account_a.pk},
     )
-    assert started.status_code == 400  # neither exists for B: not found, not forbidden
+    assert started.status_code == 404  # neither exists for B: not found, not forbidden
