@@ -1,3 +1,5 @@
+from datetime import UTC
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -37,6 +39,26 @@ def _cells(layout: str, *, unsegmented: bool = False):
 
 FALLING_FAST = -10
 
+# What moves when an account changes: its own fields, and each derived score's stamp, which the
+# recompute sets only where the score really changed (core.derivation.Provider.stamp).
+CHANGE_STAMPS = ("updated_at", "chs_updated_at", "cmi_updated_at", "segment_updated_at")
+
+
+class ChangedSinceFilter(UpdatedSinceFilter):
+    """Accounts with any change stamp at or after the moment."""
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            return qs.none() if value.year == 9999 else qs
+        any_change = Q()
+        for stamp in CHANGE_STAMPS:
+            any_change |= Q(**{f"{stamp}__gte": value})
+        return qs.filter(any_change)
+
 
 def _falling(choices):
     """Whether the CHS fell by FALLING_FAST or more in 30 days: "true" or "false"."""
@@ -64,6 +86,13 @@ class AccountFilter(django_filters.FilterSet):
         field_name="renewal_date", lookup_expr="lte", label="Renews by"
     )
     updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
+    changed_since = ChangedSinceFilter(
+        label="Changed since",
+        help_text="Accounts whose fields or derived scores (CHS, CMI, level, tier, cell) "
+        "changed at or after this moment. Overlap your polls by a few minutes: a recompute "
+        "stamps its changes with the moment it started.",
+    )
+    external_id = django_filters.CharFilter(label="CRM id")
     chs_level = django_filters.CharFilter(label="CHS level")
     cmi_tier = django_filters.CharFilter(label="CMI tier")
     segment = django_filters.CharFilter(method="in_segment", label="Grid cell")
@@ -120,3 +149,5 @@ class AccountBrowserFilter(AccountFilter):
     )
     falling = _falling([("", "All"), ("true", "Yes"), ("false", "No")])  # typed: no blank added
     updated_since = None  # type: ignore[assignment]  # an integration's filter, not a person's
+    changed_since = None  # type: ignore[assignment]
+    external_id = None  # type: ignore[assignment]  # the search box finds CRM ids

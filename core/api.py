@@ -362,6 +362,26 @@ PROBLEM_SCHEMAS = {
         "required": ["type", "title", "status", "code", "detail", "request_id"],
     },
 }
+RATE_LIMIT_HEADERS = {
+    name: {"description": description, "schema": schema}
+    for name, description, schema in [
+        (
+            "RateLimit-Policy",
+            'The key\'s quota: `"api";q=<requests>;w=<seconds>`.',
+            {"type": "string"},
+        ),
+        (
+            "RateLimit",
+            'What is left: `"api";r=<remaining>;t=<seconds to reset>`.',
+            {"type": "string"},
+        ),
+        ("X-RateLimit-Limit", "Requests allowed per window.", {"type": "integer"}),
+        ("X-RateLimit-Remaining", "Requests left in the window.", {"type": "integer"}),
+        ("X-RateLimit-Reset", "Seconds until the window frees a request.", {"type": "integer"}),
+        ("X-Request-ID", "This request's id, as in error bodies and the log.", {"type": "string"}),
+    ]
+}
+RETRY_AFTER = {"description": "Seconds to wait.", "schema": {"type": "integer"}}
 PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
@@ -385,6 +405,9 @@ def add_error_responses(result, generator, request, public):
             for status, response in responses.items():
                 if status.startswith(("4", "5")):
                     response["content"] = PROBLEM_CONTENT
+                response.setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
+                if status == "429":
+                    response["headers"]["Retry-After"] = RETRY_AFTER
     return result
 
 

@@ -52,6 +52,7 @@ class WebhookDelivery(TenantModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "webhook deliveries"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "id"]),  # the API's pages, newest first

@@ -80,6 +80,9 @@ class AccountSerializer(ModelSerializer):
             "segment",
             "created_at",
             "updated_at",
+            "chs_updated_at",
+            "cmi_updated_at",
+            "segment_updated_at",
         ]
         read_only_fields = [
             "id",
@@ -90,7 +93,16 @@ class AccountSerializer(ModelSerializer):
             "segment",
             "created_at",
             "updated_at",
+            "chs_updated_at",
+            "cmi_updated_at",
+            "segment_updated_at",
         ]
+        extra_kwargs = {
+            "updated_at": {"help_text": "When the account's own fields last changed."},
+            "chs_updated_at": {"help_text": "When the CHS or its level last changed."},
+            "cmi_updated_at": {"help_text": "When the CMI or its tier last changed."},
+            "segment_updated_at": {"help_text": "When the grid cell last changed."},
+        }
 
     def validate_external_id(self, value):
         others = Account.objects.filter(external_id=value)

@@ -55,6 +55,9 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         services.account_delete(account=instance)
 
     @extend_schema(
+        summary="Create or replace the account with this CRM id",
+        description="The path's CRM id becomes the account's `external_id`: 201 when the "
+        "account is new, 200 when it existed.",
         request=AccountSerializer,
         parameters=[
             OpenApiParameter(  # it becomes the body's external_id: the same rules
@@ -96,6 +99,9 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         )
 
     @extend_schema(
+        summary="Create or update up to 1,000 accounts by CRM id",
+        description="Matched on `external_id`: new ids are created, known ones updated. All "
+        "or nothing: one bad item and nothing is written, with every bad item's messages.",
         request=AccountBulkItem(many=True),
         responses={
             200: OpenApiResponse(description="`{created, updated, ids}`: all were written."),

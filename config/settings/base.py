@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenancy.middleware.TenantMiddleware",
     "tenancy.idempotency.IdempotencyMiddleware",
+    "tenancy.api.throttling.RateLimitHeadersMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a refused sign-in into the lock-out page
 ]
 
@@ -237,7 +238,7 @@ REST_FRAMEWORK = {
         "core.api.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["tenancy.api.throttling.ApiKeyRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {

@@ -30,6 +30,10 @@ class ScorecardViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
 class HealthMetricsView(APIView):
     @extend_schema(
+        summary="Record health metric values",
+        description="Up to the endpoint's limit of values in one request, each naming its "
+        "account by `account` (id) or `external_id`. All or nothing; the accounts' CHS is "
+        "recomputed after the values are stored.",
         request=MetricIn(many=True),
         responses={
             201: OpenApiResponse(description='`{"created": n}`: every value was stored.'),

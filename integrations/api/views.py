@@ -65,7 +65,13 @@ class WebhookDeliveryViewSet(
     def safely_get_queryset(self):
         return WebhookDelivery.objects.prefetch_related("log")
 
-    @extend_schema(request=None, responses={202: DeliverySerializer})
+    @extend_schema(
+        summary="Send a delivery again",
+        description="Queues the delivery for another attempt now, whatever its state; the "
+        "attempt is added to its log.",
+        request=None,
+        responses={202: DeliverySerializer},
+    )
     @action(detail=True, methods=["post"])
     def redeliver(self, request, pk=None):
         delivery = delivery_redeliver(delivery=self.get_object())

@@ -16,6 +16,8 @@ class GridSummaryView(APIView):
     """The grid's cells with counts, shares and ARR, under the account list's filters."""
 
     @extend_schema(
+        summary="The grid's cells with their accounts and ARR",
+        description="Counts, shares and ARR per cell, under the same filters as the account list.",
         parameters=[OpenApiParameter("view", enum=["3x3", "2x2"], required=False)],
         responses={200: GridOut, 400: OpenApiResponse(description="A filter was invalid.")},
     )
@@ -46,6 +48,9 @@ class MigrationFeedView(APIView):
     even one whose transaction commits late."""
 
     @extend_schema(
+        summary="Tier migrations, in commit order",
+        description="Poll with `since` set to the previous page's `next`: no migration is "
+        "missed or repeated, even one whose transaction commits late.",
         parameters=[
             OpenApiParameter("since", str, required=False),
             OpenApiParameter(

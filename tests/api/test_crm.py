@@ -107,10 +107,15 @@ def test_idempotency_keys_belong_to_one_organization(org_a, org_b, key_for, in_t
 def test_the_throttle_answers_429_with_retry_after(org_a, key_for, settings):
     settings.API_RATE_LIMIT = "3/min"
     client = key_for(org_a)
-    codes = [client.get("/api/v1/accounts/").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    responses = [client.get("/api/v1/accounts/") for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r["X-RateLimit-Remaining"] for r in responses] == ["2", "1", "0", "0"]
+    assert {r["X-RateLimit-Limit"] for r in responses} == {"3"}
+    assert responses[0]["RateLimit-Policy"] == '"api";q=3;w=60'
+    assert responses[1]["RateLimit"].startswith('"api";r=1;t=')
     response = client.get("/api/v1/accounts/")
-    assert int(response["Retry-After"]) > 0
+    assert int(response["Retry-After"]) > 0 and 0 < int(response["X-RateLimit-Reset"]) <= 60
+    assert response.json()["code"] == "throttled"
 
 
 def test_the_schema_and_the_offline_docs(client):

@@ -1,0 +1,37 @@
+"""The API schema's generator (DEFAULT_SCHEMA_CLASS): apart from core.api, which the REST
+framework's settings import before drf-spectacular can be."""
+
+from drf_spectacular import openapi
+
+# What a generated client calls each standard action: (summary template, plural?).
+ACTION_SUMMARIES = {
+    "list": ("List {}", True),
+    "retrieve": ("Get one {}", False),
+    "create": ("Create {}", False),
+    "update": ("Replace {}", False),
+    "partial_update": ("Update part of {}", False),
+    "destroy": ("Delete {}", False),
+}
+
+
+def _article(name: str) -> str:
+    return "an" if name[:1].lower() in "aeiou" else "a"
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's, except that docstrings are never published: they are written for
+    this code's readers ("Base of every tenant API view…" reached integrators). A description
+    is what `extend_schema(description=…)` says; a standard action's summary is derived from
+    its model ("List accounts", "Get one webhook subscription"), any other's is declared."""
+
+    def get_description(self):
+        return ""
+
+    def get_summary(self):
+        action = getattr(self.view, "action", None)
+        model = getattr(self.view, "queryset_model", None)
+        if action in ACTION_SUMMARIES and model is not None:
+            template, plural = ACTION_SUMMARIES[action]
+            name = str(model._meta.verbose_name_plural if plural else model._meta.verbose_name)
+            return template.format(name if plural else f"{_article(name)} {name}")
+        return None

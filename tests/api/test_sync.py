@@ -1,0 +1,54 @@
+"""A CRM polling `changed_since` sees every derived change, and only changes."""
+
+from django.utils import timezone
+
+from health.models import MetricValue
+
+from ..factories import AccountFactory
+from ..recomputing import recompute_run
+
+
+def _changed(client, since) -> dict[str, dict]:
+    response = client.get("/api/v1/accounts/", {"changed_since": since.isoformat()})
+    assert response.status_code == 200
+    return {row["name"]: row for row in response.json()["results"]}
+
+
+def test_a_recompute_that_moves_scores_is_seen_by_changed_since(
+    org_a, chs_card, cmi_framework, key_for, in_tenant
+):
+    with in_tenant(org_a):
+        scored = AccountFactory(organization=org_a, name="Scored")
+        AccountFactory(organization=org_a, name="Untouched")
+    client = key_for(org_a)
+    mark = timezone.now()
+    assert _changed(client, mark) == {}
+    with in_tenant(org_a):
+        MetricValue.objects.create(
+            organization=org_a,
+            account=scored,
+            metric="nps",
+            number=60,
+            observed_at=timezone.now(),
+            source="api",
+        )
+    # updated_since reads the account's own fields only: the new score does not move it.
+    recompute_run(org_a.id, [scored.pk])
+    own = client.get("/api/v1/accounts/", {"updated_since": mark.isoformat()}).json()
+    assert own["results"] == []
+    changed = _changed(client, mark)
+    assert set(changed) == {"Scored"}
+    assert changed["Scored"]["chs"] is not None
+    assert changed["Scored"]["chs_updated_at"] >= mark.isoformat().replace("+00:00", "Z")[:19]
+    # A recompute that changes nothing moves no stamp.
+    later = timezone.now()
+    recompute_run(org_a.id, [scored.pk])
+    assert _changed(client, later) == {}
+
+
+def test_an_account_is_found_by_its_crm_id(org_a, key_for, in_tenant):
+    with in_tenant(org_a):
+        AccountFactory(organization=org_a, name="Mine", external_id="SF/001")
+        AccountFactory(organization=org_a, name="Other", external_id="SF-002")
+    response = key_for(org_a).get("/api/v1/accounts/", {"external_id": "SF/001"})
+    assert [row["name"] for row in response.json()["results"]] == ["Mine"]
