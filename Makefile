@@ -8,7 +8,7 @@ PG_ENV := DATABASE_URL=postgres://ascend_app@127.0.0.1:5432/ascend \
 	DATABASE_OWNER_URL=postgres://ascend_owner@127.0.0.1:5432/ascend \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=rediscache://127.0.0.1:6379/1
 
-.PHONY: demo install system-deps db test quicktest lint typecheck format serve-pg worker bench-dashboard bench-recompute bench-latency bench-api bench-deps clean
+.PHONY: demo install system-deps db test quicktest lint typecheck format serve-pg worker bench-dashboard bench-recompute bench-latency bench-api bench-deps lint-schema clean
 
 demo: install  ## SQLite, tasks in-process, demo data, http://127.0.0.1:8000
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
@@ -72,6 +72,10 @@ bench-latency: install db  ## bench 2: submission to segment latency at 20/s wit
 
 bench-api: install db bench-deps  ## bench 3: the API under wrk vs a trivial DRF view
 	$(BIN)/python bench/api_load.py
+
+lint-schema: install  ## Redocly's recommended rules on the served schema (npx; needs the npm registry)
+	env -u DATABASE_URL $(BIN)/python manage.py spectacular --format openapi-json --file .schema.json
+	npx -y @redocly/cli@2.77.0 lint .schema.json --config redocly.yaml
 
 bench-deps:  ## wrk, the load generator of bench-api
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)

@@ -75,6 +75,14 @@ class CursorPagination(pagination.CursorPagination):
             raise exceptions.NotFound(self.invalid_cursor_message)
         return super().decode_cursor(request)
 
+    def get_paginated_response_schema(self, schema):
+        """DRF's, with an example next link that is a URI (DRF's ends in a stray quote)."""
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["next"]["example"] = (
+            "https://ascend.example/api/v1/accounts/?cursor=cD00ODY%3D"
+        )
+        return paginated
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Ascend API",
     "DESCRIPTION": "Customer Health Score × Customer Maturity Index, for CRM integrations.",
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "Proprietary", "url": "https://ascend.example/terms/"},
+    "SERVERS": [{"url": "/", "description": "This Ascend server"}],
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import NonBlankCharField
@@ -34,12 +35,22 @@ class MetricIn(serializers.Serializer):
     observed_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
 
 
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "number", "nullable": True}, {"type": "string", "nullable": True}],
+        "description": "The value scored: a number, a category, or null when missing.",
+    }
+)
+class RawValueField(serializers.JSONField):
+    pass
+
+
 class DriverOut(serializers.Serializer):
     measure = serializers.CharField()
     name = serializers.CharField()
     group = serializers.CharField()
     metric = serializers.CharField()
-    raw = serializers.JSONField(allow_null=True)
+    raw = RawValueField(read_only=True)
     status = serializers.ChoiceField(choices=["ok", "missing", "stale", "unscorable"])
     points = serializers.FloatField(allow_null=True)
     weight = serializers.FloatField()
