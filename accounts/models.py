@@ -135,3 +135,23 @@ class ImportJob(TenantModel):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class AccountDeletion(TenantModel):
+    """A deleted account's tombstone: a CRM syncing by polling learns of the deletion from
+    /api/v1/account-deletions/, with the ids it knew the account by."""
+
+    account_id = models.BigIntegerField(help_text="The deleted account's id.")
+    external_id = models.CharField(  # noqa: DJ001
+        "CRM id", max_length=100, null=True, blank=True
+    )
+    name = models.CharField(max_length=200)
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "deleted_at"])]
+        ordering = ["-id"]
+        verbose_name = "account deletion"
+
+    def __str__(self):
+        return f"{self.name} (deleted)"

@@ -13,7 +13,7 @@ from core.queue import task_send_on_commit
 from tenancy.models import Membership, Organization, Role
 
 from . import importing
-from .models import Account, ImportJob
+from .models import Account, AccountDeletion, ImportJob
 
 IMPORT_CHUNK = 1000
 # The task that runs each kind of import, by dotted path (health's lies above this app).
@@ -43,7 +43,15 @@ def account_update(*, account: Account, **fields) -> Account:
 
 
 @transaction.atomic
+@transaction.atomic
 def account_delete(*, account: Account) -> None:
+    """Delete the account and leave its tombstone, so polling integrations see it go."""
+    AccountDeletion.objects.create(
+        organization_id=account.organization_id,
+        account_id=account.pk,
+        external_id=account.external_id,
+        name=account.name,
+    )
     account.delete()
 
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api.views import AccountViewSet
+from accounts.api.views import AccountDeletionViewSet, AccountViewSet
 from health.api.views import (
     AccountHealthHistoryView,
     AccountHealthView,
@@ -18,6 +18,7 @@ from segments.api.views import GridSummaryView, MigrationFeedView
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
+router.register("account-deletions", AccountDeletionViewSet, basename="account-deletion")
 router.register("frameworks", FrameworkViewSet, basename="framework")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from core.api import BlankAsNullField, ModelSerializer, NonBlankCharField
 from tenancy.models import Membership, Role
 
-from ..models import Account
+from ..models import Account, AccountDeletion
 from ..permissions import acting_membership, owner_change_error
 
 
@@ -119,3 +119,11 @@ class AccountBulkItem(AccountSerializer):
     """One item of a bulk upsert: the external_id is what it is matched on."""
 
     external_id = NonBlankCharField(max_length=100)
+
+
+class AccountDeletionSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="account_id", help_text="The deleted account's id.")
+
+    class Meta:
+        model = AccountDeletion
+        fields = ["id", "account", "external_id", "name", "deleted_at"]

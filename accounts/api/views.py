@@ -1,16 +1,28 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+import django_filters
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 
-from core.api import TenantQuerysetMixin, ValuesListMixin, bulk_limit, non_blank_pattern
+from core.api import (
+    TenantQuerysetMixin,
+    UpdatedSinceFilter,
+    ValuesListMixin,
+    bulk_limit,
+    non_blank_pattern,
+)
 
 from .. import selectors, services
 from ..filters import AccountFilter
-from ..models import Account
+from ..models import Account, AccountDeletion
 from ..permissions import acting_membership, can_delete_account, can_edit_account
-from .serializers import AccountBulkItem, AccountSerializer
+from .serializers import AccountBulkItem, AccountDeletionSerializer, AccountSerializer
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
 
@@ -173,3 +185,29 @@ def _dict(data) -> dict:
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
     return data
+
+
+class DeletionFilter(django_filters.FilterSet):
+    since = UpdatedSinceFilter(field_name="deleted_at", lookup_expr="gte")
+
+    class Meta:
+        model = AccountDeletion
+        fields = ["since"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List deleted accounts",
+        description="A tombstone for every account deleted, newest first, with the ids it "
+        "was known by. Poll with `since` (the moment of your previous poll) to mirror "
+        "deletions.",
+    )
+)
+class AccountDeletionViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ReadOnlyModelViewSet):
+    queryset_model = AccountDeletion
+    serializer_class = AccountDeletionSerializer
+    filterset_class = DeletionFilter
+    ordering = ["-id"]
+
+    def safely_get_queryset(self):
+        return AccountDeletion.objects.all()

@@ -52,3 +52,30 @@ def test_an_account_is_found_by_its_crm_id(org_a, key_for, in_tenant):
         AccountFactory(organization=org_a, name="Other", external_id="SF-002")
     response = key_for(org_a).get("/api/v1/accounts/", {"external_id": "SF/001"})
     assert [row["name"] for row in response.json()["results"]] == ["Mine"]
+
+
+def test_a_deleted_account_leaves_a_tombstone_only_its_organization_sees(
+    org_a, org_b, key_for, in_tenant
+):
+    with in_tenant(org_a):
+        gone = AccountFactory(organization=org_a, name="Gone", external_id="SF-9")
+        AccountFactory(organization=org_a, name="Stays")
+    client = key_for(org_a)
+    mark = timezone.now()
+    assert (
+        client.get("/api/v1/account-deletions/", {"since": mark.isoformat()}).json()["results"]
+        == []
+    )
+    assert client.delete(f"/api/v1/accounts/{gone.pk}/").status_code == 204
+    (tombstone,) = client.get("/api/v1/account-deletions/", {"since": mark.isoformat()}).json()[
+        "results"
+    ]
+    assert (tombstone["account"], tombstone["external_id"], tombstone["name"]) == (
+        gone.pk,
+        "SF-9",
+        "Gone",
+    )
+    assert client.get(f"/api/v1/account-deletions/{tombstone['id']}/").status_code == 200
+    other = key_for(org_b)
+    assert other.get("/api/v1/account-deletions/").json()["results"] == []
+    assert other.get(f"/api/v1/account-deletions/{tombstone['id']}/").status_code == 404
