@@ -9,7 +9,7 @@ active scorecard's measures) is read once per batch into the serializer's contex
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -225,8 +225,9 @@ def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dic
             data = check.run_validation(item)
         except serializers.ValidationError as error:
             problems = error.detail.items() if isinstance(error.detail, dict) else []
+            # The first message per field, an ErrorDetail (a str) that keeps its code.
             errors[position] = {
-                field: messages[0] if isinstance(messages, list) else messages  # code kept
+                field: cast(str, messages[0] if isinstance(messages, list) else messages)
                 for field, messages in problems
             }
             continue

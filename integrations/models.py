@@ -1,3 +1,4 @@
+import base64
 import secrets
 import uuid
 
@@ -10,7 +11,8 @@ EVENTS = ("account.migrated", "assessment.submitted", "health.level_changed")
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: "whsec_" and the base64 of 32 random bytes, the key."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 class WebhookSubscription(TenantModel):

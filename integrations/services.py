@@ -1,6 +1,8 @@
 """Webhooks: events become deliveries in the writing transaction; Celery sends them after
 commit, signed, retrying with exponential backoff; every attempt is logged."""
 
+import base64
+import binascii
 import hashlib
 import hmac
 import http.client
@@ -123,10 +125,22 @@ def deliveries_relay(*, now=None) -> int:
     return len(overdue)
 
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>.<body>": receivers reject old timestamps to stop replays."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + digest.hexdigest()
+def signing_key(secret: str) -> bytes:
+    """The key a "whsec_…" secret carries (base64). Secrets made before Standard Webhooks
+    were URL-safe base64 without padding: read so, they keep signing with the same bytes."""
+    encoded = secret.removeprefix("whsec_")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
+    """Standard Webhooks 1.0: `v1,` and the base64 HMAC-SHA256 of "<id>.<timestamp>.<body>".
+    Receivers check it with any Standard Webhooks library, and refuse old timestamps."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -170,9 +184,11 @@ def delivery_attempt(
         "Content-Type": "application/json",
         "User-Agent": "Ascend-Webhooks/1",
         "X-Ascend-Event": delivery.event,
-        "X-Ascend-Delivery": str(delivery.event_id),
-        "X-Ascend-Timestamp": timestamp,
-        "X-Ascend-Signature": signature(delivery.subscription.secret, timestamp, body),
+        "webhook-id": str(delivery.event_id),
+        "webhook-timestamp": timestamp,
+        "webhook-signature": signature(
+            delivery.subscription.secret, str(delivery.event_id), timestamp, body
+        ),
     }
     attempt = DeliveryAttempt(organization_id=delivery.organization_id, delivery=delivery)
     started = time.monotonic()

@@ -1,14 +1,14 @@
 """Webhooks against a real loopback HTTP receiver started by the test."""
 
-import hashlib
-import hmac
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
-from integrations.models import WebhookDelivery, WebhookSubscription
+from integrations.models import WebhookDelivery, WebhookSubscription, new_secret
 
 from ..conftest import DECK_ANSWERS, wait_for
 from ..problems import errors
@@ -90,18 +90,17 @@ def test_events_arrive_signed_after_commit(
     headers, body = next(
         (h, b) for h, b in receiver.requests if h["X-Ascend-Event"] == "assessment.submitted"
     )
-    expected = (
-        "sha256="
-        + hmac.new(
-            hook["secret"].encode(),
-            headers["X-Ascend-Timestamp"].encode() + b"." + body,
-            hashlib.sha256,
-        ).hexdigest()
-    )
-    assert hmac.compare_digest(headers["X-Ascend-Signature"], expected)
+    # The Standard Webhooks reference library, not this code, checks the signature.
+    verified = Webhook(hook["secret"]).verify(body, dict(headers))
+    assert verified == json.loads(body)
+    tampered = body.replace(b'"assessment.submitted"', b'"assessment.tampered"')
+    with pytest.raises(WebhookVerificationError):
+        Webhook(hook["secret"]).verify(tampered, dict(headers))
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, dict(headers))
     event = json.loads(body)
     assert event["data"]["account"] == account_a.pk and round(event["data"]["cmi"], 1) == 2.4
-    assert headers["X-Ascend-Delivery"] == event["id"]
+    assert headers["webhook-id"] == event["id"]
     moved = receiver.events("account.migrated")[-1]["data"]
     assert (moved["from_segment"], moved["to_segment"]) == (None, "retain")
 
@@ -206,3 +205,17 @@ def test_only_owners_and_keys_manage_webhooks_and_only_their_own(
     assert key_for(org_b).delete(f"/api/v1/webhooks/{hook.pk}/").status_code == 404
     with in_tenant(org_a):
         assert WebhookSubscription.objects.filter(pk=hook.pk).exists()
+
+
+def test_a_secret_from_before_standard_webhooks_keeps_signing_with_its_own_bytes():
+    import base64
+    import secrets
+
+    from integrations.services import signing_key
+
+    raw = secrets.token_bytes(32)
+    legacy = "whsec_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert signing_key(legacy) == raw
+    fresh = new_secret()
+    assert signing_key(fresh) == base64.b64decode(fresh.removeprefix("whsec_"))
+    assert len(signing_key(fresh)) == 32
