@@ -15,6 +15,7 @@ from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionVi
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet
 from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
 from segments.api.views import GridSummaryView, MigrationFeedView
+from tenancy.api.views import MemberViewSet
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
@@ -25,6 +26,7 @@ router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("playbooks", PlaybookViewSet, basename="playbook")
 router.register("playbook-runs", RunViewSet, basename="playbook-run")
 router.register("playbook-tasks", TaskViewSet, basename="playbook-task")
+router.register("members", MemberViewSet, basename="member")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 

@@ -4,20 +4,42 @@
 
 1. pushes accounts (bulk upsert by the CRM's ids), safely retryable with an Idempotency-Key;
 2. pushes health metrics for them;
-3. pulls tier migrations from the feed, remembering the cursor in a file between runs.
+3. submits a maturity assessment for the first, so it reaches a grid cell;
+4. pulls tier migrations from the feed, remembering the cursor in a file between runs.
+
+A server that cannot be reached, or an error the API answers, ends it with a one-line message
+(the API's problem `detail` and request id), not a traceback; a 429 waits as `Retry-After`
+says and tries again.
 """
 
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 BASE = os.environ.get("ASCEND_URL", "http://127.0.0.1:8000").rstrip("/")
-KEY = os.environ["ASCEND_API_KEY"]
+KEY = os.environ.get("ASCEND_API_KEY", "")
 CURSOR_FILE = Path(os.environ.get("ASCEND_CURSOR_FILE", ".ascend-cursor"))
+RETRIES_ON_429 = 5
+# A maturity assessment as a CSM would give it: factor key -> 1..5 (null: unknown).
+ASSESSMENT = {
+    "clarity_of_charter": 5,
+    "breadth_of_influence": 5,
+    "title_of_functional_head": 5,
+    "team_sophistication": 4,
+    "team_size": 5,
+    "success_track_record": 5,
+    "process_quality": 5,
+    "knowledge_management": 4,
+    "team_integration": 5,
+    "use_of_tools": 5,
+    "use_of_reports": 5,
+    "environment_complexity": 5,
+}
 
 
 def api(method: str, path: str, body=None, idempotency_key: str | None = None):
@@ -33,14 +55,43 @@ def api(method: str, path: str, body=None, idempotency_key: str | None = None):
     )
     if idempotency_key:
         request.add_header("Idempotency-Key", idempotency_key)
+    for attempt in range(RETRIES_ON_429 + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            if error.code == 429 and attempt < RETRIES_ON_429:
+                wait = int(error.headers.get("Retry-After") or 1)
+                print(f"rate limited: waiting {wait} s as the server asks")
+                time.sleep(wait)
+                continue
+            sys.exit(f"{method} {path} failed: {_problem(error)}")
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            sys.exit(f"Cannot reach Ascend at {BASE}: {reason}. Is the server running?")
+    raise AssertionError("unreachable")
+
+
+def _problem(error: urllib.error.HTTPError) -> str:
+    """The API's problem document in one line: status, detail, every field message, id."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        sys.exit(f"{method} {path} failed with {error.code}: {error.read().decode()[:500]}")
+        problem = json.loads(error.read())
+    except ValueError:
+        return f"HTTP {error.code}"
+    fields = "; ".join(
+        f"{e.get('pointer') or e.get('parameter') or 'body'}: {e['detail']}"
+        for e in problem.get("errors", [])
+    )
+    return (
+        f"{error.code} {problem.get('detail', '')}"
+        + (f" ({fields})" if fields and len(problem.get("errors", [])) > 1 else "")
+        + f" [request {problem.get('request_id', '?')}]"
+    )
 
 
 def main():
+    if not KEY:
+        sys.exit("Set ASCEND_API_KEY to an API key (Organization → API keys).")
     crm_accounts = [
         {
             "external_id": "SF-0001",
@@ -72,6 +123,15 @@ def main():
     ]
     stored = api("POST", "health-metrics/", metrics, idempotency_key=str(uuid.uuid4()))
     print(f"metrics: {stored['created']} stored")
+
+    first_id = pushed["ids"][0]
+    assessed = api(
+        "POST",
+        "assessments/",
+        {"account": first_id, "answers": ASSESSMENT},
+        idempotency_key=str(uuid.uuid4()),
+    )
+    print(f"assessment: CMI {assessed['cmi']:.1f} for {crm_accounts[0]['external_id']}")
 
     cursor = CURSOR_FILE.read_text().strip() if CURSOR_FILE.exists() else ""
     events = 0

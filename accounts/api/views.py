@@ -4,8 +4,10 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
 from rest_framework import permissions, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
@@ -116,11 +118,20 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         "or nothing: one bad item and nothing is written, with every bad item's messages.",
         request=AccountBulkItem(many=True),
         responses={
-            200: OpenApiResponse(description="`{created, updated, ids}`: all were written."),
+            200: inline_serializer(
+                "AccountsUpserted",
+                {
+                    "created": drf_serializers.IntegerField(min_value=0),
+                    "updated": drf_serializers.IntegerField(min_value=0),
+                    "ids": drf_serializers.ListField(
+                        child=drf_serializers.IntegerField(),
+                        help_text="The accounts' ids, in the order of the request's items.",
+                    ),
+                },
+            ),
             400: OpenApiResponse(
-                description="A list aligned with the request: `{}` for good "
-                "items, messages per field for bad ones. Nothing "
-                "was written."
+                description="Nothing was written: `errors` points at each bad item's fields "
+                "(`/3/arr`)."
             ),
         },
     )

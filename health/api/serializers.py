@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from core.api import NonBlankCharField
 
-from ..models import HealthSnapshot, Scorecard
+from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..selectors import scorecard_spec
 
 
@@ -43,6 +43,25 @@ class MetricIn(serializers.Serializer):
 )
 class RawValueField(serializers.JSONField):
     pass
+
+
+class MetricValueOut(serializers.ModelSerializer):
+    class Meta:
+        model = MetricValue
+        fields = [
+            "id",
+            "account",
+            "metric",
+            "number",
+            "text",
+            "observed_at",
+            "source",
+            "created_at",
+        ]
+        extra_kwargs = {
+            "number": {"help_text": "The value, for numeric measures; null for categories."},
+            "text": {"help_text": "The category, for categorical measures; empty otherwise."},
+        }
 
 
 class DriverOut(serializers.Serializer):

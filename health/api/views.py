@@ -1,20 +1,20 @@
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
 from accounts.permissions import acting_membership, can_edit_account
-from core.api import TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
+from core.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..provider import account_health_explain
 from ..services import MAX_METRICS_PER_REQUEST, metrics_record
 from ..validation import metrics_validate
-from .serializers import HealthOut, MetricIn, ScorecardOut, SnapshotOut
+from .serializers import HealthOut, MetricIn, MetricValueOut, ScorecardOut, SnapshotOut
 
 bulk_limit("/api/v1/health-metrics/", "post", most=MAX_METRICS_PER_REQUEST)
 
@@ -28,7 +28,33 @@ class ScorecardViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         return Scorecard.objects.all()
 
 
-class HealthMetricsView(APIView):
+class MetricValueFilter(filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+    metric = filters.CharFilter()
+    since = UpdatedSinceFilter(field_name="observed_at", lookup_expr="gte")
+
+    class Meta:
+        model = MetricValue
+        fields = ["account", "metric", "since"]
+
+
+class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
+    queryset_model = MetricValue
+    serializer_class = MetricValueOut
+    filterset_class = MetricValueFilter
+    ordering = ["-id"]
+
+    def safely_get_queryset(self):
+        return MetricValue.objects.all()
+
+    @extend_schema(
+        summary="List stored health metric values",
+        description="Every value stored, newest first: filter by `account`, `metric` and "
+        "`since` (observed at or after a moment) to read back what was sent.",
+    )
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
     @extend_schema(
         summary="Record health metric values",
         description="Up to the endpoint's limit of values in one request, each naming its "
@@ -36,11 +62,12 @@ class HealthMetricsView(APIView):
         "recomputed after the values are stored.",
         request=MetricIn(many=True),
         responses={
-            201: OpenApiResponse(description='`{"created": n}`: every value was stored.'),
+            201: inline_serializer(
+                "MetricsRecorded", {"created": serializers.IntegerField(min_value=1)}
+            ),
             400: OpenApiResponse(
-                description="A list aligned with the request: `{}` for good "
-                "items, messages per field for bad ones. Nothing "
-                "was stored."
+                description="Nothing was stored: `errors` points at each bad item's fields "
+                "(`/3/value`)."
             ),
         },
     )

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Account
-from maturity.services import assessment_create
 
-from ..conftest import uniform, wait_for
+from ..conftest import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -43,9 +42,9 @@ def test_the_crm_example_pushes_and_pulls(
 
     first = run()
     assert "accounts: 2 created, 0 updated" in first and "metrics: 4 stored" in first
+    assert "assessment: CMI 4.8 for SF-0001" in first
     with in_tenant(org_a):
         globex = Account.objects.get(external_id="SF-0001")
-        assessment_create(account=globex, framework=cmi_framework, answers=uniform(5), by=None)
 
     def segmented():
         """the worker placed the account on the grid"""
@@ -57,3 +56,26 @@ def test_the_crm_example_pushes_and_pulls(
     assert "accounts: 0 created, 2 updated" in second
     assert "migration: SF-0001 unsegmented -> expand_and_leverage" in second
     assert "migrations pulled: 0" in run()  # the cursor file: nothing is repeated
+
+
+def test_the_crm_example_says_plainly_when_the_server_is_down(tmp_path):
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on once this block ends
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "crm_sync.py")],
+        env={
+            **os.environ,
+            "ASCEND_URL": f"http://127.0.0.1:{port}",
+            "ASCEND_API_KEY": "any",
+            "ASCEND_CURSOR_FILE": str(tmp_path / "cursor"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Cannot reach Ascend at http://127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr

@@ -533,7 +533,7 @@ class FirstAttemptRefused:
 
         class Handler(handler):  # type: ignore[misc, valid-type]
             def do_POST(self):
-                event = self.headers["X-Ascend-Delivery"]
+                event = self.headers["webhook-id"]
                 arrivals[event] = arrivals.get(event, 0) + 1
                 inner.failing = 1 if arrivals[event] == 1 else 0
                 super().do_POST()
@@ -636,7 +636,7 @@ class HeldReceiver:
 
         class Handler(handler):  # type: ignore[misc, valid-type]
             def do_POST(self):
-                event = self.headers["X-Ascend-Delivery"]
+                event = self.headers["webhook-id"]
                 arrivals[event] = arrivals.get(event, 0) + 1
                 entered.set()
                 released.wait(timeout=60)
