@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.events import event_emitted
 from core.queue import task_send_on_commit
 from tenancy.models import Membership, Organization, Role
 
@@ -45,14 +46,27 @@ def account_update(*, account: Account, **fields) -> Account:
 @transaction.atomic
 @transaction.atomic
 def account_delete(*, account: Account) -> None:
-    """Delete the account and leave its tombstone, so polling integrations see it go."""
-    AccountDeletion.objects.create(
+    """Delete the account, leave its tombstone (polling integrations see it go) and announce
+    `account.deleted` (webhooks)."""
+    tombstone = AccountDeletion.objects.create(
         organization_id=account.organization_id,
         account_id=account.pk,
         external_id=account.external_id,
         name=account.name,
     )
     account.delete()
+    event_emitted(
+        organization_id=account.organization_id,
+        event="account.deleted",
+        payloads=[
+            {
+                "account": tombstone.account_id,
+                "external_id": tombstone.external_id,
+                "name": tombstone.name,
+                "deleted_at": tombstone.deleted_at,
+            }
+        ],
+    )
 
 
 @dataclass(frozen=True)

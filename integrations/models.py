@@ -7,7 +7,7 @@ from django.db import models
 
 from tenancy.models import TenantModel
 
-EVENTS = ("account.migrated", "assessment.submitted", "health.level_changed")
+EVENTS = ("account.deleted", "account.migrated", "assessment.submitted", "health.level_changed")
 
 
 def new_secret() -> str:

@@ -210,6 +210,11 @@ def delivery_attempt(
     if attempt.status_code is not None and 200 <= attempt.status_code < 300:
         delivery.status = WebhookDelivery.Status.DELIVERED
         delivery.delivered_at = timezone.now()
+    elif attempt.status_code == 410:
+        # Standard Webhooks: 410 Gone asks never to be sent to again. The endpoint is paused,
+        # and its deliveries stop; their history stays.
+        delivery.status = WebhookDelivery.Status.FAILED
+        subscription_gone(subscription_id=delivery.subscription_id)
     elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
     else:
@@ -218,6 +223,14 @@ def delivery_attempt(
         )
     delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at"])
     return attempt
+
+
+def subscription_gone(*, subscription_id: int) -> None:
+    """The receiver answered 410: pause the endpoint and give up its pending deliveries."""
+    WebhookSubscription.objects.filter(pk=subscription_id).update(is_active=False)
+    WebhookDelivery.objects.filter(
+        subscription_id=subscription_id, status=WebhookDelivery.Status.PENDING
+    ).update(status=WebhookDelivery.Status.FAILED)
 
 
 @transaction.atomic

@@ -13,8 +13,8 @@ class SubscriptionSerializer(ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "is_active", "description", "secret", "created_at"]
-        read_only_fields = ["id", "secret", "created_at"]
+        fields = ["id", "url", "events", "is_active", "description", "created_at"]
+        read_only_fields = ["id", "created_at"]
 
     def validate_url(self, value):
         try:
@@ -22,6 +22,18 @@ class SubscriptionSerializer(ModelSerializer):
         except egress.Refused as refused:
             raise serializers.ValidationError(str(refused), code=refused.code) from None
         return value
+
+
+class SubscriptionCreatedSerializer(SubscriptionSerializer):
+    """The one response that carries the signing secret: keep it, it is not shown again."""
+
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="The Standard Webhooks signing secret (whsec_…). Only this response has it.",
+    )
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "secret"]
 
 
 class AttemptSerializer(serializers.ModelSerializer):

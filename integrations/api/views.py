@@ -1,5 +1,5 @@
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,7 +10,7 @@ from tenancy.models import OrganizationAPIKey
 
 from ..models import WebhookDelivery, WebhookSubscription
 from ..services import delivery_redeliver, subscription_create
-from .serializers import DeliverySerializer, SubscriptionSerializer
+from .serializers import DeliverySerializer, SubscriptionCreatedSerializer, SubscriptionSerializer
 
 
 class IsOwnerOrKey(IsOrganizationMember):
@@ -26,6 +26,15 @@ class IsOwnerOrKey(IsOrganizationMember):
         return request._request.membership.is_owner
 
 
+@extend_schema_view(
+    create=extend_schema(
+        summary="Create a webhook subscription",
+        description="The response carries the endpoint's signing secret, once: no other "
+        "response shows it.",
+        request=SubscriptionSerializer,
+        responses={201: SubscriptionCreatedSerializer},
+    )
+)
 class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
     serializer_class = SubscriptionSerializer
     queryset_model = WebhookSubscription
@@ -34,6 +43,9 @@ class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
 
     def safely_get_queryset(self):
         return WebhookSubscription.objects.all()
+
+    def get_serializer_class(self):
+        return SubscriptionCreatedSerializer if self.action == "create" else SubscriptionSerializer
 
     def perform_create(self, serializer):
         user = self.request.user if self.request.user.is_authenticated else None

@@ -79,3 +79,24 @@ def test_a_deleted_account_leaves_a_tombstone_only_its_organization_sees(
     other = key_for(org_b)
     assert other.get("/api/v1/account-deletions/").json()["results"] == []
     assert other.get(f"/api/v1/account-deletions/{tombstone['id']}/").status_code == 404
+
+
+def test_deleting_an_account_announces_account_deleted_to_its_subscribers(
+    org_a, key_for, in_tenant
+):
+    from integrations.models import WebhookDelivery
+
+    with in_tenant(org_a):
+        gone = AccountFactory(organization=org_a, name="Gone", external_id="SF-9")
+    client = key_for(org_a)
+    hook = client.post(
+        "/api/v1/webhooks/",
+        {"url": "https://example.com/in", "events": ["account.deleted"]},
+        format="json",
+    )
+    assert hook.status_code == 201
+    assert client.delete(f"/api/v1/accounts/{gone.pk}/").status_code == 204
+    with in_tenant(org_a):
+        (delivery,) = WebhookDelivery.objects.all()
+    assert delivery.event == "account.deleted"
+    assert (delivery.payload["account"], delivery.payload["external_id"]) == (gone.pk, "SF-9")

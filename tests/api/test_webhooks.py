@@ -219,3 +219,18 @@ def test_a_secret_from_before_standard_webhooks_keeps_signing_with_its_own_bytes
     fresh = new_secret()
     assert signing_key(fresh) == base64.b64decode(fresh.removeprefix("whsec_"))
     assert len(signing_key(fresh)) == 32
+
+
+def test_the_secret_is_in_the_creation_response_only(org_a, key_for):
+    client = key_for(org_a)
+    created = client.post(
+        "/api/v1/webhooks/",
+        {"url": "https://example.com/in", "events": ["account.migrated"]},
+        format="json",
+    )
+    assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
+    hook = created.json()["id"]
+    assert "secret" not in client.get(f"/api/v1/webhooks/{hook}/").json()
+    assert all("secret" not in h for h in client.get("/api/v1/webhooks/").json()["results"])
+    patched = client.patch(f"/api/v1/webhooks/{hook}/", {"is_active": False}, format="json")
+    assert patched.status_code == 200 and "secret" not in patched.json()

@@ -217,3 +217,39 @@ def test_the_relay_sends_again_only_what_is_overdue(
         with django_capture_on_commit_callbacks(execute=False) as again:
             assert services.deliveries_relay(now=now) == 0
     assert len(sent) == 1 and not again
+
+
+@pytest.mark.django_db
+def test_a_receiver_answering_410_pauses_its_endpoint_and_keeps_the_history(
+    org_a, in_tenant, names, loopbacks, settings
+):
+    server = loopbacks(status=410)
+    settings.WEBHOOK_MAX_ATTEMPTS = 5
+    with in_tenant(org_a):
+        services.subscription_create(
+            organization=org_a,
+            url=f"http://receiver.test:{server.port}/in",
+            events=["account.migrated"],
+        )
+        services.events_emit(
+            organization_id=org_a.id,
+            event="account.migrated",
+            payloads=[{"account": 1}, {"account": 2}],
+        )
+        first, second = WebhookDelivery.objects.order_by("id")
+        attempt = services.delivery_attempt(delivery=first)
+        assert attempt.status_code == 410
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.status == second.status == WebhookDelivery.Status.FAILED
+        assert first.attempts == 1  # not retried, though four attempts were left
+        assert services.delivery_attempt(delivery=second) is None  # nothing more is sent
+        assert not first.subscription.__class__.objects.get().is_active
+        assert DeliveryAttempt.objects.filter(delivery=first).count() == 1  # history kept
+        assert (
+            services.events_emit(
+                organization_id=org_a.id, event="account.migrated", payloads=[{"account": 3}]
+            )
+            == 0
+        )
+    assert len(server.seen) == 1
