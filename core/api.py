@@ -474,9 +474,10 @@ def blank_text_once(result, generator, request, public):
 
 
 # Constraints across fields, which serializers cannot declare: component → JSON Schema keywords.
-COMPONENT_CONSTRAINTS = {
-    "MetricInRequest": {"anyOf": [{"required": ["account"]}, {"required": ["external_id"]}]},
-}
+COMPONENT_CONSTRAINTS: dict[str, dict] = {}
+# Choices of shapes (drf-spectacular's PolymorphicProxySerializer, a oneOf) that an item may
+# match more than one of: a metric naming its account by both id and CRM id.
+ANY_OF_COMPONENTS = ("MetricIn", "MetricInRequest")
 
 
 # The bulk endpoints' list sizes: (path, method) → JSON Schema keywords, declared by each
@@ -495,6 +496,9 @@ def add_component_constraints(result, generator, request, public):
     """drf-spectacular postprocessing hook: add COMPONENT_CONSTRAINTS to their components, and
     the bulk endpoints' list sizes to their request bodies."""
     components = result.get("components", {}).get("schemas", {})
+    for name in ANY_OF_COMPONENTS:  # a choice of shapes an item may match more than one of
+        if "oneOf" in components.get(name, {}):
+            components[name]["anyOf"] = components[name].pop("oneOf")
     for name, keywords in COMPONENT_CONSTRAINTS.items():
         if name in components:
             components[name].update(keywords)

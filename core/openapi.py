@@ -2,6 +2,7 @@
 framework's settings import before drf-spectacular can be."""
 
 from drf_spectacular import openapi
+from drf_spectacular.drainage import get_override
 
 # What a generated client calls each standard action: (summary template, plural?).
 ACTION_SUMMARIES = {
@@ -35,3 +36,17 @@ class AutoSchema(openapi.AutoSchema):
             name = str(model._meta.verbose_name_plural if plural else model._meta.verbose_name)
             return template.format(name if plural else f"{_article(name)} {name}")
         return None
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A component's description is what `extend_schema_serializer` says, never the
+        serializer's docstring."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if not get_override(serializer, "description"):
+            schema.pop("description", None)
+        return schema
+
+    def _map_response_type_hint(self, method):
+        """A method field's type, without its method's docstring as description."""
+        schema = super()._map_response_type_hint(method)
+        schema.pop("description", None)
+        return schema

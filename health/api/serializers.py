@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.api import NonBlankCharField
@@ -22,17 +22,39 @@ class ScorecardOut(serializers.ModelSerializer):
         return scorecard_spec(scorecard)["levels"]
 
 
-class MetricIn(serializers.Serializer):
-    """The schema of one item; health.validation.MetricItem checks it.
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "number", "nullable": True}, {"type": "string"}],
+        "description": "A number, or one of the measure's categories for a categorical one; "
+        "null only for a recency measure (the observation itself is the event).",
+    }
+)
+class MetricValueField(serializers.JSONField):
+    pass
 
-    The account is named by `account` or, failing that, by `external_id`.
-    """
 
-    account = serializers.IntegerField(required=False, help_text="The account's id, or…")
-    external_id = serializers.CharField(required=False, help_text="…its external_id.")
+class _MetricItem(serializers.Serializer):
+    # The schema of one item; health.validation.MetricItem is what checks it.
     metric = NonBlankCharField(help_text="A metric key read by the active scorecard.")
-    value = serializers.JSONField(help_text="A number, or a category for categorical measures.")
+    value = MetricValueField()
     observed_at = serializers.DateTimeField(required=False, help_text="Defaults to now.")
+
+
+class MetricByAccount(_MetricItem):
+    account = serializers.IntegerField(help_text="The account's id.")
+
+
+class MetricByExternalId(_MetricItem):
+    external_id = NonBlankCharField(help_text="The account's CRM id (its external_id).")
+
+
+# One item names its account by id or by CRM id (the id wins when both are sent).
+MetricIn = PolymorphicProxySerializer(
+    component_name="MetricIn",
+    serializers=[MetricByAccount, MetricByExternalId],
+    resource_type_field_name=None,
+    many=True,
+)
 
 
 @extend_schema_field(

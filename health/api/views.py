@@ -60,7 +60,7 @@ class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
         description="Up to the endpoint's limit of values in one request, each naming its "
         "account by `account` (id) or `external_id`. All or nothing; the accounts' CHS is "
         "recomputed after the values are stored.",
-        request=MetricIn(many=True),
+        request=MetricIn,
         responses={
             201: inline_serializer(
                 "MetricsRecorded", {"created": serializers.IntegerField(min_value=1)}
