@@ -16,7 +16,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_orjson_renderer.renderers import ORJSONRenderer
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import ISO_8601, exceptions, pagination, parsers, serializers
+from rest_framework import ISO_8601, exceptions, filters, pagination, parsers, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
@@ -337,7 +337,7 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Any text up to 255 characters. A POST repeated with the same key and body "
     "answers the first response again (with `Idempotent-Replayed: true`) and writes nothing; "
     "the same key with another body is a 409. Keys are kept for 24 hours.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
 }
 PROBLEM_SCHEMAS = {
     "ProblemError": {
@@ -524,6 +524,11 @@ def as_api_error(error, field: str | None = None) -> exceptions.ValidationError:
     return exceptions.ValidationError({field: found} if field else found)
 
 
+class QueryParameterError(exceptions.ValidationError):
+    """A bad query parameter of a request that also has a body: its errors name the
+    parameter, not a place in the body."""
+
+
 def _text(message) -> str:
     return str(message.message % message.params if message.params else message.message)
 
@@ -533,7 +538,7 @@ def _text(message) -> str:
 # stored or with itself (409). Validation messages say which by their code.
 NOT_FOUND_CODES = {"does_not_exist", "not_found"}
 CONFLICT_CODES = {"conflict", "in_the_future"}
-FORBIDDEN_CODES = {"forbidden_target"}
+FORBIDDEN_CODES = {"forbidden_target", "permission_denied"}
 
 
 def _validation_status(errors: list[dict]) -> tuple[int, str] | None:
@@ -573,7 +578,9 @@ def exception_handler(exc, context):
         document = problem(response.status_code, str(code), str(detail))
     else:
         request = context.get("request")
-        in_query = request is not None and request.method in ("GET", "HEAD", "DELETE")
+        in_query = isinstance(exc, QueryParameterError) or (
+            request is not None and request.method in ("GET", "HEAD", "DELETE")
+        )
         errors = parameter_errors(detail) if in_query else body_errors(detail)
         if isinstance(exc, exceptions.ValidationError) and (found := _validation_status(errors)):
             response.status_code, code = found
@@ -698,3 +705,139 @@ class ModelSerializer(serializers.ModelSerializer):
         if isinstance(model_field, models.TextField) and "choices" not in field_kwargs:
             field_kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
         return field_class, field_kwargs
+
+
+# Partial success for bulk endpoints: `?all_or_nothing=false` writes the good items and
+# answers 207 with one result per item.
+ALL_OR_NOTHING_PARAMETER = {
+    "name": "all_or_nothing",
+    "in": "query",
+    "required": False,
+    "description": "true (the default): one bad item and nothing is written (400). false: "
+    "the good items are written and the answer is 207, with one result per item.",
+    "schema": {"type": "boolean", "default": True},
+}
+
+
+def all_or_nothing(request) -> bool:
+    """The bulk mode a request asks for; 400 for anything but true or false."""
+    value = request.query_params.get("all_or_nothing", "")
+    if value in ("", "true"):
+        return True
+    if value == "false":
+        return False
+    raise QueryParameterError({"all_or_nothing": ["true or false."]})
+
+
+def item_result(index: int, errors, *, written_status: int = 201, id: int | None = None) -> dict:
+    """One item's result in a 207: its status (what the item alone would have answered) and
+    its id, or its problems with their pointers."""
+    from .problems import body_errors
+
+    if not errors:
+        return {"index": index, "status": written_status, "id": id}
+    entries = body_errors(errors, f"/{index}")
+    found = _validation_status(entries)
+    return {"index": index, "status": found[0] if found else 400, "id": None, "errors": entries}
+
+
+MULTI_STATUS_SCHEMAS = {
+    "ItemResult": {
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer", "minimum": 0, "description": "The item's position."},
+            "status": {
+                "type": "integer",
+                "description": "201 created, 200 updated; 4xx: refused, as the item alone "
+                "would have been, with its `errors`.",
+            },
+            "id": {"type": "integer", "nullable": True},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemError"}},
+        },
+        "required": ["index", "status", "id"],
+    },
+    "MultiStatus": {
+        "type": "object",
+        "properties": {
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/ItemResult"}},
+            "written": {"type": "integer", "minimum": 0},
+            "refused": {"type": "integer", "minimum": 0},
+        },
+        "required": ["results", "written", "refused"],
+    },
+}
+MULTI_STATUS_RESPONSE = {
+    "description": "all_or_nothing=false: the good items were written; one result per item.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MultiStatus"}}},
+}
+# (path, method) of the bulk endpoints that take all_or_nothing=false, declared by each.
+PARTIAL_BULK: set[tuple[str, str]] = set()
+
+
+def add_partial_bulk(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the partial mode's parameter and 207 answer."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(MULTI_STATUS_SCHEMAS)
+    for path, method in PARTIAL_BULK:
+        operation = result.get("paths", {}).get(path, {}).get(method)
+        if operation:
+            operation.setdefault("parameters", []).append(ALL_OR_NOTHING_PARAMETER)
+            operation["responses"]["207"] = MULTI_STATUS_RESPONSE
+    return result
+
+
+def add_links(result, generator, request, public):
+    """drf-spectacular postprocessing hook: OpenAPI links from each create to what can be done
+    with what it created (retrieve, update, delete by its id), for clients and for
+    schemathesis's stateful phase."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        detail = paths.get(f"{path}{{id}}/")
+        if not created or not detail:
+            continue
+        links = created.setdefault("links", {})
+        for method in ("get", "put", "patch", "delete"):
+            if method in detail:
+                target = detail[method]["operationId"]
+                links[target] = {
+                    "operationId": target,
+                    "parameters": {"id": "$response.body#/id"},
+                    "description": f"{detail[method].get('summary', target)}: the one created.",
+                }
+    return result
+
+
+class OrderingFilter(filters.OrderingFilter):
+    """DRF's ordering, strictly: `?ordering=` names fields this list sorts by, comma-separated,
+    `-` for descending; anything else is a 400 naming the choices, not silently ignored, and
+    the schema states the same as a pattern."""
+
+    def get_ordering(self, request, queryset, view):
+        param = request.query_params.get(self.ordering_param, "")
+        if not param:
+            return self.get_default_ordering(view)
+        valid = self._names(queryset, view, request)
+        terms = param.split(",")
+        if not all(term.removeprefix("-") in valid for term in terms):
+            raise QueryParameterError(
+                {
+                    self.ordering_param: [
+                        f"Sort by {', '.join(sorted(valid))}: comma-separated, a leading - "
+                        "for descending."
+                    ]
+                }
+            )
+        return terms
+
+    def _names(self, queryset, view, request=None) -> set[str]:
+        return {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        names = "|".join(re.escape(name) for name in sorted(self._names(view.get_queryset(), view)))
+        for parameter in parameters:
+            parameter["schema"]["pattern"] = f"^(?:-?(?:{names})(?:,-?(?:{names}))*)?$"
+            parameter["description"] = (
+                "Sort by these fields, comma-separated; a leading - sorts descending."
+            )
+        return parameters

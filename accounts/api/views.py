@@ -13,10 +13,13 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 
 from core.api import (
+    PARTIAL_BULK,
     TenantQuerysetMixin,
     UpdatedSinceFilter,
     ValuesListMixin,
+    all_or_nothing,
     bulk_limit,
+    item_result,
     non_blank_pattern,
 )
 
@@ -27,6 +30,7 @@ from ..permissions import acting_membership, can_delete_account, can_edit_accoun
 from .serializers import AccountBulkItem, AccountDeletionSerializer, AccountSerializer
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
+PARTIAL_BULK.add(("/api/v1/accounts/bulk/", "post"))
 
 
 class CanEditAccount(permissions.BasePermission):
@@ -115,7 +119,8 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
     @extend_schema(
         summary="Create or update up to 1,000 accounts by CRM id",
         description="Matched on `external_id`: new ids are created, known ones updated. All "
-        "or nothing: one bad item and nothing is written, with every bad item's messages.",
+        "or nothing by default: one bad item and nothing is written, with every bad item's "
+        "messages. With `all_or_nothing=false`, the good items are written (207).",
         request=AccountBulkItem(many=True),
         responses={
             200: inline_serializer(
@@ -138,6 +143,7 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
         """Upsert up to 1,000 accounts by external_id, all or nothing."""
+        whole = all_or_nothing(request)
         items = request.data
         if not isinstance(items, list) or not items or len(items) > MAX_BULK:
             raise ValidationError(
@@ -179,17 +185,37 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
             if account is not None and not CanEditAccount().has_object_permission(
                 request, self, account
             ):
-                errors.append({"external_id": ["You cannot change this account."]})
+                refused = ErrorDetail("You cannot change this account.", "permission_denied")
+                errors.append({"external_id": [refused]})
             else:
                 errors.append({} if serializer.is_valid() else serializer.errors)
             serializers_.append(serializer)
-        if any(errors):
+        if any(errors) and whole:
             raise ValidationError(errors)
+        good = [i for i, e in enumerate(errors) if not e]
         result = services.accounts_upsert(
             organization=request.organization,
-            changes=[(s.instance, s.validated_data) for s in serializers_ if s is not None],
+            changes=[(serializers_[i].instance, serializers_[i].validated_data) for i in good],
         )
-        return Response({"created": result.created, "updated": result.updated, "ids": result.ids})
+        if whole:
+            return Response(
+                {"created": result.created, "updated": result.updated, "ids": result.ids}
+            )
+        ids = dict(zip(good, result.ids, strict=True))
+        results = [
+            item_result(
+                i,
+                errors[i],
+                id=ids.get(i),
+                # an item whose account existed before was an update
+                written_status=200 if serializers_[i] and serializers_[i].instance else 201,
+            )
+            for i in range(len(items))
+        ]
+        return Response(
+            {"results": results, "written": len(good), "refused": len(items) - len(good)},
+            status=207,
+        )
 
 
 def _dict(data) -> dict:

@@ -236,7 +236,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
         "core.api.FilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["tenancy.api.throttling.ApiKeyRateThrottle"],
@@ -259,6 +259,8 @@ SPECTACULAR_SETTINGS = {
         "core.api.allow_empty_query_values",
         "core.api.add_component_constraints",
         "core.api.blank_text_once",
+        "core.api.add_partial_bulk",
+        "core.api.add_links",
     ],
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

@@ -2,13 +2,21 @@ from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Account
 from accounts.permissions import acting_membership, can_edit_account
-from core.api import IdFilter, TenantQuerysetMixin, UpdatedSinceFilter, bulk_limit
+from core.api import (
+    PARTIAL_BULK,
+    IdFilter,
+    TenantQuerysetMixin,
+    UpdatedSinceFilter,
+    all_or_nothing,
+    bulk_limit,
+    item_result,
+)
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..provider import account_health_explain
@@ -17,6 +25,7 @@ from ..validation import metrics_validate
 from .serializers import HealthOut, MetricIn, MetricValueOut, ScorecardOut, SnapshotOut
 
 bulk_limit("/api/v1/health-metrics/", "post", most=MAX_METRICS_PER_REQUEST)
+PARTIAL_BULK.add(("/api/v1/health-metrics/", "post"))
 
 
 class ScorecardViewSet(TenantQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -58,7 +67,8 @@ class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
     @extend_schema(
         summary="Record health metric values",
         description="Up to the endpoint's limit of values in one request, each naming its "
-        "account by `account` (id) or `external_id`. All or nothing; the accounts' CHS is "
+        "account by `account` (id) or `external_id`. All or nothing by default; with "
+        "`all_or_nothing=false` the good values are stored (207). The accounts' CHS is "
         "recomputed after the values are stored.",
         request=MetricIn,
         responses={
@@ -72,6 +82,7 @@ class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
         },
     )
     def post(self, request):
+        whole = all_or_nothing(request)
         items = request.data
         if not isinstance(items, list) or not items:
             raise ValidationError({"non_field_errors": ["Send a non-empty JSON list of values."]})
@@ -80,20 +91,37 @@ class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
                 {"non_field_errors": [f"At most {MAX_METRICS_PER_REQUEST} values per request."]}
             )
         values, errors = metrics_validate(items)
-        if errors:
-            report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
+        report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
+        if errors and whole:
             raise ValidationError(report)
-        membership = acting_membership(request)  # every item is valid: values align with items
+        # The values are the valid items', in order.
+        positions = [i for i in range(len(items)) if i not in errors]
+        membership = acting_membership(request)
         accounts = Account.objects.in_bulk({value.account_id for value in values})
         refused = [not can_edit_account(membership, accounts[v.account_id]) for v in values]
-        if any(refused):
-            message = "Only the account's CSM or a manager can record its values."
-            report = [{"account": [message]} if no else {} for no in refused]
-            raise PermissionDenied(report)
-        metrics_record(
-            organization=request.organization, values=values, source=MetricValue.Source.API, by=None
+        message = ErrorDetail(
+            "Only the account's CSM or a manager can record its values.", "permission_denied"
         )
-        return Response({"created": len(values)}, status=status.HTTP_201_CREATED)
+        for position, no in zip(positions, refused, strict=True):
+            if no:
+                report[position] = {"account": [message]}
+        if any(refused) and whole:
+            raise PermissionDenied(report)
+        kept = [v for v, no in zip(values, refused, strict=True) if not no]
+        if kept:
+            metrics_record(
+                organization=request.organization,
+                values=kept,
+                source=MetricValue.Source.API,
+                by=None,
+            )
+        if whole:
+            return Response({"created": len(kept)}, status=status.HTTP_201_CREATED)
+        results = [item_result(i, report[i]) for i in range(len(items))]
+        return Response(
+            {"results": results, "written": len(kept), "refused": len(items) - len(kept)},
+            status=207,
+        )
 
 
 class SnapshotFilter(filters.FilterSet):

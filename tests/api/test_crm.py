@@ -140,3 +140,27 @@ def test_the_api_never_answers_a_session_without_a_membership(client):
     api = APIClient()
     api.force_login(UserFactory())
     assert api.get("/api/v1/accounts/").status_code == 403
+
+
+def test_a_partial_bulk_writes_the_good_items_and_answers_each(
+    org_a, account_a, key_for, in_tenant
+):
+    client = key_for(org_a)
+    items = [
+        {"external_id": account_a.external_id, "name": "Renamed"},
+        {"external_id": "N-1", "name": "New one"},
+        {"external_id": "N-2", "arr": "lots"},
+        {"external_id": "N-1", "name": "Twice"},
+    ]
+    response = client.post("/api/v1/accounts/bulk/?all_or_nothing=false", items, format="json")
+    assert response.status_code == 207
+    body = response.json()
+    assert (body["written"], body["refused"]) == (2, 2)
+    statuses = [(r["index"], r["status"]) for r in body["results"]]
+    assert statuses == [(0, 200), (1, 201), (2, 400), (3, 409)]
+    assert body["results"][0]["id"] == account_a.pk
+    assert {e["pointer"] for e in body["results"][2]["errors"]} == {"/2/name", "/2/arr"}
+    with in_tenant(org_a):
+        assert set(Account.objects.values_list("name", flat=True)) == {"Renamed", "New one"}
+    bad_mode = client.post("/api/v1/accounts/bulk/?all_or_nothing=maybe", items, format="json")
+    assert bad_mode.status_code == 400 and "all_or_nothing" in errors(bad_mode)

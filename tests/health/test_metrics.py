@@ -264,3 +264,23 @@ def test_a_recency_measure_takes_null_as_the_observation_itself(
     response = key_for(org_a).post("/api/v1/health-metrics/", [item], format="json")
     assert response.status_code == 201
     assert stored(org_a, in_tenant) == [("contact", 1.0, "")]
+
+
+def test_a_partial_batch_stores_the_good_values_and_answers_each(
+    key_for, org_a, account_a, account_b, chs_card, in_tenant
+):
+    items = [
+        {"account": account_a.pk, "metric": "nps", "value": 30},
+        {"account": account_b.pk, "metric": "nps", "value": 30},  # another tenant's account
+        {"account": account_a.pk, "metric": "no_such_metric", "value": 1},
+        {"external_id": account_a.external_id, "metric": "active_users_pct", "value": "lots"},
+    ]
+    response = key_for(org_a).post(
+        "/api/v1/health-metrics/?all_or_nothing=false", items, format="json"
+    )
+    assert response.status_code == 207
+    body = response.json()
+    assert [r["status"] for r in body["results"]] == [201, 404, 404, 400]
+    assert (body["written"], body["refused"]) == (1, 3)
+    assert body["results"][3]["errors"][0]["pointer"] == "/3/value"
+    assert stored(org_a, in_tenant) == [("nps", 30.0, "")]
