@@ -5,6 +5,7 @@ insert waits on the unique index until the first commits, then replays its respo
 """
 
 import hashlib
+import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
@@ -14,6 +15,7 @@ from core.problems import problem_response
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+KEY = re.compile(r"^[!-~]{1,255}$")  # as the schema declares it (core.api)
 
 
 class IdempotencyMiddleware:
@@ -23,18 +25,19 @@ class IdempotencyMiddleware:
     def __call__(self, request):
         key = request.headers.get(HEADER)
         if (
-            not key
+            key is None
             or request.method != "POST"
             or not request.path.startswith("/api/")
             or getattr(request, "organization", None) is None
         ):
             return self.get_response(request)
-        if len(key) > 255:
+        if not KEY.match(key):
+            message = "1 to 255 printable ASCII characters, no spaces."
             return problem_response(
                 400,
                 "invalid",
-                f"{HEADER} is at most 255 characters.",
-                [{"parameter": HEADER, "detail": "At most 255 characters.", "code": "max_length"}],
+                f"{HEADER}: {message}",
+                [{"parameter": HEADER, "detail": message, "code": "invalid"}],
             )
         fingerprint = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\0" + request.body

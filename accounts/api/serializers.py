@@ -42,6 +42,11 @@ class MoneyField(serializers.DecimalField):
     def __init__(self, **kwargs):
         super().__init__(max_digits=14, decimal_places=2, min_value=0, **kwargs)
 
+    def to_internal_value(self, data):
+        if not isinstance(data, str):  # as declared: a number would lose cents to floats
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class AccountSerializer(ModelSerializer):
     name = NonBlankCharField(max_length=200)

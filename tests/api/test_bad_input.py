@@ -73,3 +73,38 @@ def test_the_cursor_the_api_gives_still_pages(key_for, org_a):
     first = client.get("/api/v1/accounts/?page_size=2").json()
     second = client.get(first["next"].replace("http://testserver", "")).json()
     assert len(first["results"]) == 2 and len(second["results"]) == 1
+
+
+@pytest.mark.parametrize("ordering", ["-chs", "name%00", "name, arr", "cmi"])
+def test_an_ordering_the_list_does_not_offer_is_refused_with_the_choices(
+    ordering, key_for, org_a, account_a
+):
+    response = key_for(org_a).get(f"/api/v1/accounts/?ordering={ordering}")
+    assert response.status_code == 400
+    (entry,) = response.json()["errors"]
+    assert entry["parameter"] == "ordering" and "renewal_date" in entry["detail"]
+
+
+def test_an_offered_ordering_sorts(key_for, org_a):
+    from ..factories import AccountFactory
+
+    for name in ("Bravo", "Alpha", "Charlie"):
+        AccountFactory(organization=org_a, name=name)
+    page = key_for(org_a).get("/api/v1/accounts/?ordering=-name,id").json()["results"]
+    assert [a["name"] for a in page] == ["Charlie", "Bravo", "Alpha"]
+
+
+def test_arr_is_text_as_declared_not_a_number(key_for, org_a):
+    response = key_for(org_a).post(
+        "/api/v1/accounts/", {"name": "Numeric", "arr": 1000}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["pointer"] == "/arr"
+
+
+@pytest.mark.parametrize("key", ["", "has space", "x" * 256])
+def test_an_idempotency_key_out_of_its_declared_shape_is_refused(key, key_for, org_a):
+    response = key_for(org_a).post(
+        "/api/v1/accounts/", {"name": "Keyed"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameter"] == "Idempotency-Key"

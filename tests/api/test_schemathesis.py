@@ -39,13 +39,20 @@ def api_key(org_a, account_a, cmi_framework, chs_card, in_tenant):
         signal.connect(close_old_connections)
 
 
-# Every default check runs, schemathesis's own, with one refinement of "a schema-valid request
-# is accepted": a 400 whose every message is that a webhook URL's host breaks DNS's length
-# limits (a label over 63 characters, a name over 253), which JSON Schema's "uri" format does
-# not check. Every other refusal of a schema-valid request is a 404 (it names a row this
-# organization does not have), a 403 or a 409 (core.api.exception_handler), which the check
-# accepts as it is.
+# Every default check but the two excluded below runs, schemathesis's own, with one
+# refinement of "a schema-valid request is accepted": a 400 whose every message is that a
+# webhook URL's host breaks DNS's length limits (a label over 63 characters, a name over
+# 253), which JSON Schema's "uri" format does not check. Every other refusal of a
+# schema-valid request is a 404 (it names a row this organization does not have), a 403 or
+# a 409 (core.api.exception_handler), which the check accepts as it is.
 BEYOND_SCHEMA = re.compile(r"^Enter a valid URL\.$")
+
+
+# Not yet run, and issue 25 stays open until they are: negative_data_rejection still finds
+# schema-violating requests the API accepts (a body external_id the by-external-id PUT
+# overrides, a bulk query it takes), and ignored_auth cannot tell the key these tests send
+# from a generated one until the key is given through schemathesis's auth instead of headers.
+EXCLUDED = [checks.positive_data_acceptance, checks.negative_data_rejection, checks.ignored_auth]
 
 
 @schemathesis.check
@@ -66,10 +73,12 @@ def positive_data_acceptance_for_one_tenant(ctx, response, case):
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_honours_its_schema(case, api_key):
+    # additional_checks: `checks=` would replace the default set instead of adding to it (it
+    # did until issue 25's work: only the acceptance check ran).
     case.call_and_validate(
         headers={"Authorization": f"Api-Key {api_key}"},
-        checks=[positive_data_acceptance_for_one_tenant],
-        excluded_checks=[checks.positive_data_acceptance],
+        additional_checks=[positive_data_acceptance_for_one_tenant],
+        excluded_checks=EXCLUDED,
     )
 
 
@@ -93,3 +102,32 @@ def test_the_schema_calls_blank_what_drf_trims_to_nothing():
         except serializers.ValidationError:
             accepted = False
         assert bool(pattern.search(text)) is accepted, repr(text)
+
+
+@pytest.mark.django_db
+def test_the_api_honours_its_schema_across_linked_calls(api_key):
+    """The stateful phase: schemathesis follows the schema's links (create, then retrieve,
+    update, delete what was created) with every default check on every response."""
+    workflow = schema.as_state_machine()
+
+    class Workflow(workflow):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Api-Key {api_key}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                additional_checks=[positive_data_acceptance_for_one_tenant],
+                excluded_checks=EXCLUDED,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,  # what the stateful checks read earlier steps from
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=int(os.environ.get("FUZZ_STEPS", 10)),
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            stateful_step_count=6,
+        )
+    )
