@@ -132,3 +132,10 @@ class AccountDeletionSerializer(serializers.ModelSerializer):
     class Meta:
         model = AccountDeletion
         fields = ["id", "account", "external_id", "name", "deleted_at"]
+
+
+class AccountByExternalIdSerializer(AccountSerializer):
+    """The body of a PUT to /by-external-id/{external_id}/: the path names the CRM id."""
+
+    class Meta(AccountSerializer.Meta):
+        fields = [f for f in AccountSerializer.Meta.fields if f != "external_id"]

@@ -27,7 +27,12 @@ from .. import selectors, services
 from ..filters import AccountFilter
 from ..models import Account, AccountDeletion
 from ..permissions import acting_membership, can_delete_account, can_edit_account
-from .serializers import AccountBulkItem, AccountDeletionSerializer, AccountSerializer
+from .serializers import (
+    AccountBulkItem,
+    AccountByExternalIdSerializer,
+    AccountDeletionSerializer,
+    AccountSerializer,
+)
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
 PARTIAL_BULK.add(("/api/v1/accounts/bulk/", "post"))
@@ -76,7 +81,7 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         summary="Create or replace the account with this CRM id",
         description="The path's CRM id becomes the account's `external_id`: 201 when the "
         "account is new, 200 when it existed.",
-        request=AccountSerializer,
+        request=AccountByExternalIdSerializer,
         parameters=[
             OpenApiParameter(  # it becomes the body's external_id: the same rules
                 "external_id",

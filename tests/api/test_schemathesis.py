@@ -49,9 +49,9 @@ BEYOND_SCHEMA = re.compile(r"^Enter a valid URL\.$")
 
 
 # Not yet run, and issue 25 stays open until they are: negative_data_rejection still finds
-# schema-violating requests the API accepts (a body external_id the by-external-id PUT
-# overrides, a bulk query it takes), and ignored_auth cannot tell the key these tests send
-# from a generated one until the key is given through schemathesis's auth instead of headers.
+# one schema-violating request the API accepts (on POST /accounts/bulk/), and ignored_auth
+# cannot tell the key these tests send from a generated one until the key is given through
+# schemathesis's auth instead of headers.
 EXCLUDED = [checks.positive_data_acceptance, checks.negative_data_rejection, checks.ignored_auth]
 
 
