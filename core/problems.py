@@ -137,6 +137,16 @@ class RequestIdMiddleware:
             response = self.get_response(request)
         finally:
             current_request_id.reset(token)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith(("application/json", MEDIA_TYPE))
+        ):  # no route: with DEBUG on, Django's own page, which no API client can read
+            token = current_request_id.set(request_id)
+            try:
+                response = problem_response(404, "not_found", "No resource at this address.")
+            finally:
+                current_request_id.reset(token)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

@@ -93,3 +93,12 @@ def test_the_schema_check_catches_a_response_outside_the_schema(key_for, org_a, 
     response.status_code = 418  # a status the operation does not declare
     with pytest.raises(AssertionError, match="outside the served schema"):
         check_response(response)
+
+
+def test_an_api_404_is_a_problem_document_with_debug_on_too(key_for, org_a, settings):
+    """The demo runs with DEBUG on, where Django answers an unknown route with its own page."""
+    settings.DEBUG = True
+    response = key_for(org_a).get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["request_id"] == response["X-Request-ID"]
