@@ -1,5 +1,3 @@
-from datetime import UTC
-
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -47,16 +45,10 @@ CHANGE_STAMPS = ("updated_at", "chs_updated_at", "cmi_updated_at", "segment_upda
 class ChangedSinceFilter(UpdatedSinceFilter):
     """Accounts with any change stamp at or after the moment."""
 
-    def filter(self, qs, value):
-        if value is None:
-            return qs
-        try:
-            value = value.astimezone(UTC)
-        except OverflowError:
-            return qs.none() if value.year == 9999 else qs
+    def since(self, qs, moment):
         any_change = Q()
         for stamp in CHANGE_STAMPS:
-            any_change |= Q(**{f"{stamp}__gte": value})
+            any_change |= Q(**{f"{stamp}__gte": moment})
         return qs.filter(any_change)
 
 

@@ -628,7 +628,11 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
             value = value.astimezone(UTC)
         except OverflowError:
             return qs.none() if value.year == 9999 else qs
-        return super().filter(qs, value)
+        return self.since(qs, value)
+
+    def since(self, qs, moment):
+        """The rows at or after `moment`, an aware UTC datetime."""
+        return super().filter(qs, moment)
 
 
 class StrictCharField(serializers.CharField):
