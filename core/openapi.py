@@ -1,6 +1,9 @@
 """The API schema's generator (DEFAULT_SCHEMA_CLASS): apart from core.api, which the REST
 framework's settings import before drf-spectacular can be."""
 
+import functools
+import re
+
 from drf_spectacular import openapi
 from drf_spectacular.drainage import get_override
 
@@ -50,3 +53,37 @@ class AutoSchema(openapi.AutoSchema):
         schema = super()._map_response_type_hint(method)
         schema.pop("description", None)
         return schema
+
+
+@functools.cache
+def _operations_query_parameters() -> list[tuple[re.Pattern, dict[str, frozenset[str]]]]:
+    """Each path of the served schema as a pattern, with each method's query parameters."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found = []
+    for path, operations in schema["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+        found.append(
+            (
+                pattern,
+                {
+                    method.upper(): frozenset(
+                        p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+                    )
+                    for method, operation in operations.items()
+                    if isinstance(operation, dict)
+                },
+            )
+        )
+    # A literal segment wins over a placeholder: /accounts/bulk/ is not /accounts/{id}/.
+    return sorted(found, key=lambda entry: entry[0].pattern.count("[^/]+"))
+
+
+def declared_query_parameters(path: str, method: str) -> frozenset[str] | None:
+    """The query parameters the served schema declares for this call, or None when the schema
+    has no such operation (no route, a method not allowed, the schema and docs pages)."""
+    for pattern, methods in _operations_query_parameters():
+        if pattern.match(path):
+            return methods.get(method.upper())
+    return None

@@ -151,6 +151,42 @@ class RequestIdMiddleware:
         return response
 
 
+class QueryParametersMiddleware:
+    """Under /api/, a query parameter is one the operation declares, given once. An unknown
+    one (`?regoin=EMEA`) or a repeated one (`?all_or_nothing=true&all_or_nothing=false`) is a
+    400 naming it, not a filter silently dropped or a guess at which value was meant. The
+    served schema is the list of what each operation takes (core.openapi), so the two cannot
+    disagree."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and request.GET:
+            from .openapi import declared_query_parameters
+
+            declared = declared_query_parameters(request.path_info, request.method)
+            errors = []
+            if declared is not None:
+                takes = ", ".join(sorted(declared)) or "none"
+                errors += [
+                    {
+                        "detail": f"Unknown parameter. This operation takes: {takes}.",
+                        "code": "unknown",
+                        "parameter": name,
+                    }
+                    for name in sorted(set(request.GET) - declared)
+                ]
+            errors += [
+                {"detail": "Give this parameter once.", "code": "repeated", "parameter": name}
+                for name, values in sorted(request.GET.lists())
+                if len(values) > 1
+            ]
+            if errors:
+                return problem_response(400, "invalid", _summary(errors), errors)
+        return self.get_response(request)
+
+
 class RequestIdLogFilter(logging.Filter):
     """Adds `request_id` to every log record made while a request is served."""
 

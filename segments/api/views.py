@@ -1,3 +1,4 @@
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -15,7 +16,13 @@ from .serializers import FeedOut, GridOut
 class GridSummaryView(APIView):
     """The grid's cells with counts, shares and ARR, under the account list's filters."""
 
+    # Declared so the schema lists the account filters this view applies (filters=True).
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AccountFilter
+    queryset = Account.objects.none()
+
     @extend_schema(
+        filters=True,
         summary="The grid's cells with their accounts and ARR",
         description="Counts, shares and ARR per cell, under the same filters as the account list.",
         parameters=[OpenApiParameter("view", enum=["3x3", "2x2"], required=False)],

@@ -215,11 +215,14 @@ def test_the_values_renderer_refuses_a_field_that_is_not_a_column():
         values_renderer(Computed())
 
 
-def test_filters_still_validate_and_unknown_parameters_are_ignored(key_a, account_a):
+def test_filters_validate_and_an_unknown_parameter_is_refused_by_name(key_a, account_a):
     client = api(key_a)
     bad = client.get("/api/v1/accounts/?size_band=enormous")
     assert bad.status_code == 400 and "size_band" in errors(bad)
-    names = [a["name"] for a in client.get("/api/v1/accounts/?colour=red").json()["results"]]
+    typo = client.get("/api/v1/accounts/?regoin=EMEA&colour=red")
+    assert typo.status_code == 400 and set(errors(typo)) == {"regoin", "colour"}
+    assert "region" in errors(typo)["regoin"][0]  # it lists what the operation takes
+    names = [a["name"] for a in client.get("/api/v1/accounts/?region=").json()["results"]]
     assert names == ["Acme (A)"]
     assert client.get("/api/v1/accounts/?q=nothing-like-it").json()["results"] == []
 

@@ -55,6 +55,22 @@ def test_a_query_parameter_error_names_the_parameter(key_for, org_a):
     assert entry["parameter"] == "page_size" and "pointer" not in entry
 
 
+def test_a_parameter_given_twice_is_refused_not_guessed(key_for, org_a, account_a):
+    client = key_for(org_a)
+    bulk = client.post(
+        "/api/v1/accounts/bulk/?all_or_nothing=false&all_or_nothing=true",
+        [{"external_id": "TWICE-1", "name": "Twice"}],
+        format="json",
+    )
+    assert bulk.status_code == 400 and errors(bulk) == {
+        "all_or_nothing": ["Give this parameter once."]
+    }
+    listing = client.get("/api/v1/accounts/?page_size=1&page_size=2&region=x")
+    assert listing.status_code == 400 and set(errors(listing)) == {"page_size"}
+    assert client.get("/api/v1/accounts/?page_size=1&region=x").status_code == 200
+    assert not client.get("/api/v1/accounts/?external_id=TWICE-1").json()["results"]
+
+
 def test_every_error_status_of_every_operation_declares_the_problem_body():
     spec = served_spec()
     assert set(spec["components"]["schemas"]["Problem"]["required"]) >= {"type", "status", "code"}
