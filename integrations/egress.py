@@ -11,6 +11,7 @@ are never followed: http.client does not follow them.
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ from django.conf import settings
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# What an endpoint URL may look like, checked before anything is resolved, and published as
+# the API field's pattern: http(s); a host name or IPv4 address in labels of 1 to 63 letters,
+# digits and inner hyphens (an IPv6 endpoint by its name, not in brackets); an optional port
+# from 1 to 65535; then printable ASCII.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+URL_PATTERN = rf"^https?://(?:{_LABEL}\.)*{_LABEL}(?::{_PORT})?(?:[/?#][!-~]*)?$"
+URL_MAX_LENGTH = 500
 
 
 class Refused(ValueError):
@@ -72,14 +83,14 @@ class Target:
 def target(url: str) -> Target:
     """Check `url` and resolve its host; raises Refused with the reason. Every address the
     name has must be allowed, so a name cannot hide an inside address among public ones."""
+    if len(url) > URL_MAX_LENGTH or not re.fullmatch(URL_PATTERN, url):
+        raise Refused(
+            "Webhook endpoints must be https:// URLs with a host name or address, an optional "
+            f"port, and no spaces, at most {URL_MAX_LENGTH} characters."
+        )
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise Refused("Webhook endpoints must be https:// URLs with a host.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as error:
-        raise Refused("The URL's port is not a number from 1 to 65535.") from error
-    host = parts.hostname
+    host = parts.hostname or ""  # the pattern has made sure of a host and a port in range
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         names = [ipaddress.ip_address(host).compressed]
     except ValueError:

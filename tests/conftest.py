@@ -379,6 +379,9 @@ NAMES = {
     "a.example": ["93.184.216.34"],
     "b.example": ["93.184.216.34"],
     "receiver.test": ["127.0.0.1"],
+    "ula.example": ["fd00::1"],
+    "mapped.example": ["::ffff:169.254.169.254"],
+    "unspecified6.example": ["::"],
 }
 
 

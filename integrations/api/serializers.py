@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from core.api import ModelSerializer
@@ -7,6 +8,12 @@ from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscripti
 
 
 class SubscriptionSerializer(ModelSerializer):
+    url = serializers.CharField(
+        max_length=egress.URL_MAX_LENGTH,
+        trim_whitespace=False,  # " https://…" is refused as the schema's pattern says
+        validators=[RegexValidator(egress.URL_PATTERN)],  # for the schema; egress checks it
+        help_text="Where deliveries are sent: https://, a public host.",
+    )
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENTS), allow_empty=False, min_length=1
     )

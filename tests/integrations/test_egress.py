@@ -20,15 +20,15 @@ from ..problems import errors
         "https://10.0.0.1/",
         "https://169.254.169.254/latest/meta-data/",
         "https://192.168.1.1/",
-        "https://[fd00::1]/",
-        "https://[::ffff:169.254.169.254]/",
+        "https://ula.example/",  # IPv6, unique local
+        "https://mapped.example/",  # IPv4-mapped IPv6
         "https://metadata.google.internal/",
         "https://intranet.example/hook",
         "https://mixed.example/hook",  # one inside address among public ones is enough
         "https://100.64.0.1/",  # shared address space
         "https://224.0.0.1/",  # multicast
         "https://0.0.0.0/",
-        "https://[::]/",
+        "https://unspecified6.example/",
     ],
 )
 def test_an_inside_address_is_refused_with_a_clear_message(url, names, settings):
@@ -51,6 +51,40 @@ def test_public_endpoints_need_https_and_a_name_that_resolves(names, settings):
     assert "https://" in services.url_error("http://hooks.example/in")
     assert "cannot be resolved" in services.url_error("https://nowhere.example/")
     assert "https://" in services.url_error("ftp://hooks.example/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://" + "a" * 64 + ".example/",  # a label over 63 characters
+        "https://-hooks.example/",
+        "https://hooks.example:65536/",
+        "https://hooks.example:0/",
+        "https://hooks.example/in\n",  # a trailing newline that `$` alone would let by
+        " https://hooks.example/in",
+        "https://hooks.example/a b",
+        "https://bücher.example/",
+        "accounts:detail",
+        "https://user@hooks.example/",
+        "https://[fd00::1]/",  # address literals in brackets: not taken, names are
+        "https://hooks.example/" + "x" * egress.URL_MAX_LENGTH,
+    ],
+)
+def test_a_url_outside_the_published_pattern_is_refused_before_any_lookup(url, names):
+    message = services.url_error(url)
+    assert message and "no spaces" in message
+
+
+def test_the_schema_publishes_the_url_rule_that_is_enforced():
+    import re
+
+    from ..served_schema import served_spec
+
+    field = served_spec()["components"]["schemas"]["SubscriptionRequest"]["properties"]
+    assert field["url"]["pattern"] == egress.URL_PATTERN
+    assert field["url"]["maxLength"] == egress.URL_MAX_LENGTH
+    for good in ["https://hooks.example/in?x=1#f", "https://hooks.example:8443/", "http://a"]:
+        assert re.fullmatch(egress.URL_PATTERN, good)
 
 
 @pytest.mark.django_db
