@@ -47,7 +47,8 @@ class CursorPagination(pagination.CursorPagination):
         value = request.query_params.get(self.page_size_query_param, "")
         if value == "":
             return self.page_size
-        if not value.isdigit() or not 1 <= int(value) <= self.max_page_size:
+        # not str.isdigit(): it takes "²", which int() does not
+        if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
             )
@@ -537,7 +538,9 @@ def _text(message) -> str:
 # a key or a category this organization does not have (404), or it conflicts with what is
 # stored or with itself (409). Validation messages say which by their code.
 NOT_FOUND_CODES = {"does_not_exist", "not_found"}
-CONFLICT_CODES = {"conflict", "in_the_future"}
+# "wrong_kind": a value the schema allows but the tenant's configuration types otherwise
+# (text for a metric its scorecard measures as a number).
+CONFLICT_CODES = {"conflict", "in_the_future", "wrong_kind"}
 FORBIDDEN_CODES = {"forbidden_target", "permission_denied"}
 
 
@@ -596,10 +599,19 @@ BIGINT = 2**63 - 1
 
 
 @extend_schema_field({"type": "integer", "format": "int64", "minimum": -BIGINT, "maximum": BIGINT})
+class WholeNumberField(forms.IntegerField):
+    """Django's, without its leniency for "1.0": the schema says integer, so digits only."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not re.fullmatch(r"-?[0-9]+", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class IdFilter(django_filters.NumberFilter):
     """Rows whose foreign key is this id; an unknown id is an empty page, not an error."""
 
-    field_class = forms.IntegerField
+    field_class = WholeNumberField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", -BIGINT)
@@ -717,8 +729,12 @@ ALL_OR_NOTHING_PARAMETER = {
     "name": "all_or_nothing",
     "in": "query",
     "required": False,
-    "description": "true (the default): one bad item and nothing is written (400). false: "
-    "the good items are written and the answer is 207, with one result per item.",
+    "description": "true (the default): one bad item and nothing is written (400, or 404, "
+    "403 or 409 when every problem is of that kind). false: items the data refuses (an "
+    "unknown account or CSM, a permission, a conflict) are reported and the others written, "
+    "answering 207 with one result per item; a malformed item (a wrong type, a missing "
+    "field, a value out of bounds, anything the schema refuses) is still a 400 for the "
+    "whole request, with nothing written: it is a bug in the mapping, not a row to skip.",
     "schema": {"type": "boolean", "default": True},
 }
 
@@ -731,6 +747,16 @@ def all_or_nothing(request) -> bool:
     if value == "false":
         return False
     raise QueryParameterError({"all_or_nothing": ["true or false."]})
+
+
+def refuse_malformed(report: list) -> None:
+    """In partial mode, a 400 for the whole request (nothing written) if any item breaks the
+    schema: partial success is for what the data refuses (404, 403, 409), and a request the
+    schema refuses is refused, as generated clients and schemathesis expect."""
+    from .problems import body_errors
+
+    if any(errors and _validation_status(body_errors(errors)) is None for errors in report):
+        raise exceptions.ValidationError(report)
 
 
 def item_result(index: int, errors, *, written_status: int = 201, id: int | None = None) -> dict:

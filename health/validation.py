@@ -49,15 +49,28 @@ def moment_of(value: Any) -> datetime | None:
         return None
 
 
+# A metric's number is within ±VALUE_BOUND: the schema says so, and no measure reads beyond.
+VALUE_BOUND = 10**15
+
+
 def _number(value: Any) -> float | None:
-    """A finite number (or numeric text) as a float; None for anything else, booleans too."""
-    if isinstance(value, bool):
-        return None
+    """The value as a finite float, or ValidationError. A JSON number outside the schema's
+    bounds, or a boolean (the schema takes neither), is malformed (400); text that is no
+    number is what the schema allows but this metric does not take (409, wrong_kind)."""
+    if isinstance(value, bool) or (
+        isinstance(value, int | float) and not -VALUE_BOUND <= value <= VALUE_BOUND
+    ):
+        raise serializers.ValidationError("A number from -10^15 to 10^15.", code="invalid")
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
-        return None
-    return number if math.isfinite(number) else None
+        number = math.nan
+    if not math.isfinite(number) or abs(number) > VALUE_BOUND:
+        # The schema takes text or a number: which one is the scorecard's to say (409).
+        raise serializers.ValidationError(
+            "This metric takes a number (or numeric text).", code="wrong_kind"
+        )
+    return number
 
 
 def _item(field: serializers.Field) -> Mapping[str, Any]:
@@ -140,14 +153,14 @@ class ValueField(serializers.Field):
         if measure.rule == "recency":
             if data is None or data is serializers.empty:
                 return 1.0, ""
-            if (number := _number(data)) is None:
-                raise serializers.ValidationError(
-                    "A number, or null: the observation's time counts."
-                )
-            return number, ""
-        if data is serializers.empty or (number := _number(data)) is None:
-            raise serializers.ValidationError("A number is required.")
-        return number, ""
+            return _number(data), ""  # or null: the observation's time counts
+        if data is serializers.empty:
+            raise serializers.ValidationError("A number is required.", code="required")
+        if data is None:  # the schema's null is for recency measures
+            raise serializers.ValidationError(
+                "This metric takes a number (or numeric text).", code="wrong_kind"
+            )
+        return _number(data), ""
 
 
 class MetricItem(serializers.Serializer):

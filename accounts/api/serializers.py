@@ -27,6 +27,20 @@ class CsmField(serializers.SlugRelatedField):
         owners = Membership.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True)
         return get_user_model().objects.filter(pk__in=owners)
 
+    def to_internal_value(self, data):
+        # A bulk request looks its CSMs up once (context "csms": email → user), not per item.
+        known = self.context.get("csms")
+        if known is None or not isinstance(data, str):
+            return super().to_internal_value(data)
+        if data not in known:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return known[data]
+
+    @classmethod
+    def preload(cls) -> dict:
+        """The context entry for a bulk request: every possible CSM by email, in one query."""
+        return {user.email: user for user in cls().get_queryset()}
+
 
 @extend_schema_field(
     {
@@ -124,6 +138,11 @@ class AccountBulkItem(AccountSerializer):
     """One item of a bulk upsert: the external_id is what it is matched on."""
 
     external_id = NonBlankCharField(max_length=100)
+
+    def validate_external_id(self, value):
+        # The request matched this id to its account (the instance) or to none, and refused
+        # an id given twice: no other account can hold it, so no query per item.
+        return value
 
 
 class AccountDeletionSerializer(serializers.ModelSerializer):

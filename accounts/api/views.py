@@ -21,6 +21,7 @@ from core.api import (
     bulk_limit,
     item_result,
     non_blank_pattern,
+    refuse_malformed,
 )
 
 from .. import selectors, services
@@ -32,6 +33,7 @@ from .serializers import (
     AccountByExternalIdSerializer,
     AccountDeletionSerializer,
     AccountSerializer,
+    CsmField,
 )
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
@@ -161,46 +163,41 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
                 external_id__in=[i for i in ids if isinstance(i, str) and "\x00" not in i]
             )
         }
-        serializers_, errors, seen = [], [], set()
+        context = self.get_serializer_context()
+        if any(isinstance(item, dict) and item.get("owner_csm") for item in items):
+            context["csms"] = CsmField.preload()
+        # One serializer validates every item in turn: building a ModelSerializer's fields
+        # costs more than validating an item with them.
+        child = AccountBulkItem(context=context)
+        matched: list[Account | None] = []
+        validated: list[dict | None] = []
+        errors: list[dict] = []
+        seen: set[str] = set()
         for item in items:
-            if not isinstance(item, dict):
-                errors.append({"non_field_errors": ["Each item is an object."]})
-                serializers_.append(None)
-                continue
-            external_id = item.get("external_id")
-            if not isinstance(external_id, str) or not external_id:
-                errors.append({"external_id": ["Required for a bulk upsert."]})
-                serializers_.append(None)
-                continue
-            if external_id in seen:
-                errors.append(
-                    {
-                        "external_id": [
-                            ErrorDetail("Appears more than once in this request.", "conflict")
-                        ]
-                    }
-                )
-                serializers_.append(None)
-                continue
-            seen.add(external_id)
-            account = existing.get(external_id)
-            serializer = AccountSerializer(
-                account, data=item, context=self.get_serializer_context()
-            )
-            if account is not None and not CanEditAccount().has_object_permission(
-                request, self, account
-            ):
-                refused = ErrorDetail("You cannot change this account.", "permission_denied")
-                errors.append({"external_id": [refused]})
-            else:
-                errors.append({} if serializer.is_valid() else serializer.errors)
-            serializers_.append(serializer)
+            account, data, problem = None, None, self._bulk_item_problem(item, seen)
+            if problem is None:
+                account = existing.get(item["external_id"])
+                if account is not None and not CanEditAccount().has_object_permission(
+                    request, self, account
+                ):
+                    refused = ErrorDetail("You cannot change this account.", "permission_denied")
+                    problem = {"external_id": [refused]}
+            if problem is None:
+                child.instance, child.initial_data = account, item
+                try:
+                    data = child.run_validation(item)
+                except ValidationError as error:
+                    problem = error.detail
+            matched.append(account)
+            validated.append(data)
+            errors.append(problem or {})
         if any(errors) and whole:
             raise ValidationError(errors)
+        refuse_malformed(errors)
         good = [i for i, e in enumerate(errors) if not e]
         result = services.accounts_upsert(
             organization=request.organization,
-            changes=[(serializers_[i].instance, serializers_[i].validated_data) for i in good],
+            changes=[(matched[i], validated[i]) for i in good],
         )
         if whole:
             return Response(
@@ -213,7 +210,7 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
                 errors[i],
                 id=ids.get(i),
                 # an item whose account existed before was an update
-                written_status=200 if serializers_[i] and serializers_[i].instance else 201,
+                written_status=200 if matched[i] is not None else 201,
             )
             for i in range(len(items))
         ]
@@ -221,6 +218,21 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
             {"results": results, "written": len(good), "refused": len(items) - len(good)},
             status=207,
         )
+
+    @staticmethod
+    def _bulk_item_problem(item, seen: set[str]) -> dict | None:
+        """What is wrong with an item before its fields are read: not an object, no
+        external_id, or one given earlier in the request (a conflict)."""
+        if not isinstance(item, dict):
+            return {"non_field_errors": ["Each item is an object."]}
+        external_id = item.get("external_id")
+        if not isinstance(external_id, str) or not external_id:
+            return {"external_id": ["Required for a bulk upsert."]}
+        if external_id in seen:
+            conflict = ErrorDetail("Appears more than once in this request.", "conflict")
+            return {"external_id": [conflict]}
+        seen.add(external_id)
+        return None
 
 
 def _dict(data) -> dict:

@@ -5,6 +5,7 @@ from core.api import NonBlankCharField
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
 from ..selectors import scorecard_spec
+from ..validation import VALUE_BOUND
 
 
 class ScorecardOut(serializers.ModelSerializer):
@@ -24,7 +25,10 @@ class ScorecardOut(serializers.ModelSerializer):
 
 @extend_schema_field(
     {
-        "anyOf": [{"type": "number", "nullable": True}, {"type": "string"}],
+        "anyOf": [
+            {"type": "number", "nullable": True, "minimum": -VALUE_BOUND, "maximum": VALUE_BOUND},
+            {"type": "string"},
+        ],
         "description": "A number, or one of the measure's categories for a categorical one; "
         "null only for a recency measure (the observation itself is the event).",
     }

@@ -16,6 +16,7 @@ from core.api import (
     all_or_nothing,
     bulk_limit,
     item_result,
+    refuse_malformed,
 )
 
 from ..models import HealthSnapshot, MetricValue, Scorecard
@@ -94,6 +95,7 @@ class HealthMetricsView(TenantQuerysetMixin, generics.ListAPIView):
         report = [{k: [v] for k, v in errors.get(i, {}).items()} for i in range(len(items))]
         if errors and whole:
             raise ValidationError(report)
+        refuse_malformed(report)
         # The values are the valid items', in order.
         positions = [i for i in range(len(items)) if i not in errors]
         membership = acting_membership(request)

@@ -1,3 +1,5 @@
+import re
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -73,7 +75,10 @@ class MigrationFeedView(APIView):
         except ValueError as error:
             raise ValidationError({"since": [str(error)]}, code="does_not_exist") from None
         try:
-            limit = int(request.query_params.get("limit") or 100)
+            given = request.query_params.get("limit") or "100"
+            if not re.fullmatch(r"[0-9]+", given):  # int() takes " 5" and "+5"
+                raise ValueError
+            limit = int(given)
             if not 1 <= limit <= 1000:
                 raise ValueError
         except ValueError:
