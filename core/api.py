@@ -598,7 +598,6 @@ def exception_handler(exc, context):
 BIGINT = 2**63 - 1
 
 
-@extend_schema_field({"type": "integer", "format": "int64", "minimum": -BIGINT, "maximum": BIGINT})
 class WholeNumberField(forms.IntegerField):
     """Django's, without its leniency for "1.0": the schema says integer, so digits only."""
 
@@ -608,6 +607,7 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": -BIGINT, "maximum": BIGINT})
 class IdFilter(django_filters.NumberFilter):
     """Rows whose foreign key is this id; an unknown id is an empty page, not an error."""
 

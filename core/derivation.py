@@ -61,6 +61,7 @@ class Provider(Protocol):
     fields: Sequence[str]  # the derived columns it writes
     text: Sequence[str]  # which of them are text
     stamp: str  # the column set to the moment they change
+    scores: Sequence[str]  # those an `account.scores_changed` event reports when they move
     causes: frozenset[CauseKind] | None  # the kinds that change its inputs; None: every kind
 
     def prepare(self, earlier: Mapping[str, Any]) -> Any:

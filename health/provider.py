@@ -207,6 +207,7 @@ class CHS:
     key = "chs"
     fields = tuple(FIELDS)
     text = ("chs_level",)
+    scores = ("chs", "chs_level")  # not completeness, staleness or the trend
     stamp = "chs_updated_at"
     causes = frozenset(
         {

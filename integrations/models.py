@@ -7,7 +7,13 @@ from django.db import models
 
 from tenancy.models import TenantModel
 
-EVENTS = ("account.deleted", "account.migrated", "assessment.submitted", "health.level_changed")
+EVENTS = (
+    "account.deleted",
+    "account.migrated",
+    "account.scores_changed",
+    "assessment.submitted",
+    "health.level_changed",
+)
 
 
 def new_secret() -> str:
@@ -19,6 +25,10 @@ class WebhookSubscription(TenantModel):
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text="Event names this endpoint receives.")
     secret = models.CharField(max_length=80, default=new_secret, editable=False)
+    # After a rotation, the secret before it still signs (a second signature) until then:
+    # receivers switch secrets without missing an event.
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     description = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
@@ -39,9 +49,16 @@ class WebhookDelivery(TenantModel):
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed (gave up)"
 
+    # Null once the endpoint is deleted: its deliveries' history stays, with the URL they
+    # were sent to.
     subscription = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
     )
+    url = models.CharField(max_length=500, blank=True, help_text="Where it was sent.")
     event = models.CharField(max_length=40)
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)
     payload = models.JSONField()

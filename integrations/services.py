@@ -21,7 +21,7 @@ from core.queue import task_send_on_commit
 from tenancy.models import Organization
 
 from . import egress
-from .models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from .models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription, new_secret
 
 
 def url_error(url: str) -> str | None:
@@ -82,6 +82,7 @@ def events_emit(
         WebhookDelivery(
             organization_id=organization_id,
             subscription=subscription,
+            url=subscription.url,
             event=event,
             payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)),
             next_attempt_at=now,
@@ -170,11 +171,15 @@ def delivery_attempt(
     """POST the delivery once; returns the attempt, or None when it needs none: delivered,
     given up, or (with `number`) that attempt already made by another task."""
     delivery = (
-        WebhookDelivery.objects.select_for_update()
+        WebhookDelivery.objects.select_for_update(of=("self",))  # not the endpoint's row
         .select_related("subscription")
         .get(pk=delivery.pk)
     )
     if delivery.status != WebhookDelivery.Status.PENDING:
+        return None
+    if delivery.subscription is None:  # its endpoint was deleted while it waited
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.save(update_fields=["status"])
         return None
     if number is not None and delivery.attempts + 1 != number:
         return None
@@ -186,8 +191,9 @@ def delivery_attempt(
         "X-Ascend-Event": delivery.event,
         "webhook-id": str(delivery.event_id),
         "webhook-timestamp": timestamp,
-        "webhook-signature": signature(
-            delivery.subscription.secret, str(delivery.event_id), timestamp, body
+        "webhook-signature": " ".join(
+            signature(secret, str(delivery.event_id), timestamp, body)
+            for secret in signing_secrets(delivery.subscription)
         ),
     }
     attempt = DeliveryAttempt(organization_id=delivery.organization_id, delivery=delivery)
@@ -214,7 +220,7 @@ def delivery_attempt(
         # Standard Webhooks: 410 Gone asks never to be sent to again. The endpoint is paused,
         # and its deliveries stop; their history stays.
         delivery.status = WebhookDelivery.Status.FAILED
-        subscription_gone(subscription_id=delivery.subscription_id)
+        subscription_gone(subscription_id=delivery.subscription.pk)
     elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
     else:
@@ -223,6 +229,46 @@ def delivery_attempt(
         )
     delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at"])
     return attempt
+
+
+def signing_secrets(subscription: WebhookSubscription) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and during a rotation's
+    overlap the one before it (Standard Webhooks: signatures separated by spaces)."""
+    secrets = [subscription.secret]
+    expires = subscription.previous_secret_expires_at
+    if subscription.previous_secret and expires is not None and expires > timezone.now():
+        secrets.append(subscription.previous_secret)
+    return secrets
+
+
+MAX_OVERLAP_HOURS = 168
+
+
+@transaction.atomic
+def subscription_secret_rotate(
+    *, subscription: WebhookSubscription, overlap_hours: int = 24
+) -> WebhookSubscription:
+    """A new signing secret; the old one keeps signing beside it for `overlap_hours` (0: it
+    stops at once, for a secret that leaked)."""
+    if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
+        raise ValueError(f"overlap_hours is 0 to {MAX_OVERLAP_HOURS}")
+    subscription.previous_secret = subscription.secret if overlap_hours else ""
+    subscription.previous_secret_expires_at = (
+        timezone.now() + timedelta(hours=overlap_hours) if overlap_hours else None
+    )
+    subscription.secret = new_secret()
+    subscription.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+    return subscription
+
+
+@transaction.atomic
+def subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Delete the endpoint. Its deliveries stay, with their attempts and the URL they went
+    to; those still pending are given up (nothing will send them)."""
+    WebhookDelivery.objects.filter(
+        subscription=subscription, status=WebhookDelivery.Status.PENDING
+    ).update(status=WebhookDelivery.Status.FAILED)
+    subscription.delete()
 
 
 def subscription_gone(*, subscription_id: int) -> None:

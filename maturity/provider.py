@@ -75,6 +75,7 @@ class CMI:
     key = "cmi"
     fields = ("cmi", "cmi_tier")
     text = ("cmi_tier",)
+    scores = ("cmi", "cmi_tier")
     stamp = "cmi_updated_at"
     causes = frozenset({CauseKind.ASSESSMENT, CauseKind.FRAMEWORK})
 

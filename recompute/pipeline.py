@@ -20,7 +20,9 @@ from django.utils import timezone
 from accounts.models import Account
 from core.chunks import CHUNK_ACCOUNTS
 from core.derivation import MANUAL, Cause, Provider, providers
-from core.frames import column_where
+from core.events import event_emitted
+from core.frames import column_where, python_value, values_same
+from tenancy.context import current_organization_id
 
 from .accounts import account_chunks, accounts_locked, accounts_write
 
@@ -45,6 +47,54 @@ def prepared_all(steps: list[Provider]) -> dict[str, object]:
     for provider in steps:
         prepared[provider.key] = provider.prepare(prepared)
     return prepared
+
+
+def scores_changed_emit(
+    steps: list[Provider],
+    current: pd.DataFrame,
+    written: pd.DataFrame,
+    now: datetime,
+    cause: Cause,
+) -> None:
+    """`account.scores_changed` for each written account whose CHS, CMI or cell moved (not
+    only its completeness or trend), with each moved score's before and after."""
+
+    def value(pk: int, name: str, frame: pd.DataFrame) -> object:
+        found = python_value(frame.at[pk, name])
+        return None if found == "" else found  # a blank tier or cell: none
+
+    def payloads() -> list[dict[str, object]]:
+        moved = {}
+        for provider in steps:
+            for name in provider.scores:
+                old, new = current.loc[written.index, name], written[name]
+                same = (old == new) if name in provider.text else values_same(old, new)
+                moved[name] = ~same.to_numpy()
+        events = []
+        for position, pk in enumerate(written.index):
+            changes = {
+                name: {"from": value(pk, name, current), "to": value(pk, name, written)}
+                for name, flags in moved.items()
+                if flags[position]
+            }
+            if changes:
+                events.append(
+                    {
+                        "account": int(pk),
+                        "external_id": python_value(current.at[pk, KEY]),
+                        "changes": changes,
+                        "cause": cause.kind.value or None,
+                        "cause_id": cause.id,
+                        "occurred_at": now,
+                    }
+                )
+        return events
+
+    event_emitted(
+        organization_id=current_organization_id(),
+        event="account.scores_changed",
+        payloads=payloads,
+    )
 
 
 def accounts_recompute(
@@ -91,6 +141,7 @@ def accounts_recompute(
             for provider in steps:
                 if provider.key in fresh_of:
                     provider.written(current, fresh_of[provider.key], now, cause)
+            scores_changed_emit(steps, current, stored.loc[touched], now, cause)
         done += len(chunk.ids)
         if progress:
             progress(done / max(total, 1))

@@ -22,6 +22,7 @@ class Cell:
     key = "cell"
     fields = ("segment",)
     text = ("segment",)
+    scores = ("segment",)
     stamp = "segment_updated_at"
     causes = None  # the cell follows the CHS and the CMI, whichever moved
 

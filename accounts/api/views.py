@@ -1,4 +1,5 @@
 import django_filters
+from django.db import models
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -9,7 +10,7 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api import (
@@ -38,6 +39,34 @@ from .serializers import (
 
 MAX_BULK = bulk_limit("/api/v1/accounts/bulk/", "post", most=1000)
 PARTIAL_BULK.add(("/api/v1/accounts/bulk/", "post"))
+
+
+# The path's CRM id becomes the body's external_id: the same rules.
+EXTERNAL_ID_PARAMETER = OpenApiParameter(
+    "external_id",
+    {
+        "type": "string",
+        "maxLength": Account._meta.get_field("external_id").max_length,
+        "pattern": non_blank_pattern(),
+    },
+    OpenApiParameter.PATH,
+    description="The account's id in the CRM (a slash in it sent as %2F).",
+)
+
+
+def replacement(serializer_class, body: dict) -> dict:
+    """A PUT's body made whole: every writable field it leaves out, at its model default
+    (as the serializer would show it), so that PUT replaces and PATCH alone merges. The CRM
+    id is kept: it is what the CRM finds the account by."""
+    whole = dict(body)
+    for name, field in serializer_class().fields.items():
+        if field.read_only or name in whole or name == "external_id":
+            continue
+        model_field = Account._meta.get_field(field.source)
+        assert isinstance(model_field, models.Field)  # a column, not a reverse relation
+        default = model_field.get_default()
+        whole[name] = None if default is None else field.to_representation(default)
+    return whole
 
 
 class CanEditAccount(permissions.BasePermission):
@@ -79,38 +108,67 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
     def perform_destroy(self, instance: Account):
         services.account_delete(account=instance)
 
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):  # PUT replaces: what the body leaves out is reset
+            request._full_data = replacement(AccountSerializer, _dict(request.data))
+        return super().update(request, *args, **kwargs)
+
     @extend_schema(
+        methods=["GET"],
+        summary="Get the account with this CRM id",
+        parameters=[EXTERNAL_ID_PARAMETER],
+        responses={200: AccountSerializer},
+    )
+    @extend_schema(
+        methods=["PUT"],
         summary="Create or replace the account with this CRM id",
         description="The path's CRM id becomes the account's `external_id`: 201 when the "
-        "account is new, 200 when it existed.",
+        "account is new, 200 when it existed. A replacement: a field the body leaves out "
+        "takes its default (blank, no CSM, no renewal date, ARR 0), as PUT does everywhere; "
+        "PATCH /api/v1/accounts/{id}/ changes some fields only.",
         request=AccountByExternalIdSerializer,
-        parameters=[
-            OpenApiParameter(  # it becomes the body's external_id: the same rules
-                "external_id",
-                {
-                    "type": "string",
-                    "maxLength": Account._meta.get_field("external_id").max_length,
-                    "pattern": non_blank_pattern(),
-                },
-                OpenApiParameter.PATH,
-                description="The account's id in the CRM.",
-            )
-        ],
+        parameters=[EXTERNAL_ID_PARAMETER],
         responses={
             200: AccountSerializer,
             201: AccountSerializer,
             400: OpenApiResponse(description="Messages per field."),
         },
     )
-    @action(detail=False, methods=["put"], url_path=r"by-external-id/(?P<external_id>[^/]+)")
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Delete the account with this CRM id",
+        description="As DELETE /api/v1/accounts/{id}/: its tombstone joins "
+        "/api/v1/account-deletions/ and `account.deleted` is sent.",
+        parameters=[EXTERNAL_ID_PARAMETER],
+        responses={204: None},
+    )
+    @action(
+        detail=False,
+        methods=["get", "put", "delete"],
+        # `.+`: a CRM id may hold a slash (sent as %2F, which the server decodes)
+        url_path=r"by-external-id/(?P<external_id>.+)",
+    )
     def by_external_id(self, request, external_id=None):
-        """Create or replace the account with this CRM id."""
-        account = Account.objects.filter(external_id=external_id).first()
+        """Read, create or replace, or delete the account with this CRM id."""
+        # The body's external_id is trimmed as every text field is: look it up so too.
+        key = (external_id or "").strip()
+        account = Account.objects.filter(external_id=key).first() if key else None
+        if request.method != "PUT":
+            if account is None:
+                raise NotFound("No account has this CRM id.")
+            self.check_object_permissions(request, account)
+            if request.method == "DELETE":
+                self.perform_destroy(account)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            return Response(AccountSerializer(account).data)
         if account is not None:
             self.check_object_permissions(request, account)
         serializer = AccountSerializer(
             account,
-            data={**_dict(request.data), "external_id": external_id},
+            data={
+                **replacement(AccountSerializer, _dict(request.data)),
+                "external_id": external_id,
+            },
             context=self.get_serializer_context(),
         )
         serializer.is_valid(raise_exception=True)

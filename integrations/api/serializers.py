@@ -5,6 +5,7 @@ from core.api import ModelSerializer
 
 from .. import egress
 from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
+from ..services import MAX_OVERLAP_HOURS
 
 
 class SubscriptionSerializer(ModelSerializer):
@@ -43,6 +44,25 @@ class SubscriptionCreatedSerializer(SubscriptionSerializer):
         fields = [*SubscriptionSerializer.Meta.fields, "secret"]
 
 
+class SecretRotationSerializer(serializers.Serializer):
+    overlap_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_OVERLAP_HOURS,
+        default=24,
+        help_text="How long the old secret keeps signing beside the new one (0: not at all, "
+        "for a secret that leaked).",
+    )
+
+
+class SecretRotatedSerializer(SubscriptionCreatedSerializer):
+    """The rotation's answer: the new secret, shown this once, and when the old one stops."""
+
+    previous_secret_expires_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta(SubscriptionCreatedSerializer.Meta):
+        fields = [*SubscriptionCreatedSerializer.Meta.fields, "previous_secret_expires_at"]
+
+
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = DeliveryAttempt
@@ -57,6 +77,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "subscription",
+            "url",
             "event",
             "event_id",
             "payload",

@@ -9,8 +9,19 @@ from tenancy.api.permissions import IsOrganizationMember
 from tenancy.models import OrganizationAPIKey
 
 from ..models import WebhookDelivery, WebhookSubscription
-from ..services import delivery_redeliver, subscription_create
-from .serializers import DeliverySerializer, SubscriptionCreatedSerializer, SubscriptionSerializer
+from ..services import (
+    delivery_redeliver,
+    subscription_create,
+    subscription_delete,
+    subscription_secret_rotate,
+)
+from .serializers import (
+    DeliverySerializer,
+    SecretRotatedSerializer,
+    SecretRotationSerializer,
+    SubscriptionCreatedSerializer,
+    SubscriptionSerializer,
+)
 
 
 class IsOwnerOrKey(IsOrganizationMember):
@@ -52,6 +63,27 @@ class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
         serializer.instance = subscription_create(
             organization=self.request.organization, by=user, **serializer.validated_data
         )
+
+    def perform_destroy(self, instance):
+        subscription_delete(subscription=instance)
+
+    @extend_schema(
+        summary="Rotate a webhook subscription's signing secret",
+        description="A new secret, shown in this response only. For `overlap_hours` the old "
+        "secret signs too (a second signature in `webhook-signature`), so a receiver can "
+        "switch without refusing an event.",
+        request=SecretRotationSerializer,
+        responses={200: SecretRotatedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        subscription = self.get_object()
+        asked = SecretRotationSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        subscription_secret_rotate(
+            subscription=subscription, overlap_hours=asked.validated_data["overlap_hours"]
+        )
+        return Response(SecretRotatedSerializer(subscription).data)
 
 
 class DeliveryFilter(filters.FilterSet):

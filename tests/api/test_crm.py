@@ -25,9 +25,34 @@ def test_put_by_external_id_creates_then_replaces(org_a, key_for, in_tenant):
         "/api/v1/accounts/by-external-id/SF-001/", {"name": "Acme Corp"}, format="json"
     )
     assert second.status_code == 200 and second.json()["id"] == first.json()["id"]
+    assert second.json()["arr"] == "0.00"  # PUT replaces: what it leaves out is reset
     assert count(org_a, in_tenant) == 1
+    patched = client.patch(
+        f"/api/v1/accounts/{first.json()['id']}/", {"region": "EMEA"}, format="json"
+    )
+    assert (patched.json()["name"], patched.json()["region"]) == ("Acme Corp", "EMEA")
+    replaced = client.put(f"/api/v1/accounts/{first.json()['id']}/", {"name": "A"}, format="json")
+    assert (replaced.json()["region"], replaced.json()["external_id"]) == ("", "SF-001")
     bad = client.put("/api/v1/accounts/by-external-id/SF-002/", {"arr": "-1"}, format="json")
     assert bad.status_code == 400 and set(errors(bad)) == {"name", "arr"}
+
+
+def test_an_account_is_read_and_deleted_by_its_crm_id_slashes_included(org_a, key_for, in_tenant):
+    client = key_for(org_a)
+    made = client.put(
+        "/api/v1/accounts/by-external-id/EMEA%2F0042/", {"name": "Slashed"}, format="json"
+    )
+    assert made.status_code == 201 and made.json()["external_id"] == "EMEA/0042"
+    read = client.get("/api/v1/accounts/by-external-id/EMEA%2F0042/")
+    assert read.status_code == 200 and read.json()["id"] == made.json()["id"]
+    listed = client.get("/api/v1/accounts/", {"external_id": "EMEA/0042"}).json()["results"]
+    assert [a["id"] for a in listed] == [made.json()["id"]]
+    assert client.get("/api/v1/accounts/by-external-id/EMEA%2F9/").status_code == 404
+    assert client.delete("/api/v1/accounts/by-external-id/EMEA%2F0042/").status_code == 204
+    assert client.get("/api/v1/accounts/by-external-id/EMEA%2F0042/").status_code == 404
+    gone = client.get("/api/v1/account-deletions/").json()["results"]
+    assert [g["external_id"] for g in gone] == ["EMEA/0042"]
+    assert count(org_a, in_tenant) == 0
 
 
 def test_the_schema_refuses_the_blank_crm_ids_the_upsert_refuses(org_a, key_for, in_tenant):

@@ -13,7 +13,8 @@ from ..served_schema import check_response, served_spec
     "path",
     [
         "/api/v1/no-such-thing/",
-        "/api/v1/accounts/by-external-id/a%2Fb/",  # a slash inside an id: no route, still JSON
+        "/api/v1/accounts/by-external-id/a%2Fb/",  # a CRM id with a slash, not held here
+        "/api/v1/accounts/by-external-id/",  # no id: no route, still JSON
         "/api/v1/accounts/999999999/",
     ],
 )
