@@ -9,10 +9,11 @@ from health.api.views import (
     AccountHealthHistoryView,
     AccountHealthView,
     HealthMetricsView,
+    HealthOverrideViewSet,
     ScorecardViewSet,
 )
 from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
-from maturity.api.views import AssessmentViewSet, FrameworkViewSet
+from maturity.api.views import AssessmentViewSet, FrameworkViewSet, SurveyLinkViewSet
 from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
 from segments.api.views import GridSummaryView, MigrationFeedView
 from tenancy.api.views import MemberViewSet
@@ -27,6 +28,8 @@ router.register("playbooks", PlaybookViewSet, basename="playbook")
 router.register("playbook-runs", RunViewSet, basename="playbook-run")
 router.register("playbook-tasks", TaskViewSet, basename="playbook-task")
 router.register("members", MemberViewSet, basename="member")
+router.register("health-overrides", HealthOverrideViewSet, basename="health-override")
+router.register("survey-links", SurveyLinkViewSet, basename="survey-link")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 

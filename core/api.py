@@ -540,7 +540,7 @@ def _text(message) -> str:
 NOT_FOUND_CODES = {"does_not_exist", "not_found"}
 # "wrong_kind": a value the schema allows but the tenant's configuration types otherwise
 # (text for a metric its scorecard measures as a number).
-CONFLICT_CODES = {"conflict", "in_the_future", "wrong_kind"}
+CONFLICT_CODES = {"conflict", "in_the_future", "in_the_past", "wrong_kind"}
 FORBIDDEN_CODES = {"forbidden_target", "permission_denied"}
 
 

@@ -181,8 +181,9 @@ class HealthOverride(TenantModel):
     score = models.FloatField(validators=[MinValueValidator(0), MaxValueValidator(100)])
     reason = models.TextField()
     expires_at = models.DateTimeField()
+    # None when an API key made it (or its author has left).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True, help_text="Withdrawn early.")

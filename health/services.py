@@ -170,7 +170,9 @@ def override_create(
         raise ValidationError({"reason": "Say why the score is overridden."})
     override.full_clean()
     if expires_at <= timezone.now():
-        raise ValidationError({"expires_at": "The expiry must be in the future."})
+        raise ValidationError(
+            {"expires_at": ValidationError("The expiry must be in the future.", "in_the_past")}
+        )
     override.save()
     accounts_recompute_enqueue(
         organization=account.organization,

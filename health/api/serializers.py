@@ -1,9 +1,10 @@
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from core.api import NonBlankCharField
+from accounts.models import Account
+from core.api import BIGINT, TEXT_MAX_LENGTH, NonBlankCharField
 
-from ..models import HealthSnapshot, MetricValue, Scorecard
+from ..models import HealthOverride, HealthSnapshot, MetricValue, Scorecard
 from ..selectors import scorecard_spec
 from ..validation import VALUE_BOUND
 
@@ -120,3 +121,46 @@ class SnapshotOut(serializers.ModelSerializer):
     class Meta:
         model = HealthSnapshot
         fields = ["id", "score", "level", "completeness", "stale", "overridden", "taken_at"]
+
+
+@extend_schema_field({"type": "integer", "format": "int64", "minimum": -BIGINT, "maximum": BIGINT})
+class AccountIdField(serializers.PrimaryKeyRelatedField):
+    """An account of this organization, by id (another's, or none: 404)."""
+
+    def get_queryset(self):
+        return Account.objects.all()
+
+
+class OverrideIn(serializers.Serializer):
+    account = AccountIdField()
+    score = serializers.FloatField(min_value=0, max_value=100)
+    reason = NonBlankCharField(max_length=TEXT_MAX_LENGTH, help_text="Why, for the audit.")
+    expires_at = serializers.DateTimeField(
+        help_text="In the future; the computed score applies again after it."
+    )
+
+
+class OverrideOut(serializers.ModelSerializer):
+    created_by_email = serializers.CharField(
+        source="created_by.email", allow_null=True, read_only=True, default=None
+    )
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HealthOverride
+        fields = [
+            "id",
+            "account",
+            "score",
+            "reason",
+            "expires_at",
+            "created_at",
+            "ended_at",
+            "created_by_email",
+            "active",
+        ]
+
+    def get_active(self, override) -> bool:
+        from django.utils import timezone
+
+        return override.ended_at is None and override.expires_at > timezone.now()

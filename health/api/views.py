@@ -1,7 +1,14 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,16 +21,26 @@ from core.api import (
     TenantQuerysetMixin,
     UpdatedSinceFilter,
     all_or_nothing,
+    as_api_error,
     bulk_limit,
     item_result,
     refuse_malformed,
 )
+from tenancy.api.permissions import CanManage
 
-from ..models import HealthSnapshot, MetricValue, Scorecard
+from ..models import HealthOverride, HealthSnapshot, MetricValue, Scorecard
 from ..provider import account_health_explain
-from ..services import MAX_METRICS_PER_REQUEST, metrics_record
+from ..services import MAX_METRICS_PER_REQUEST, metrics_record, override_create, override_end
 from ..validation import metrics_validate
-from .serializers import HealthOut, MetricIn, MetricValueOut, ScorecardOut, SnapshotOut
+from .serializers import (
+    HealthOut,
+    MetricIn,
+    MetricValueOut,
+    OverrideIn,
+    OverrideOut,
+    ScorecardOut,
+    SnapshotOut,
+)
 
 bulk_limit("/api/v1/health-metrics/", "post", most=MAX_METRICS_PER_REQUEST)
 PARTIAL_BULK.add(("/api/v1/health-metrics/", "post"))
@@ -170,3 +187,59 @@ class AccountHealthHistoryView(TenantQuerysetMixin, generics.ListAPIView):
     def safely_get_queryset(self):
         account = get_object_or_404(Account, pk=self.kwargs["account_pk"])
         return HealthSnapshot.objects.filter(account=account)
+
+
+class OverrideFilter(filters.FilterSet):
+    account = IdFilter(field_name="account_id")
+
+    class Meta:
+        model = HealthOverride
+        fields = ["account"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        summary="Override an account's health score",
+        description="The score replaces the computed CHS until `expires_at` or a withdrawal; "
+        "owners, managers and API keys only, as in the browser.",
+        request=OverrideIn,
+        responses={201: OverrideOut},
+    )
+)
+class HealthOverrideViewSet(
+    TenantQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    queryset_model = HealthOverride
+    serializer_class = OverrideOut
+    filterset_class = OverrideFilter
+    permission_classes = [CanManage]
+    ordering = ["-id"]
+
+    def safely_get_queryset(self):
+        return HealthOverride.objects.select_related("created_by")
+
+    def create(self, request, *args, **kwargs):
+        asked = OverrideIn(data=request.data)
+        asked.is_valid(raise_exception=True)
+        try:
+            override = override_create(
+                by=request.user if request.user.is_authenticated else None,
+                **asked.validated_data,
+            )
+        except DjangoValidationError as error:
+            raise as_api_error(error) from None
+        return Response(OverrideOut(override).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Withdraw a health override",
+        description="The computed score applies again; the override stays in the history.",
+        request=None,
+        responses={200: OverrideOut},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return Response(OverrideOut(override_end(override=self.get_object())).data)

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from accounts.models import Account
 from core.api import TEXT_MAX_LENGTH, StrictCharField
 
-from ..models import Assessment, Factor, Framework, Pillar, Tier
+from ..models import Assessment, Factor, Framework, Pillar, SurveyLink, Tier
 
 
 class FactorOut(serializers.ModelSerializer):
@@ -115,3 +115,48 @@ class AssessmentOut(serializers.ModelSerializer):
 
     def get_answers(self, assessment) -> dict[str, int | None]:
         return {a.factor_key: a.score for a in assessment.answers.all()}
+
+
+class SurveyLinkIn(serializers.Serializer):
+    account = AccountField()
+    framework = FrameworkField(
+        required=False, help_text="Defaults to the organization's primary framework."
+    )
+    mode = serializers.ChoiceField(choices=SurveyLink.Mode.choices, default="simplified")
+    valid_days = serializers.IntegerField(min_value=1, max_value=90, default=14)
+
+
+class SurveyLinkOut(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The customer's survey; no login needed.")
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SurveyLink
+        fields = [
+            "id",
+            "account",
+            "framework",
+            "mode",
+            "url",
+            "state",
+            "expires_at",
+            "revoked_at",
+            "created_at",
+        ]
+
+    def get_url(self, link) -> str:
+        from django.urls import reverse
+
+        from ..surveys import survey_link_token
+
+        path = reverse("maturity:survey", args=[survey_link_token(link)])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    @extend_schema_field({"type": "string", "enum": ["open", "revoked", "expired"]})
+    def get_state(self, link) -> str:
+        from django.utils import timezone
+
+        if link.revoked_at is not None:
+            return "revoked"
+        return "expired" if link.expires_at <= timezone.now() else "open"

@@ -1,11 +1,16 @@
 """The authorization matrix: every endpoint × who is asking."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Account
+from health.models import HealthOverride
 from maturity.models import Assessment
 from maturity.services import assessment_create
+from maturity.surveys import survey_link_create
 from playbooks.models import Playbook
 from playbooks.services import run_start, steps_replace
 from tenancy.models import OrganizationAPIKey
@@ -50,6 +55,22 @@ ENDPOINTS = [
     ("get", "/api/v1/playbook-tasks/", None, "list"),
     ("get", "/api/v1/playbook-tasks/{task}/", None, 404),
     ("patch", "/api/v1/playbook-tasks/{task}/", {"status": "done"}, 404),
+    ("get", "/api/v1/health-metrics/", None, "list"),
+    ("get", "/api/v1/account-deletions/", None, "list"),
+    ("get", "/api/v1/members/", None, "list"),
+    ("get", "/api/v1/health-overrides/", None, "list"),
+    ("get", "/api/v1/health-overrides/{override}/", None, 404),
+    (
+        "post",
+        "/api/v1/health-overrides/",
+        {"account": "{account}", "score": 30, "reason": "Why", "expires_at": "2099-01-01T00:00Z"},
+        404,
+    ),
+    ("post", "/api/v1/health-overrides/{override}/withdraw/", None, 404),
+    ("get", "/api/v1/survey-links/", None, "list"),
+    ("get", "/api/v1/survey-links/{link}/", None, 404),
+    ("post", "/api/v1/survey-links/", {"account": "{account}"}, 404),
+    ("post", "/api/v1/survey-links/{link}/revoke/", None, 404),
 ]
 WRITE_OK = {"post": (200, 201), "put": (200, 201), "patch": (200,), "delete": (204,)}
 
@@ -68,6 +89,16 @@ def world(org_a, org_b, account_a, bob, mike, vera, carol, cmi_framework, chs_ca
             steps_replace(playbook=each, steps=[{"title": "Step"}, {"title": "Another"}])
         run = run_start(playbook=running, account=account_a, by=mike)
         task = run.tasks.first()
+        override = HealthOverride.objects.create(
+            organization=org_a,
+            account=account_a,
+            score=50,
+            reason="Standing",
+            expires_at=timezone.now() + timedelta(days=3),
+        )
+        link = survey_link_create(
+            account=account_a, framework=cmi_framework, mode="simplified", valid_days=3, by=bob
+        )
         revoked_key, revoked = api_key_create(organization=org_a, name="old")
         api_key_revoke(api_key=revoked_key)
     with in_tenant(org_b):
@@ -80,6 +111,8 @@ def world(org_a, org_b, account_a, bob, mike, vera, carol, cmi_framework, chs_ca
         "playbook": playbook.pk,
         "run": run.pk,
         "task": task.pk,
+        "override": override.pk,
+        "link": link.pk,
     }
     return {"ids": ids, "revoked": revoked, "other": other}
 
