@@ -4,9 +4,81 @@ from rest_framework import serializers
 from accounts.models import Account
 from core.api import BIGINT, TEXT_MAX_LENGTH, NonBlankCharField
 
-from ..models import HealthOverride, HealthSnapshot, MetricValue, Scorecard
+from ..models import HealthOverride, HealthSnapshot, Measure, MetricValue, Scorecard
 from ..selectors import scorecard_spec
 from ..validation import VALUE_BOUND
+
+_NUMBER = {"type": "number"}
+_BOUND = {"type": "number", "nullable": True, "description": "null: no bound."}
+# A measure's rule parameters, by rule (health.scoring.points reads them).
+RULE_PARAMS = {
+    "anyOf": [
+        {
+            "title": "BandsParams",
+            "type": "object",
+            "required": ["bands"],
+            "properties": {
+                "bands": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["points"],
+                        "properties": {"from": _BOUND, "to": _BOUND, "points": _NUMBER},
+                    },
+                }
+            },
+        },
+        {
+            "title": "LinearParams",
+            "type": "object",
+            "required": ["from", "to"],
+            "properties": {"from": _NUMBER, "to": _NUMBER},
+        },
+        {
+            "title": "CategoricalParams",
+            "type": "object",
+            "required": ["map"],
+            "properties": {"map": {"type": "object", "additionalProperties": _NUMBER}},
+        },
+        {
+            "title": "RecencyParams",
+            "type": "object",
+            "required": ["full_days", "zero_days"],
+            "properties": {"full_days": _NUMBER, "zero_days": _NUMBER},
+        },
+    ],
+    "description": "By `rule`: bands (from/to/points rows), linear (from, to), categorical "
+    "(value → points), recency (full_days, zero_days).",
+}
+
+
+@extend_schema_field(RULE_PARAMS)
+class RuleParamsField(serializers.JSONField):
+    pass
+
+
+class MeasureOut(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    metric = serializers.CharField(help_text="The metric key this measure reads.")
+    weight = serializers.FloatField(help_text="Percent of its group.")
+    rule = serializers.ChoiceField(choices=Measure.Rule.choices)
+    params = RuleParamsField()
+    stale_after_days = serializers.IntegerField(allow_null=True)
+    manual = serializers.BooleanField()
+
+
+class GroupOut(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.FloatField(help_text="Percent of the score.")
+    measures = MeasureOut(many=True)
+
+
+class LevelOut(serializers.Serializer):
+    name = serializers.CharField()
+    lower = serializers.FloatField(help_text="The level runs from this score up.")
+    colour = serializers.CharField()
 
 
 class ScorecardOut(serializers.ModelSerializer):
@@ -17,9 +89,11 @@ class ScorecardOut(serializers.ModelSerializer):
         model = Scorecard
         fields = ["id", "name", "is_active", "groups", "levels"]
 
+    @extend_schema_field(GroupOut(many=True))
     def get_groups(self, scorecard) -> list[dict]:
         return scorecard_spec(scorecard)["groups"]
 
+    @extend_schema_field(LevelOut(many=True))
     def get_levels(self, scorecard) -> list[dict]:
         return scorecard_spec(scorecard)["levels"]
 

@@ -41,3 +41,23 @@ def test_every_operation_has_a_summary_and_publishes_no_docstring():
             assert operation.get("summary"), (method, path)
             description = operation.get("description", "")
             assert description not in docstrings, (method, path, description)
+
+
+def test_a_scorecards_measures_and_levels_are_typed_with_a_shape_per_rule():
+    """Generated clients get scorecard groups, measures and levels as models, and one
+    parameters shape per rule the model knows, not an untyped list (every response a test
+    receives is validated against these, tests/served_schema.py)."""
+    from health.models import Measure
+
+    from ..served_schema import served_spec
+
+    schemas = served_spec()["components"]["schemas"]
+    groups = schemas["ScorecardOut"]["properties"]["groups"]["items"]["$ref"]
+    assert groups.endswith("/GroupOut") and "measures" in schemas["GroupOut"]["properties"]
+    measure = schemas["MeasureOut"]["properties"]
+    rule = measure["rule"]
+    rule = schemas[rule["$ref"].rsplit("/", 1)[1]] if "$ref" in rule else rule
+    assert set(rule["enum"]) == set(Measure.Rule.values)
+    titles = {shape["title"] for shape in measure["params"]["anyOf"]}
+    assert titles == {f"{rule.capitalize()}Params" for rule in Measure.Rule.values}
+    assert set(schemas["LevelOut"]["required"]) == {"name", "lower", "colour"}
