@@ -4,6 +4,7 @@ Line numbers count the header as line 1, so the first account is on line 2.
 """
 
 import io
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import pandas as pd
@@ -66,21 +67,32 @@ def csv_frame(raw: bytes | str) -> pd.DataFrame:
         raise FileError(f"The file is not valid CSV: {error}") from error
 
 
-def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
+def columns_frame(
+    raw: bytes | str, *, required: Sequence[str], optional: Sequence[str] = (), rows: str
+) -> pd.DataFrame:
+    """A CSV whose header names every `required` column and nothing beyond `optional`
+    (absent optional columns are added empty), trimmed, indexed by the file's line numbers
+    (the header is line 1); or a FileError. `rows` names what a row is, for the message."""
     frame = csv_frame(raw)
     frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    missing = [c for c in required if c not in frame.columns]
     if missing:
         raise FileError(f"Missing required column(s): {', '.join(missing)}.")
-    unknown = [c for c in frame.columns if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    allowed = [*required, *optional]
+    unknown = [c for c in frame.columns if c not in allowed]
     if unknown:
-        allowed = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
-        raise FileError(f"Unknown column(s): {', '.join(unknown)}. The columns are: {allowed}.")
+        raise FileError(
+            f"Unknown column(s): {', '.join(unknown)}. The columns are: {', '.join(allowed)}."
+        )
     if frame.empty:
-        raise FileError("The file has a header but no accounts.")
+        raise FileError(f"The file has a header but no {rows}.")
     frame = frame.apply(lambda column: column.str.strip())
     frame.index = frame.index + 2
     return frame
+
+
+def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
+    return columns_frame(raw, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, rows="accounts")
 
 
 def _choice_errors(frame, column, choices) -> pd.Series:

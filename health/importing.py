@@ -4,26 +4,13 @@ import contextlib
 
 import pandas as pd
 
-from accounts.importing import FileError, csv_frame
+from accounts.importing import columns_frame
 
 COLUMNS = ("external_id", "metric", "value", "observed_at")
 
 
 def read_metrics_csv(raw: bytes | str) -> pd.DataFrame:
-    frame = csv_frame(raw)
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if missing:
-        raise FileError(f"Missing required column(s): {', '.join(missing)}.")
-    unknown = [c for c in frame.columns if c not in COLUMNS]
-    if unknown:
-        raise FileError(
-            f"Unknown column(s): {', '.join(unknown)}. The columns are: {', '.join(COLUMNS)}."
-        )
-    if frame.empty:
-        raise FileError("The file has a header but no values.")
-    frame.index = frame.index + 2
-    return frame.apply(lambda column: column.str.strip())
+    return columns_frame(raw, required=COLUMNS, rows="values")
 
 
 def items_of(frame: pd.DataFrame) -> list[dict]:

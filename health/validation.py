@@ -8,46 +8,19 @@ active scorecard's measures) is read once per batch into the serializer's contex
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from accounts.models import Account
+from core.batches import items_checked
+from core.moments import PastMomentField
 
 from . import scoring
 from .models import MetricValue
 from .selectors import card_of, scorecard_active
-
-FUTURE_TOLERANCE = timedelta(minutes=5)
-
-
-def moment_of(value: Any) -> datetime | None:
-    """An aware datetime in UTC from an ISO 8601 date or date-time, or None if it is not one."""
-    moment: datetime | None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = parse_datetime(value.strip())
-            if moment is None and (day := parse_date(value.strip())) is not None:
-                moment = datetime(day.year, day.month, day.day, 12)
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, UTC)
-    if moment is None:
-        return None
-    try:  # in UTC: PostgreSQL refuses offsets past ±15:59, which ISO 8601 allows
-        return moment.astimezone(UTC)
-    except OverflowError:  # the first or last day of year 1 or 9999, shifted out of range
-        return None
-
 
 # A metric's number is within ±VALUE_BOUND: the schema says so, and no measure reads beyond.
 VALUE_BOUND = 10**15
@@ -114,21 +87,8 @@ class MetricField(serializers.Field):
         return data
 
 
-class ObservedAtField(serializers.Field):
+class ObservedAtField(PastMomentField):
     """When the value was observed; blank or absent: now."""
-
-    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
-        if data is serializers.empty or data is None or data == "":
-            return True, None
-        return False, data
-
-    def to_internal_value(self, data: Any) -> datetime:
-        moment = moment_of(data)
-        if moment is None:
-            raise serializers.ValidationError("Give an ISO 8601 date or date-time.")
-        if moment > self.context["now"] + FUTURE_TOLERANCE:
-            raise serializers.ValidationError("This is in the future.", code="in_the_future")
-        return moment
 
 
 class ValueField(serializers.Field):
@@ -227,23 +187,10 @@ def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dic
     """Check a batch. Returns unsaved MetricValues and, by item position, a message per field
     for the bad items."""
     context = metrics_context(items)
-    check = MetricItem(context=context)  # one serializer for every item, as many=True does
+    # One serializer for every item, as many=True does.
+    good, errors = items_checked(MetricItem(context=context), items)
     values: list[MetricValue] = []
-    errors: dict[int, dict[str, str]] = {}
-    for position, item in enumerate(items):
-        if not isinstance(item, Mapping):
-            errors[position] = {"non_field_errors": str(check.error_messages["invalid"])}
-            continue
-        try:
-            data = check.run_validation(item)
-        except serializers.ValidationError as error:
-            problems = error.detail.items() if isinstance(error.detail, dict) else []
-            # The first message per field, an ErrorDetail (a str) that keeps its code.
-            errors[position] = {
-                field: cast(str, messages[0] if isinstance(messages, list) else messages)
-                for field, messages in problems
-            }
-            continue
+    for _, data in good:
         number, text = data.get("value", (None, ""))
         values.append(
             MetricValue(
