@@ -103,6 +103,7 @@ class ImportJob(TenantModel):
     class Kind(models.TextChoices):
         ACCOUNTS = "accounts", "Accounts"
         METRICS = "metrics", "Health metrics"
+        OUTCOMES = "outcomes", "Renewal outcomes"
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", "Write nothing if any row is bad"

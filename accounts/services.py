@@ -21,6 +21,7 @@ IMPORT_CHUNK = 1000
 IMPORT_TASKS = {
     ImportJob.Kind.ACCOUNTS: "accounts.tasks.import_accounts",
     ImportJob.Kind.METRICS: "health.tasks.import_metrics",
+    ImportJob.Kind.OUTCOMES: "outcomes.tasks.import_outcomes",
 }
 
 logger = logging.getLogger(__name__)
@@ -230,6 +231,47 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         created += len(chunk) - len(existing)
         import_progress(job, start + len(chunk), len(records))
     job.created_count, job.updated_count = created, updated
+    return import_job_finish(job, ImportJob.Status.DONE, errors=report)
+
+
+def rows_import_run(
+    job: ImportJob,
+    *,
+    read: Callable[[str], Any],
+    items_of: Callable[[Any], list[dict]],
+    validate: Callable[[list[dict]], tuple[list, dict[int, dict[str, str]]]],
+    record: Callable[[list], object],
+) -> ImportJob:
+    """A CSV whose rows are checked as API items: `read` the file (a FileError rejects it
+    whole), turn its rows into items, `validate` them (the API's own check), report every
+    bad line, and `record` the good ones unless the job is all or nothing and one is bad."""
+    if job.is_finished:
+        return job
+    try:
+        frame = read(job.content)
+    except importing.FileError as error:
+        return import_job_finish(
+            job, ImportJob.Status.REJECTED, errors=[{"line": None, "message": str(error)}]
+        )
+    rows, errors = validate(items_of(frame))
+    lines = list(frame.index)
+    report = [
+        {
+            "line": int(lines[position]),
+            "column": column,
+            "value": str(
+                frame.iloc[position].get("external_id" if column == "account" else column, "")
+            ),
+            "message": message,
+        }
+        for position, problems in sorted(errors.items())
+        for column, message in problems.items()
+    ]
+    job.total_rows = len(frame)
+    if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+        return import_job_finish(job, ImportJob.Status.REJECTED, errors=report)
+    record(rows)
+    job.created_count = len(rows)
     return import_job_finish(job, ImportJob.Status.DONE, errors=report)
 
 

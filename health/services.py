@@ -8,9 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.importing import FileError
 from accounts.models import Account, ImportJob
-from accounts.services import import_job_finish, import_job_send
+from accounts.services import import_job_send, rows_import_run
 from core.derivation import Cause, CauseKind, recompute_requested
 from tenancy.models import Organization, User
 
@@ -214,40 +213,18 @@ def scorecard_defaults_install(*, organization: Organization, by: User) -> None:
 @transaction.atomic
 def metrics_import_run(*, job: ImportJob) -> ImportJob:
     """A CSV of metric values: every bad line reported; nothing written unless asked to."""
-    if job.is_finished:
-        return job
-    try:
-        frame = read_metrics_csv(job.content)
-    except FileError as error:
-        return import_job_finish(
-            job, ImportJob.Status.REJECTED, errors=[{"line": None, "message": str(error)}]
-        )
-    items = items_of(frame)
-    values, errors = metrics_validate(items)
-    lines = list(frame.index)
-    report = [
-        {
-            "line": int(lines[position]),
-            "column": column,
-            "value": str(
-                frame.iloc[position].get("external_id" if column == "account" else column, "")
-            ),
-            "message": message,
-        }
-        for position, problems in sorted(errors.items())
-        for column, message in problems.items()
-    ]
-    job.total_rows = len(frame)
-    if errors and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-        return import_job_finish(job, ImportJob.Status.REJECTED, errors=report)
-    metrics_record(
-        organization=job.organization,
-        values=values,
-        source=MetricValue.Source.CSV,
-        by=job.created_by,
+    return rows_import_run(
+        job,
+        read=read_metrics_csv,
+        items_of=items_of,
+        validate=metrics_validate,
+        record=lambda values: metrics_record(
+            organization=job.organization,
+            values=values,
+            source=MetricValue.Source.CSV,
+            by=job.created_by,
+        ),
     )
-    job.created_count = len(values)
-    return import_job_finish(job, ImportJob.Status.DONE, errors=report)
 
 
 @transaction.atomic
