@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -343,10 +344,12 @@ def assessment_create(
     answers: dict[str, int | None],
     by: User | None,
     comments: dict[str, str] | None = None,
+    submitted_at: datetime | None = None,
 ) -> Assessment:
     """Start, answer and submit in one go: the API's and imports' path. The same checks and
     scores as `assessment_start`, `assessment_save_answers` and `assessment_submit` in turn,
-    written as one submitted row and its answers."""
+    written as one submitted row and its answers. `submitted_at` loads a past assessment
+    (history from a CRM); it is the caller's to check it is not in the future."""
     version = framework.current
     if errors := answers_errors(answers, version):
         raise ValidationError(errors)
@@ -359,7 +362,7 @@ def assessment_create(
         version=version,
         created_by=by,
         status=Assessment.Status.SUBMITTED,
-        submitted_at=timezone.now(),
+        submitted_at=submitted_at or timezone.now(),
         cmi=score.cmi,
         tier=score.tier,
         pillar_scores=score.pillar_scores,

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import Account
 from core.api import TEXT_MAX_LENGTH, StrictCharField
+from core.moments import PastMomentField
 
 from ..models import Assessment, Factor, Framework, Pillar, SurveyLink, Tier
 
@@ -88,6 +89,11 @@ class AssessmentIn(serializers.Serializer):
     answers = AnswersField(allow_empty=False, help_text="Factor key → 1 to 5, or null for unknown.")
     comments = serializers.DictField(
         child=StrictCharField(allow_blank=True, max_length=TEXT_MAX_LENGTH), required=False
+    )
+    submitted_at = PastMomentField(
+        required=False,
+        help_text="When the assessment was made, to load past ones (ISO 8601, not in the "
+        "future); defaults to now. The account's CMI is its latest assessment's.",
     )
 
 

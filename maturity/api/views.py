@@ -76,6 +76,7 @@ class AssessmentViewSet(
                 answers=data["answers"],
                 comments=data.get("comments"),
                 by=request.user if request.user.is_authenticated else None,
+                submitted_at=data.get("submitted_at"),
             )
         except ValidationError as error:
             raise as_api_error(error, field="answers") from error
