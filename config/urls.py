@@ -20,6 +20,7 @@ urlpatterns = [
     path("segments/", include("segments.urls")),
     path("playbooks/", include("playbooks.urls")),
     path("recompute/", include("recompute.urls")),
+    path("outcomes/", include("outcomes.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),

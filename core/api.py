@@ -478,7 +478,7 @@ def blank_text_once(result, generator, request, public):
 COMPONENT_CONSTRAINTS: dict[str, dict] = {}
 # Choices of shapes (drf-spectacular's PolymorphicProxySerializer, a oneOf) that an item may
 # match more than one of: a metric naming its account by both id and CRM id.
-ANY_OF_COMPONENTS = ("MetricIn", "MetricInRequest")
+ANY_OF_COMPONENTS = ("MetricIn", "MetricInRequest", "OutcomeIn", "OutcomeInRequest")
 
 
 # The bulk endpoints' list sizes: (path, method) → JSON Schema keywords, declared by each

@@ -13,6 +13,7 @@ EVENTS = (
     "account.scores_changed",
     "assessment.submitted",
     "health.level_changed",
+    "outcome.created",
 )
 
 

@@ -17,6 +17,9 @@ def _distinct(field):
     return [("", "All"), *((v, v) for v in account_values_in_use(field))]
 
 
+EVERY_STAGE = "all"
+
+
 class DashboardFilterForm(forms.Form):
     owner_csm: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
         queryset=None, required=False, label="CSM", empty_label="All"
@@ -25,7 +28,14 @@ class DashboardFilterForm(forms.Form):
     region = forms.ChoiceField(required=False)
     size_band = forms.ChoiceField(choices=[("", "All"), *SizeBand.choices], required=False)
     lifecycle_stage = forms.ChoiceField(
-        choices=[("", "All"), *LifecycleStage.choices], required=False, label="Stage"
+        choices=[
+            ("", "Active (not churned)"),
+            (EVERY_STAGE, "All, churned too"),
+            *LifecycleStage.choices,
+        ],
+        required=False,
+        label="Stage",
+        help_text="Churned accounts are left out unless asked for.",
     )
     framework: "forms.ModelChoiceField[Framework]" = forms.ModelChoiceField(
         queryset=None, required=False, label="Assessed on framework", empty_label="Any"
@@ -42,9 +52,16 @@ class DashboardFilterForm(forms.Form):
         self.fields["region"].choices = _distinct("region")
         self.fields["framework"].queryset = Framework.objects.all()
 
-    def apply(self, accounts):
-        data = self.cleaned_data
-        for name in ("owner_csm", "industry", "region", "size_band", "lifecycle_stage"):
+    def apply(self, accounts, *, churned: bool = False):
+        """The accounts the filters choose; unbound or invalid, the active ones (no churned),
+        or with `churned`, every stage by default: what a retention rate must count."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        stage = data.get("lifecycle_stage")
+        if not stage and not churned:
+            accounts = accounts.exclude(lifecycle_stage=LifecycleStage.CHURNED)
+        elif stage and stage != EVERY_STAGE:
+            accounts = accounts.filter(lifecycle_stage=stage)
+        for name in ("owner_csm", "industry", "region", "size_band"):
             if data.get(name):
                 accounts = accounts.filter(**{name: data[name]})
         if data.get("framework"):

@@ -20,9 +20,7 @@ def dashboard(request):
     view = request.GET.get("view") or grid.view
     view = view if view in Grid.View.values else grid.view
     form = DashboardFilterForm(request.GET or None)
-    accounts = Account.objects.all()
-    if form.is_valid():
-        accounts = form.apply(accounts)
+    accounts = form.apply(Account.objects.all())
     period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
     stats, unsegmented, count, arr = selectors.grid_summary(accounts, grid, view)
     chs_lines, cmi_lines = selectors.thresholds()
@@ -100,9 +98,8 @@ def segment_metrics(request):
     """The per-segment metrics table, fetched by the dashboard after it has drawn."""
     grid = selectors.grid_current()
     form = DashboardFilterForm(request.GET or None)
-    accounts = Account.objects.all()
-    if form.is_valid():
-        accounts = form.apply(accounts)
+    # Churned accounts count here unless a stage is chosen: retention is the share not churned.
+    accounts = form.apply(Account.objects.all(), churned=True)
     period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
     stats = selectors.grid_summary(accounts, grid, Grid.View.GRID_3X3)[0]
     _, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))

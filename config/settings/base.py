@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "health",
     "segments",
     "recompute",
+    "outcomes",
     "playbooks",
     "integrations",
     "demo",
@@ -254,6 +255,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # What a client sends and what it receives are two models: no client has to send `id`.
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"OutcomeKindEnum": "outcomes.models.Outcome.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.add_error_responses",

@@ -9,7 +9,10 @@
       const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" } });
       const state = await response.json();
       if (state.finished) { window.location.reload(); return; }
-      if (state.total) {
+      if (state.total && box.dataset.unit === "percent") {
+        bar.value = Math.round((100 * state.done) / state.total);
+        label.textContent = `${bar.value}% computed`;
+      } else if (state.total) {
         bar.value = Math.round((100 * state.done) / state.total);
         label.textContent = `${state.done.toLocaleString()} of ${state.total.toLocaleString()} rows`;
       } else {

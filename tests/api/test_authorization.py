@@ -71,6 +71,22 @@ ENDPOINTS = [
     ("get", "/api/v1/survey-links/{link}/", None, 404),
     ("post", "/api/v1/survey-links/", {"account": "{account}"}, 404),
     ("post", "/api/v1/survey-links/{link}/revoke/", None, 404),
+    ("get", "/api/v1/outcomes/", None, "list"),
+    (
+        "post",
+        "/api/v1/outcomes/",
+        [
+            {
+                "account": "{account}",
+                "kind": "renewed",
+                "occurred_on": "2026-01-31",
+                "arr_before": "1",
+                "arr_after": "1",
+            }
+        ],
+        404,
+    ),
+    ("get", "/api/v1/insights/backtest/", None, "list"),
 ]
 WRITE_OK = {"post": (200, 201), "put": (200, 201), "patch": (200,), "delete": (204,)}
 

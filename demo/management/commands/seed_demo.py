@@ -10,6 +10,7 @@ from health.services import scorecard_create_from_template
 from maturity.demo import demo_assessments
 from maturity.models import Assessment, Framework
 from maturity.services import framework_create_from_template, framework_set_provider_level
+from outcomes.demo import demo_outcomes
 from playbooks.demo import demo_task_work
 from playbooks.services import playbook_defaults_install
 from recompute.pipeline import accounts_recompute
@@ -64,9 +65,10 @@ class Command(BaseCommand):
                 playbook_defaults_install(organization=organization)
             self._health(organization)
             demo_task_work(seed=7)
+            outcomes = demo_outcomes(organization=organization)
         self.stdout.write(
             f"Demo organization “{organization.name}” ({slug}) has {accounts} accounts"
-            f" and {assessed} assessments.\n"
+            f", {assessed} assessments and {outcomes} synthetic renewal outcomes.\n"
             f"Log in at http://127.0.0.1:8000/ as {PEOPLE[0][0]} (owner), "
             f"{PEOPLE[1][0]} (manager) or {PEOPLE[2][0]} (CSM), password {DEMO_PASSWORD}"
         )

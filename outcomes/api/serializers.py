@@ -1,0 +1,150 @@
+from drf_spectacular.utils import PolymorphicProxySerializer
+from rest_framework import serializers
+
+from accounts.api.serializers import MoneyField
+from core.api import TEXT_MAX_LENGTH, NonBlankCharField, StrictCharField
+
+from ..models import Outcome
+
+
+class _OutcomeItem(serializers.Serializer):
+    # The schema of one item; outcomes.validation.OutcomeItem is what checks it.
+    kind = serializers.ChoiceField(choices=Outcome.Kind.choices)
+    occurred_on = serializers.DateField(
+        help_text="YYYY-MM-DD, from 1970-01-01 and not in the future (else 409)."
+    )
+    arr_before = MoneyField(help_text="The ARR up for renewal.")
+    arr_after = MoneyField(
+        help_text="The ARR after it: 0 for a churn, above arr_before for an expansion, "
+        "between 0 and arr_before for a contraction."
+    )
+    reason = StrictCharField(max_length=500, required=False, allow_blank=True)
+
+
+class OutcomeByAccount(_OutcomeItem):
+    account = serializers.IntegerField(help_text="The account's id.")
+
+
+class OutcomeByExternalId(_OutcomeItem):
+    external_id = NonBlankCharField(
+        max_length=TEXT_MAX_LENGTH, help_text="The account's CRM id (its external_id)."
+    )
+
+
+# One item names its account by id or by CRM id (the id wins when both are sent).
+OutcomeIn = PolymorphicProxySerializer(
+    component_name="OutcomeIn",
+    serializers=[OutcomeByAccount, OutcomeByExternalId],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+class OutcomeOut(serializers.ModelSerializer):
+    class Meta:
+        model = Outcome
+        fields = [
+            "id",
+            "account",
+            "kind",
+            "occurred_on",
+            "arr_before",
+            "arr_after",
+            "reason",
+            "source",
+            "created_at",
+        ]
+
+
+class AucOut(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="ROC AUC; 0.5 is no signal.")
+    low = serializers.FloatField(allow_null=True, help_text="95% bootstrap interval, low end.")
+    high = serializers.FloatField(allow_null=True, help_text="95% bootstrap interval, high end.")
+    n = serializers.IntegerField(help_text="Outcomes the AUC is computed on.")
+
+
+class AucsOut(serializers.Serializer):
+    chs = AucOut(help_text="−CHS at t0 as a predictor of churn.")
+    cmi = AucOut(help_text="−CMI at t0 as a predictor of churn.")
+    chs_cmi = AucOut(help_text="A logistic model of CHS and CMI, out of sample (time-ordered).")
+    chs_same_rows = AucOut(help_text="CHS alone on the rows chs_cmi is judged on.")
+
+
+class RateOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True, help_text="Wilson 95% interval.")
+    high = serializers.FloatField(allow_null=True, help_text="Wilson 95% interval.")
+
+
+class BacktestCellOut(serializers.Serializer):
+    cell = serializers.CharField(help_text="The 3×3 cell's key, under today's thresholds.")
+    name = serializers.CharField()
+    outcomes = serializers.IntegerField()
+    churned = serializers.IntegerField()
+    churn_rate = serializers.FloatField(allow_null=True)
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+    churn = RateOut()
+    expansion = RateOut()
+    contraction = RateOut()
+
+
+class LiftOut(serializers.Serializer):
+    decile = serializers.IntegerField(help_text="1: the lowest CHS tenth.")
+    chs_from = serializers.FloatField()
+    chs_to = serializers.FloatField()
+    outcomes = serializers.IntegerField()
+    churned = serializers.IntegerField()
+    churn_rate = serializers.FloatField()
+    lift = serializers.FloatField(allow_null=True, help_text="churn_rate ÷ base rate.")
+    low = serializers.FloatField(allow_null=True)
+    high = serializers.FloatField(allow_null=True)
+
+
+class CalibrationOut(serializers.Serializer):
+    predicted = serializers.FloatField(help_text="Mean predicted churn probability of the bin.")
+    observed = serializers.FloatField(help_text="Share of the bin that churned.")
+    n = serializers.IntegerField()
+
+
+class PrecisionOut(serializers.Serializer):
+    k = serializers.IntegerField()
+    caught = serializers.IntegerField(help_text="Churners among the k lowest CHS.")
+    precision = serializers.FloatField(allow_null=True)
+    recall = serializers.FloatField(allow_null=True)
+
+
+class LowestLevelOut(RateOut):
+    level = serializers.CharField()
+    multiple = serializers.FloatField(allow_null=True, help_text="Its churn ÷ the base rate.")
+
+
+class ExcludedOut(serializers.Serializer):
+    no_chs = serializers.IntegerField(help_text="Outcomes whose account had no CHS at t0.")
+    no_cmi = serializers.IntegerField(help_text="Outcomes whose account had no CMI at t0.")
+
+
+class BacktestOut(serializers.Serializer):
+    horizon_days = serializers.IntegerField()
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    outcomes = serializers.IntegerField()
+    churned = serializers.IntegerField()
+    base_rate = serializers.FloatField(allow_null=True)
+    enough_data = serializers.BooleanField(
+        help_text="False below 30 outcomes or 5 churns: then only the counts are given."
+    )
+    excluded = ExcludedOut()
+    auc = AucsOut(help_text="Values are null below the minimum sample.")
+    cells = BacktestCellOut(many=True)
+    lift = LiftOut(many=True)
+    calibration = CalibrationOut(many=True)
+    lowest_level = LowestLevelOut(required=False)
+    precision_at_k = PrecisionOut(required=False)
+    computed_at = serializers.DateTimeField()
+
+
+class BacktestPending(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["running"])
+    progress = serializers.FloatField(help_text="0-1.")

@@ -1,0 +1,91 @@
+"""Writes of outcomes: recorded from the API, a CSV or the account page, all through here."""
+
+from django.db import transaction
+
+from accounts.models import Account, ImportJob, LifecycleStage
+from accounts.services import import_job_send, rows_import_run
+from core.events import event_emitted
+from tenancy.models import Organization, User
+
+from .importing import items_of, read_outcomes_csv
+from .models import Outcome
+from .validation import outcomes_validate
+
+MAX_OUTCOMES_PER_REQUEST = 5000
+
+
+@transaction.atomic
+def outcomes_record(
+    *, organization: Organization, outcomes: list[Outcome], source: str, by: User | None = None
+) -> list[Outcome]:
+    """Store checked outcomes. A churn moves its account to the churned stage (the dashboard
+    leaves churned accounts out by default); each outcome is announced as `outcome.created`."""
+    for outcome in outcomes:
+        outcome.organization = organization
+        outcome.source = source
+        outcome.created_by = by
+    created = Outcome.objects.bulk_create(outcomes, batch_size=2000)
+    churned = {o.account_id for o in created if o.kind == Outcome.Kind.CHURNED}
+    if churned:
+        for account in Account.objects.filter(pk__in=churned).exclude(
+            lifecycle_stage=LifecycleStage.CHURNED
+        ):
+            account.lifecycle_stage = LifecycleStage.CHURNED
+            account.save(update_fields=["lifecycle_stage", "updated_at"])
+
+    def payloads() -> list[dict]:
+        external = dict(
+            Account.objects.filter(pk__in={o.account_id for o in created}).values_list(
+                "pk", "external_id"
+            )
+        )
+        return [
+            {
+                "outcome": o.pk,
+                "account": o.account_id,
+                "external_id": external.get(o.account_id),
+                "kind": o.kind,
+                "occurred_on": o.occurred_on,
+                "arr_before": str(o.arr_before),
+                "arr_after": str(o.arr_after),
+                "reason": o.reason,
+                "source": o.source,
+            }
+            for o in created
+        ]
+
+    event_emitted(organization_id=organization.pk, event="outcome.created", payloads=payloads)
+    return created
+
+
+@transaction.atomic
+def outcomes_import_create(
+    *, organization: Organization, filename: str, content: str, mode: str, by: User
+) -> ImportJob:
+    job = ImportJob.objects.create(
+        organization=organization,
+        kind=ImportJob.Kind.OUTCOMES,
+        filename=filename,
+        content=content,
+        mode=mode,
+        created_by=by,
+    )
+    import_job_send(job)
+    return job
+
+
+@transaction.atomic
+def outcomes_import_run(*, job: ImportJob) -> ImportJob:
+    """A CSV of outcomes: every bad line reported; nothing written unless asked to."""
+    return rows_import_run(
+        job,
+        read=read_outcomes_csv,
+        items_of=items_of,
+        validate=outcomes_validate,
+        record=lambda outcomes: outcomes_record(
+            organization=job.organization,
+            outcomes=outcomes,
+            source=Outcome.Source.IMPORT,
+            by=job.created_by,
+        ),
+    )

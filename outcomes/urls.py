@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outcomes"
+urlpatterns = [
+    path("accounts/<int:account_pk>/record/", views.outcome_add, name="add"),
+    path("import/", views.outcomes_import, name="import"),
+    path("lab/", views.score_lab, name="lab"),
+    path("lab/status/", views.score_lab_status, name="lab_status"),
+    path("lab/export.csv", views.score_lab_export, name="lab_export"),
+]

@@ -1,0 +1,138 @@
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import Account
+from accounts.permissions import can_edit_account
+from tenancy.permissions import can_manage, member_required
+
+from . import backtest, charts, services
+from .asof import COLUMNS, asof_frame
+from .forms import OutcomeForm, OutcomeImportForm
+from .models import BacktestReport, Outcome
+from .reports import HORIZON_DEFAULT, backtest_report, report_progress
+from .validation import outcomes_validate
+
+
+@member_required()
+def outcome_add(request, account_pk):
+    account = get_object_or_404(Account, pk=account_pk)
+    if not can_edit_account(request.membership, account):
+        raise PermissionDenied("Only the account's CSM or a manager records its outcomes.")
+    initial = {"arr_before": f"{account.arr:.2f}", "occurred_on": timezone.localdate().isoformat()}
+    form = OutcomeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        outcomes, errors = outcomes_validate([form.item(account.pk)])
+        for field, message in errors.get(0, {}).items():
+            form.add_error(field if field in form.fields else None, message)
+        if not errors:
+            services.outcomes_record(
+                organization=request.organization,
+                outcomes=outcomes,
+                source=Outcome.Source.MANUAL,
+                by=request.user,
+            )
+            outcome = outcomes[0]
+            messages.success(
+                request, f"Recorded: {outcome.get_kind_display().lower()} on {outcome.occurred_on}."
+            )
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "outcomes/outcome_form.html", {"form": form, "account": account})
+
+
+@member_required(can_manage)
+def outcomes_import(request):
+    form = OutcomeImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.outcomes_import_create(
+            organization=request.organization,
+            filename=form.cleaned_data["file"].name,
+            content=form.content,
+            mode=form.cleaned_data["mode"],
+            by=request.user,
+        )
+        return redirect("accounts:import_detail", pk=job.pk)
+    return render(request, "outcomes/outcomes_import.html", {"form": form})
+
+
+def _horizon(request) -> int:
+    try:
+        horizon = int(request.GET.get("horizon_days", HORIZON_DEFAULT))
+    except ValueError:
+        return HORIZON_DEFAULT
+    return min(max(horizon, 1), 730)
+
+
+def _k(request, ranked: list[int]) -> int:
+    default = max(1, len(ranked) // 10)
+    try:
+        return max(1, int(request.GET.get("k", default)))
+    except ValueError:
+        return default
+
+
+@member_required()
+def score_lab(request):
+    horizon = _horizon(request)
+    report = backtest_report(horizon_days=horizon)
+    synthetic = Outcome.objects.filter(source=Outcome.Source.DEMO).count()
+    context = {"report": report, "horizon": horizon, "synthetic": synthetic}
+    if report.status == BacktestReport.Status.READY:
+        figures = report.figures
+        ranked = figures.get("ranked_churn", [])
+        k = _k(request, ranked)
+        context |= {
+            "figures": figures,
+            "k": k,
+            "at_k": backtest.precision_at(ranked, k) if ranked else None,
+            "verdict": charts.verdict(figures),
+        }
+        if figures.get("enough_data"):
+            context["charts"] = charts.lab_charts(figures)
+            context["auc_rows"] = [
+                (label, figures["auc"][key])
+                for key, label in [
+                    ("chs", "CHS"),
+                    ("cmi", "CMI"),
+                    ("chs_cmi", "CHS + CMI (out of sample)"),
+                    ("chs_same_rows", "CHS on the same rows"),
+                ]
+            ]
+            for cell in figures["cells"]:
+                cell["rates"] = [cell["churn"], cell["expansion"], cell["contraction"]]
+    return render(request, "outcomes/score_lab.html", context)
+
+
+@member_required()
+def score_lab_status(request):
+    report = backtest_report(horizon_days=_horizon(request))
+    return JsonResponse(
+        {
+            "status": report.status,
+            "finished": report.status != BacktestReport.Status.RUNNING,
+            "done": round(report_progress(report) * 100),
+            "total": 100,
+        }
+    )
+
+
+@member_required()
+def score_lab_export(request):
+    """The per-outcome as-of table behind the figures, as CSV."""
+    horizon = _horizon(request)
+    table = asof_frame(horizon)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="backtest-{horizon}d.csv"'
+    writer = csv.writer(response)
+    writer.writerow(COLUMNS)
+    for row in table.itertuples(index=False):
+        writer.writerow(["" if _missing(v) else v for v in row])
+    return response
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
