@@ -47,6 +47,39 @@ def test_the_api_scores_the_decks_example(api_a, account_a, cmi_framework):
     assert [a["id"] for a in listed] == [body["id"]]
 
 
+def test_a_past_assessment_loads_with_its_date_and_the_latest_stays_current(
+    api_a, account_a, cmi_framework, org_a, in_tenant
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ..conftest import uniform
+
+    now = api_a.post(
+        "/api/v1/assessments/", {"account": account_a.pk, "answers": uniform(4)}, format="json"
+    )
+    past = api_a.post(
+        "/api/v1/assessments/",
+        {"account": account_a.pk, "answers": uniform(2), "submitted_at": "2025-03-31T09:00:00Z"},
+        format="json",
+    )
+    assert now.status_code == past.status_code == 201
+    assert past.json()["submitted_at"] == "2025-03-31T09:00:00Z"
+    later = (timezone.now() + timedelta(days=1)).isoformat()
+    refused = api_a.post(
+        "/api/v1/assessments/",
+        {"account": account_a.pk, "answers": uniform(1), "submitted_at": later},
+        format="json",
+    )
+    assert refused.status_code == 409
+    assert errors(refused) == {"submitted_at": ["This is in the future."]}
+    with in_tenant(org_a):
+        accounts_recompute()
+        assert Assessment.objects.filter(account=account_a).count() == 2
+        assert Account.objects.get(pk=account_a.pk).cmi == pytest.approx(4)  # the latest
+
+
 def test_the_api_names_each_bad_answer(api_a, account_a, cmi_framework):
     response = api_a.post(
         "/api/v1/assessments/",
