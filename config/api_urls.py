@@ -14,7 +14,7 @@ from health.api.views import (
 )
 from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionViewSet
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet, SurveyLinkViewSet
-from outcomes.api.views import BacktestView, OutcomesView
+from outcomes.api.views import BacktestView, CalibrationView, OutcomesView
 from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
 from segments.api.views import GridSummaryView, MigrationFeedView
 from tenancy.api.views import MemberViewSet
@@ -50,6 +50,7 @@ urlpatterns = [
     path("migrations/", MigrationFeedView.as_view(), name="migrations"),
     path("outcomes/", OutcomesView.as_view(), name="outcomes"),
     path("insights/backtest/", BacktestView.as_view(), name="insights-backtest"),
+    path("insights/calibration/", CalibrationView.as_view(), name="insights-calibration"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

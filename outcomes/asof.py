@@ -109,8 +109,9 @@ def asof_frame(
     model: Model | None = None,
     progress: Callable[[float], None] = lambda share: None,
 ) -> pd.DataFrame:
-    """One row per outcome (COLUMNS): its as-of CHS, level, CMI, tier and cell. A score the
-    account had no inputs for at t0 is NaN, its level, tier or cell ''."""
+    """One row per outcome (COLUMNS, then "pillar:<key>" per pillar): its as-of CHS, level,
+    CMI, tier, cell and pillar scores. A score the account had no inputs for at t0 is NaN,
+    its level, tier or cell ''."""
     model = model or model_current()
     outcomes = outcomes_frame(since, until)
     outcomes["t0"] = _t0_end(outcomes["occurred_on"], horizon_days)
@@ -153,6 +154,8 @@ def asof_frame(
 
     cmi = pd.Series(np.nan, index=outcomes["outcome"], dtype=float)
     tier = pd.Series("", index=outcomes["outcome"], dtype=object)
+    pillar_keys = list(model.structure.weights) if model.structure else []
+    pillars = pd.DataFrame(np.nan, index=outcomes["outcome"], columns=pillar_keys)
     if model.structure is not None and model.framework_id is not None and ids:
         assessments = frame_read(
             Assessment.objects.filter(
@@ -183,6 +186,7 @@ def asof_frame(
             subject = subject.rename(columns={"outcome": "subject"})[["subject", "factor", "score"]]
             scored = cmi_scoring.score_frame(subject, model.structure)
             cmi.loc[scored.index] = scored["cmi"].to_numpy()
+            pillars.loc[scored.index, pillar_keys] = scored[pillar_keys].to_numpy()
             tier.loc[scored.index] = cmi_scoring.tier_of(
                 scored["cmi"], model.structure.tiers
             ).to_numpy()
@@ -197,4 +201,6 @@ def asof_frame(
     outcomes["t0"] = (
         pd.to_datetime(outcomes["occurred_on"]) - timedelta(days=horizon_days)
     ).dt.date
-    return outcomes.reset_index(drop=True)[COLUMNS]
+    for key in pillar_keys:  # what the calibration refits the pillar weights on
+        outcomes[f"pillar:{key}"] = pillars[key]
+    return outcomes.reset_index(drop=True)[COLUMNS + [f"pillar:{key}" for key in pillar_keys]]

@@ -22,7 +22,7 @@ from maturity.selectors import framework_primary
 from segments.selectors import cell_names
 from tenancy.context import current_organization_id
 
-from . import backtest
+from . import backtest, calibration
 from .asof import asof_frame, model_current
 from .models import BacktestReport, Outcome
 
@@ -136,3 +136,18 @@ def figures_of(table, horizon_days: int) -> dict:
     levels = [name for name, _ in model.card.levels] if model.card else []
     names = cell_names(layout="3x3")
     return backtest.figures(table, horizon_days=horizon_days, levels=levels, cells=names)
+
+
+def calibration_framework(*, horizon_days: int = HORIZON_DEFAULT) -> dict:
+    """The calibrated proposal for the primary framework's pillar weights."""
+    model = model_current()
+    current = dict(model.structure.weights) if model.structure else {}
+    table = asof_frame(horizon_days, model=model)
+    return {"horizon_days": horizon_days} | calibration.framework_calibration(table, current)
+
+
+def pillar_names() -> dict[str, str]:
+    framework = framework_primary()
+    if framework is None:
+        return {}
+    return dict(framework.current.pillars.values_list("key", "name"))

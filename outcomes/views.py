@@ -11,10 +11,16 @@ from accounts.permissions import can_edit_account
 from tenancy.permissions import can_manage, member_required
 
 from . import backtest, charts, services
-from .asof import COLUMNS, asof_frame
+from .asof import asof_frame
 from .forms import OutcomeForm, OutcomeImportForm
 from .models import BacktestReport, Outcome
-from .reports import HORIZON_DEFAULT, backtest_report, report_progress
+from .reports import (
+    HORIZON_DEFAULT,
+    backtest_report,
+    calibration_framework,
+    pillar_names,
+    report_progress,
+)
 from .validation import outcomes_validate
 
 
@@ -104,6 +110,13 @@ def score_lab(request):
             ]
             for cell in figures["cells"]:
                 cell["rates"] = [cell["churn"], cell["expansion"], cell["contraction"]]
+            proposal = calibration_framework(horizon_days=horizon)
+            names = pillar_names()
+            context["calibration"] = proposal
+            context["pillar_rows"] = [
+                (names.get(key, key), weight, (proposal["proposed"] or {}).get(key))
+                for key, weight in proposal["current"].items()
+            ]
     return render(request, "outcomes/score_lab.html", context)
 
 
@@ -128,7 +141,7 @@ def score_lab_export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="backtest-{horizon}d.csv"'
     writer = csv.writer(response)
-    writer.writerow(COLUMNS)
+    writer.writerow(list(table.columns))
     for row in table.itertuples(index=False):
         writer.writerow(["" if _missing(v) else v for v in row])
     return response

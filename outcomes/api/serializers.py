@@ -148,3 +148,33 @@ class BacktestOut(serializers.Serializer):
 class BacktestPending(serializers.Serializer):
     status = serializers.ChoiceField(choices=["running"])
     progress = serializers.FloatField(help_text="0-1.")
+
+
+class GainOut(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="Proposed AUC − current AUC.")
+    low = serializers.FloatField(allow_null=True, help_text="95% paired bootstrap interval.")
+    high = serializers.FloatField(allow_null=True)
+
+
+class CalibrationProposalOut(serializers.Serializer):
+    target = serializers.ChoiceField(choices=["framework"])
+    horizon_days = serializers.IntegerField()
+    outcomes = serializers.IntegerField(help_text="Outcomes with every pillar scored at t0.")
+    churned = serializers.IntegerField()
+    left_out = serializers.IntegerField(help_text="Outcomes missing a pillar score at t0.")
+    enough_data = serializers.BooleanField()
+    current = serializers.DictField(
+        child=serializers.FloatField(), help_text="Pillar key → weight (percent) today."
+    )
+    proposed = serializers.DictField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="Pillar key → fitted weight (percent, totalling 100); null without a fit.",
+    )
+    auc_current = AucOut(help_text="−CMI under today's weights, out of sample.")
+    auc_proposed = AucOut(help_text="−CMI under weights fitted on earlier outcomes only.")
+    gain = GainOut()
+    verdict = serializers.ChoiceField(
+        choices=["adopt", "keep"], help_text="keep unless the gain's interval lies above 0."
+    )
+    message = serializers.CharField()

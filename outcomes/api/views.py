@@ -17,10 +17,16 @@ from core.api import IdFilter, TenantQuerysetMixin, bulk_limit
 
 from .. import backtest
 from ..models import BacktestReport, Outcome
-from ..reports import HORIZON_DEFAULT, backtest_report, report_progress
+from ..reports import HORIZON_DEFAULT, backtest_report, calibration_framework, report_progress
 from ..services import MAX_OUTCOMES_PER_REQUEST, outcomes_record
 from ..validation import outcomes_validate
-from .serializers import BacktestOut, BacktestPending, OutcomeIn, OutcomeOut
+from .serializers import (
+    BacktestOut,
+    BacktestPending,
+    CalibrationProposalOut,
+    OutcomeIn,
+    OutcomeOut,
+)
 
 bulk_limit("/api/v1/outcomes/", "post", most=MAX_OUTCOMES_PER_REQUEST)
 
@@ -181,3 +187,30 @@ class BacktestFailed(APIException):
     status_code = 503
     default_code = "backtest_failed"
     default_detail = "The backtest could not be computed; the next request tries again."
+
+
+class CalibrationQuery(serializers.Serializer):
+    target = serializers.ChoiceField(
+        choices=["framework"],
+        default="framework",
+        help_text="What to refit: the primary framework's pillar weights.",
+    )
+    horizon_days = serializers.IntegerField(min_value=1, max_value=730, default=HORIZON_DEFAULT)
+
+
+class CalibrationView(APIView):
+    @extend_schema(
+        summary="Propose weights fitted to renewal outcomes",
+        description="Pillar weights of the primary framework fitted to the outcomes (a "
+        "ridge-regularized logistic model with non-negative weights totalling 100%), shown "
+        "beside today's, with both out-of-sample AUCs (time-ordered folds) and a paired "
+        "bootstrap interval of the gain. `verdict` is `keep` unless the gain is above noise. "
+        "Nothing is changed: applying weights is a framework edit.",
+        parameters=[CalibrationQuery],
+        responses={200: CalibrationProposalOut},
+    )
+    def get(self, request):
+        query = CalibrationQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        proposal = calibration_framework(horizon_days=query.validated_data["horizon_days"])
+        return Response(CalibrationProposalOut(proposal).data)

@@ -87,6 +87,7 @@ ENDPOINTS = [
         404,
     ),
     ("get", "/api/v1/insights/backtest/", None, "list"),
+    ("get", "/api/v1/insights/calibration/", None, "list"),
 ]
 WRITE_OK = {"post": (200, 201), "put": (200, 201), "patch": (200,), "delete": (204,)}
 
