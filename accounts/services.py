@@ -119,10 +119,22 @@ def csm_ids_by_email() -> dict[str, int]:
 
 @transaction.atomic
 def import_job_create(
-    *, organization: Organization, filename: str, content: str, mode: str, by
+    *,
+    organization: Organization,
+    filename: str,
+    content: str,
+    mode: str,
+    by,
+    kind: str = ImportJob.Kind.ACCOUNTS,
 ) -> ImportJob:
+    """Store an upload and send its kind's task (IMPORT_TASKS) after commit."""
     job = ImportJob.objects.create(
-        organization=organization, filename=filename, content=content, mode=mode, created_by=by
+        organization=organization,
+        kind=kind,
+        filename=filename,
+        content=content,
+        mode=mode,
+        created_by=by,
     )
     import_job_send(job)
     return job

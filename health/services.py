@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, ImportJob
-from accounts.services import import_job_send, rows_import_run
+from accounts.services import rows_import_run
 from core.derivation import Cause, CauseKind, recompute_requested
 from tenancy.models import Organization, User
 
@@ -225,19 +225,3 @@ def metrics_import_run(*, job: ImportJob) -> ImportJob:
             by=job.created_by,
         ),
     )
-
-
-@transaction.atomic
-def metrics_import_create(
-    *, organization: Organization, filename: str, content: str, mode: str, by: User
-):
-    job = ImportJob.objects.create(
-        organization=organization,
-        kind=ImportJob.Kind.METRICS,
-        filename=filename,
-        content=content,
-        mode=mode,
-        created_by=by,
-    )
-    import_job_send(job)
-    return job

@@ -6,8 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import Account
+from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
+from accounts.services import import_job_create
 from core.forms import hidden_field_problems
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -110,7 +111,8 @@ def override_end(request, pk):
 def metrics_import(request):
     form = MetricImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = services.metrics_import_create(
+        job = import_job_create(
+            kind=ImportJob.Kind.METRICS,
             organization=request.organization,
             filename=form.cleaned_data["file"].name,
             content=form.content,

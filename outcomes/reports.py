@@ -23,7 +23,7 @@ from segments.selectors import cell_names
 from tenancy.context import current_organization_id
 
 from . import backtest, calibration
-from .asof import asof_frame, model_current
+from .asof import Model, asof_frame, model_current
 from .models import BacktestReport, Outcome
 
 HORIZON_DEFAULT = 90
@@ -113,14 +113,15 @@ def report_compute(*, report: BacktestReport) -> BacktestReport:
         cache.set(progress_key(report.pk), share, timeout=3600)
 
     try:
+        model = model_current()
         table = asof_frame(
             report.horizon_days,
             since=report.since,
             until=report.until,
-            model=model_current(),
+            model=model,
             progress=progress,
         )
-        report.figures = figures_of(table, report.horizon_days)
+        report.figures = figures_of(table, report.horizon_days, model)
         report.status = BacktestReport.Status.READY
     except Exception as error:  # the report says why; the next request tries again
         logger.exception("backtest %s failed", report.pk)
@@ -131,8 +132,7 @@ def report_compute(*, report: BacktestReport) -> BacktestReport:
     return report
 
 
-def figures_of(table, horizon_days: int) -> dict:
-    model = model_current()
+def figures_of(table, horizon_days: int, model: Model) -> dict:
     levels = [name for name, _ in model.card.levels] if model.card else []
     names = cell_names(layout="3x3")
     return backtest.figures(table, horizon_days=horizon_days, levels=levels, cells=names)

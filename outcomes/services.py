@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.models import Account, ImportJob, LifecycleStage
-from accounts.services import import_job_send, rows_import_run
+from accounts.services import rows_import_run
 from core.events import event_emitted
 from tenancy.models import Organization, User
 
@@ -56,22 +56,6 @@ def outcomes_record(
 
     event_emitted(organization_id=organization.pk, event="outcome.created", payloads=payloads)
     return created
-
-
-@transaction.atomic
-def outcomes_import_create(
-    *, organization: Organization, filename: str, content: str, mode: str, by: User
-) -> ImportJob:
-    job = ImportJob.objects.create(
-        organization=organization,
-        kind=ImportJob.Kind.OUTCOMES,
-        filename=filename,
-        content=content,
-        mode=mode,
-        created_by=by,
-    )
-    import_job_send(job)
-    return job
 
 
 @transaction.atomic

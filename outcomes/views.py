@@ -6,8 +6,9 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
+from accounts.services import import_job_create
 from tenancy.permissions import can_manage, member_required
 
 from . import backtest, charts, services
@@ -54,7 +55,8 @@ def outcome_add(request, account_pk):
 def outcomes_import(request):
     form = OutcomeImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = services.outcomes_import_create(
+        job = import_job_create(
+            kind=ImportJob.Kind.OUTCOMES,
             organization=request.organization,
             filename=form.cleaned_data["file"].name,
             content=form.content,
