@@ -20,11 +20,15 @@ from sklearn.model_selection import TimeSeriesSplit
 from .backtest import BOOTSTRAP, FOLDS, MIN_CHURNED, SEED, auc_with_interval, enough
 
 RIDGE = 1.0
+# Every pillar keeps at least this weight (percent): a framework's pillars all weigh above 0,
+# and the weights judged out of sample are the ones that would be applied.
+FLOOR = 1.0
 
 
 def pillar_fit(pillars: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-    """Non-negative weights (percent, totalling 100) of a churn model in (5 − pillar); None
-    when the fit finds no pillar that raises churn as it falls."""
+    """Weights (percent, totalling 100, each at least FLOOR) of a churn model in (5 − pillar)
+    with non-negative coefficients; None when the fit finds no pillar that raises churn as
+    it falls."""
     x = 5.0 - pillars
     n, width = x.shape
 
@@ -41,7 +45,9 @@ def pillar_fit(pillars: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     fitted = minimize(loss, np.zeros(width + 1), jac=True, bounds=bounds, method="L-BFGS-B")
     coefficients = np.clip(fitted.x[1:], 0, None)
     total = coefficients.sum()
-    return None if total <= 1e-9 else coefficients / total * 100
+    if total <= 1e-9:
+        return None
+    return FLOOR + (100 - FLOOR * width) * coefficients / total
 
 
 def _cmi(pillars: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 
 from accounts.forms import ImportForm
+from maturity.scoring import weights_error
 
 from .importing import read_outcomes_csv
 from .models import Outcome
@@ -39,3 +42,30 @@ class OutcomeImportForm(ImportForm):
         help_text="Columns: external_id, kind, occurred_on, arr_before, arr_after, reason.",
     )
     reader = staticmethod(read_outcomes_csv)
+
+
+class WeightsForm(forms.Form):
+    """Candidate pillar weights: a calibrated proposal, or a manager's own edit of it. The
+    total is checked by maturity.scoring.weights_error, as in the framework editor."""
+
+    def __init__(self, *args, pillars: list[tuple[str, str, float]], **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, name, weight in pillars:
+            self.fields[key] = forms.DecimalField(
+                label=f"{name} (%)",
+                min_value=Decimal("0.01"),
+                max_value=Decimal(100),
+                decimal_places=2,
+                initial=Decimal(str(weight)).quantize(Decimal("0.1")),
+                widget=forms.NumberInput(attrs={"step": "0.1", "class": "weight"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        weights = [cleaned[key] for key in self.fields if cleaned.get(key) is not None]
+        if len(weights) == len(self.fields) and (message := weights_error(weights)):
+            raise forms.ValidationError(message, code="weights_total")
+        return cleaned
+
+    def weights(self) -> dict[str, Decimal]:
+        return {key: self.cleaned_data[key] for key in self.fields}

@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from accounts.models import Account, LifecycleStage
+from core.frames import frame_read
 from core.queue import task_send_on_commit
 from health.models import MetricValue
 from health.selectors import scorecard_active
@@ -21,8 +23,9 @@ from maturity.models import Assessment
 from maturity.selectors import framework_primary
 from segments.selectors import cell_names
 from tenancy.context import current_organization_id
+from tenancy.models import User
 
-from . import backtest, calibration
+from . import backtest, calibration, forecast
 from .asof import Model, asof_frame, model_current
 from .models import BacktestReport, Outcome
 
@@ -139,11 +142,16 @@ def figures_of(table, horizon_days: int, model: Model) -> dict:
 
 
 def calibration_framework(*, horizon_days: int = HORIZON_DEFAULT) -> dict:
-    """The calibrated proposal for the primary framework's pillar weights."""
-    model = model_current()
-    current = dict(model.structure.weights) if model.structure else {}
-    table = asof_frame(horizon_days, model=model)
-    return {"horizon_days": horizon_days} | calibration.framework_calibration(table, current)
+    """The calibrated proposal for the primary framework's pillar weights, kept (in the cache)
+    until an input changes: the fingerprint is the backtest's."""
+
+    def compute():
+        model = model_current()
+        current = dict(model.structure.weights) if model.structure else {}
+        table = asof_frame(horizon_days, model=model)
+        return {"horizon_days": horizon_days} | calibration.framework_calibration(table, current)
+
+    return _cached("calibration", horizon_days, compute)
 
 
 def pillar_names() -> dict[str, str]:
@@ -151,3 +159,49 @@ def pillar_names() -> dict[str, str]:
     if framework is None:
         return {}
     return dict(framework.current.pillars.values_list("key", "name"))
+
+
+def _cached(name: str, horizon_days: int, compute):
+    """`compute()` kept in the cache until an input of the backtest changes."""
+    key = f"outcomes:{name}:{current_organization_id()}:{horizon_days}:{inputs_fingerprint()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, timeout=24 * 3600)
+    return found
+
+
+def renewal_forecast(*, horizon_days: int = HORIZON_DEFAULT) -> dict:
+    """Expected renewing ARR over the next 90 and 180 days, per cell and per CSM, from the
+    model fitted on the outcomes; and that forecast's error when made `horizon_days` before
+    past outcomes."""
+
+    def fitted():
+        table = asof_frame(horizon_days)
+        return {"model": forecast.renewal_model(table), "error": forecast.forecast_error(table)}
+
+    learned = _cached("forecast", horizon_days, fitted)
+    accounts = frame_read(
+        Account.objects.exclude(lifecycle_stage=LifecycleStage.CHURNED).values_list(
+            "pk", "arr", "chs", "cmi", "segment", "owner_csm__email", "renewal_date"
+        ),
+        columns=["account", "arr", "chs", "cmi", "cell", "csm", "renewal_date"],
+        text=["cell", "csm"],
+    )
+    accounts["arr"] = accounts["arr"].astype(float)
+    names = cell_names(layout="3x3")
+    people = {
+        user.email: str(user) for user in User.objects.filter(email__in=set(accounts["csm"]) - {""})
+    }
+    periods = forecast.forecast(accounts, learned["model"], timezone.localdate())
+    for period in periods:
+        for row in period["cells"]:
+            row["name"] = names.get(row["key"], "Not placed")
+        for row in period["csms"]:
+            row["name"] = people.get(row["key"], "No CSM")
+    return {
+        "horizon_days": horizon_days,
+        "enough_data": learned["model"] is not None,
+        "periods": periods,
+        "backtest": learned["error"],
+    }

@@ -1,10 +1,15 @@
 """Writes of outcomes: recorded from the API, a CSV or the account page, all through here."""
 
+from collections.abc import Mapping
+from decimal import Decimal
+
 from django.db import transaction
 
 from accounts.models import Account, ImportJob, LifecycleStage
 from accounts.services import rows_import_run
 from core.events import event_emitted
+from maturity.models import Framework
+from maturity.services import FrameworkChange, framework_update, version_spec
 from tenancy.models import Organization, User
 
 from .importing import items_of, read_outcomes_csv
@@ -73,3 +78,15 @@ def outcomes_import_run(*, job: ImportJob) -> ImportJob:
             by=job.created_by,
         ),
     )
+
+
+def framework_weights_apply(
+    *, framework: Framework, weights: Mapping[str, Decimal], by: User | None
+) -> FrameworkChange:
+    """ "Use these weights": the framework edit a manager would make by hand, with its new
+    version (when assessments were scored by the current one), recompute and record of who
+    made it. Every other part of the framework stays as it is."""
+    spec = version_spec(framework.current)
+    for pillar in spec["pillars"]:
+        pillar["weight"] = weights[pillar["key"]]
+    return framework_update(framework=framework, spec=spec, by=by)

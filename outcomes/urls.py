@@ -8,5 +8,6 @@ urlpatterns = [
     path("import/", views.outcomes_import, name="import"),
     path("lab/", views.score_lab, name="lab"),
     path("lab/status/", views.score_lab_status, name="lab_status"),
+    path("lab/weights/", views.weights_candidate, name="weights"),
     path("lab/export.csv", views.score_lab_export, name="lab_export"),
 ]

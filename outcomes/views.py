@@ -2,24 +2,28 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
 from accounts.services import import_job_create
+from maturity.selectors import framework_primary
+from segments.selectors import cell_names, framework_whatif
+from segments.whatif import matrix_grid
 from tenancy.permissions import can_manage, member_required
 
 from . import backtest, charts, services
 from .asof import asof_frame
-from .forms import OutcomeForm, OutcomeImportForm
+from .forms import OutcomeForm, OutcomeImportForm, WeightsForm
 from .models import BacktestReport, Outcome
 from .reports import (
     HORIZON_DEFAULT,
     backtest_report,
     calibration_framework,
     pillar_names,
+    renewal_forecast,
     report_progress,
 )
 from .validation import outcomes_validate
@@ -112,6 +116,7 @@ def score_lab(request):
             ]
             for cell in figures["cells"]:
                 cell["rates"] = [cell["churn"], cell["expansion"], cell["contraction"]]
+            context["forecast"] = renewal_forecast(horizon_days=horizon)
             proposal = calibration_framework(horizon_days=horizon)
             names = pillar_names()
             context["calibration"] = proposal
@@ -151,3 +156,58 @@ def score_lab_export(request):
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and value != value)
+
+
+@member_required()
+def weights_candidate(request):
+    """A candidate for the primary framework's pillar weights (the calibrated proposal, or a
+    manager's edit of it) with its what-if on today's accounts; a manager applies it."""
+    framework = framework_primary()
+    if framework is None:
+        raise Http404("No primary framework.")
+    horizon = _horizon(request)
+    proposal = calibration_framework(horizon_days=horizon)
+    names = pillar_names()
+    start = proposal["proposed"] or proposal["current"]
+    pillars = [(key, names.get(key, key), start.get(key, 0)) for key in proposal["current"]]
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only managers change a framework's weights.")
+        form = WeightsForm(request.POST, pillars=pillars)
+    else:
+        edited = any(key in request.GET for key, _, _ in pillars)
+        form = WeightsForm(request.GET if edited else None, pillars=pillars)
+    candidate = form.weights() if form.is_bound and form.is_valid() else None
+    if request.method == "POST" and candidate is not None:
+        change = services.framework_weights_apply(
+            framework=framework, weights=candidate, by=request.user
+        )
+        version = change.framework.current.number
+        note = (
+            f"Saved as version {version} of {framework.name}; "
+            "earlier assessments keep their scores."
+            if change.new_version
+            else f"Saved the new weights in {framework.name}."
+        )
+        if change.rescored:
+            note += " Every account's CMI is being recomputed."
+        messages.success(request, note)
+        return redirect("maturity:framework", pk=framework.pk)
+    if not form.is_bound:
+        candidate = {key: form.fields[key].initial for key, _, _ in pillars}
+    moves = framework_whatif({k: float(v) for k, v in candidate.items()}) if candidate else None
+    cells = cell_names(layout="3x3")
+    context = {
+        "framework": framework,
+        "horizon": horizon,
+        "calibration": proposal,
+        "form": form,
+        "rows": [
+            (form[key], name, proposal["current"][key], (proposal["proposed"] or {}).get(key))
+            for key, name, _ in pillars
+        ],
+        "moves": moves,
+        "matrix": matrix_grid(moves, cells) if moves else None,
+        "next_version": framework.current.number + 1,
+    }
+    return render(request, "outcomes/weights_candidate.html", context)

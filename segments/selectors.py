@@ -5,10 +5,12 @@ Everything is aggregated in the database: 100,000 accounts arrive as a few dozen
 
 import base64
 import binascii
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from django.db import connection
 from django.db.models import (
     Case,
@@ -26,12 +28,18 @@ from django.db.models import (
 
 from accounts.models import Account, LifecycleStage
 from core.charts import UNSCORED
+from core.chunks import Chunk
+from core.frames import frame_read
 from health.models import HealthLevel
-from maturity.selectors import framework_primary
+from health.provider import card_current
+from maturity import scoring as cmi_scoring
+from maturity.provider import latest_answers
+from maturity.selectors import framework_primary, framework_structure
 
 from . import feed
-from .cells import DEFAULT_CELLS, GRID_3X3, POSITION, direction, quadrant_of
+from .cells import DEFAULT_CELLS, GRID_3X3, POSITION, direction, quadrant_of, segment_of
 from .models import Grid, GridCell, TierMigration
+from .whatif import cell_moves
 
 MIN_ACCOUNTS_FOR_METRICS = 5
 SCATTER_LIMIT = 6000
@@ -260,3 +268,41 @@ def cell_names(*, layout: str) -> dict[str, str]:
 def quadrant_cells(*, quadrant: str) -> list[str]:
     """The 3×3 cells inside a 2×2 one."""
     return [cell for cell in GRID_3X3.values() if quadrant_of(cell) == quadrant]
+
+
+def framework_whatif(weights: Mapping[str, float]) -> dict[str, Any] | None:
+    """What the primary framework's pillar weights `weights` would change for the accounts
+    not churned: each one's CMI tier and cell scored from its latest submitted assessment
+    with today's weights and with these, its CHS level as it stands. None without a
+    framework."""
+    framework = framework_primary()
+    if framework is None:
+        return None
+    structure = framework_structure(framework.current)
+    candidate = replace(structure, weights=dict(weights))
+    accounts = frame_read(
+        Account.objects.exclude(lifecycle_stage=LifecycleStage.CHURNED)
+        .order_by("pk")
+        .values_list("pk", "arr", "chs_level"),
+        columns=["account", "arr", "chs_level"],
+        text=["chs_level"],
+    ).set_index("account")
+    names = cell_names(layout="3x3")
+    if accounts.empty:
+        empty = pd.DataFrame({"band": [], "cell": []})
+        return cell_moves(empty, empty, pd.Series(dtype=float), names)
+    answers = latest_answers(Chunk.of(accounts.index.tolist()), framework)
+    card = card_current()
+    levels = [name for name, _ in card.levels] if card else []
+    tiers = [name for name, _ in structure.tiers]
+
+    def placed(structure_used: cmi_scoring.Structure) -> pd.DataFrame:
+        cmi = pd.Series(float("nan"), index=accounts.index)
+        if not answers.empty:
+            scored = cmi_scoring.score_frame(answers, structure_used)["cmi"].astype(float)
+            cmi.loc[scored.index.intersection(cmi.index)] = scored
+        tier = cmi_scoring.tier_of(cmi, structure_used.tiers)
+        cell = segment_of(accounts["chs_level"], tier, levels, tiers)
+        return pd.DataFrame({"band": tier, "cell": cell})
+
+    return cell_moves(placed(structure), placed(candidate), accounts["arr"].astype(float), names)

@@ -156,6 +156,27 @@ class GainOut(serializers.Serializer):
     high = serializers.FloatField(allow_null=True)
 
 
+class WhatIfMoveOut(serializers.Serializer):
+    from_cell = serializers.CharField(help_text="Today's cell key; empty when not placed.")
+    from_name = serializers.CharField()
+    to_cell = serializers.CharField(help_text="The candidate's cell key; empty when not placed.")
+    to_name = serializers.CharField()
+    accounts = serializers.IntegerField()
+    arr = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class WhatIfOut(serializers.Serializer):
+    accounts = serializers.IntegerField(help_text="Accounts not churned.")
+    band_changes = serializers.IntegerField(help_text="Accounts whose CMI tier would change.")
+    cell_changes = serializers.IntegerField(help_text="Accounts whose cell would change.")
+    arr_moving = serializers.DecimalField(
+        max_digits=18, decimal_places=2, help_text="ARR of the accounts that change cell."
+    )
+    matrix = WhatIfMoveOut(
+        many=True, help_text="From today's cell to the candidate's, the diagonal included."
+    )
+
+
 class CalibrationProposalOut(serializers.Serializer):
     target = serializers.ChoiceField(choices=["framework"])
     horizon_days = serializers.IntegerField()
@@ -178,3 +199,8 @@ class CalibrationProposalOut(serializers.Serializer):
         choices=["adopt", "keep"], help_text="keep unless the gain's interval lies above 0."
     )
     message = serializers.CharField()
+    whatif = WhatIfOut(
+        required=False,
+        help_text="What the proposed weights would change on today's accounts; absent "
+        "without a proposal.",
+    )

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.models import Account
 from accounts.permissions import acting_membership, can_edit_account
 from core.api import IdFilter, TenantQuerysetMixin, bulk_limit
+from segments.selectors import framework_whatif
 
 from .. import backtest
 from ..models import BacktestReport, Outcome
@@ -205,7 +206,8 @@ class CalibrationView(APIView):
         "ridge-regularized logistic model with non-negative weights totalling 100%), shown "
         "beside today's, with both out-of-sample AUCs (time-ordered folds) and a paired "
         "bootstrap interval of the gain. `verdict` is `keep` unless the gain is above noise. "
-        "Nothing is changed: applying weights is a framework edit.",
+        "With a proposal, `whatif` counts the accounts that would change tier and cell, with "
+        "the ARR that moves. Nothing is changed: applying weights is a framework edit.",
         parameters=[CalibrationQuery],
         responses={200: CalibrationProposalOut},
     )
@@ -213,4 +215,6 @@ class CalibrationView(APIView):
         query = CalibrationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         proposal = calibration_framework(horizon_days=query.validated_data["horizon_days"])
+        if proposal["proposed"]:
+            proposal = proposal | {"whatif": framework_whatif(proposal["proposed"])}
         return Response(CalibrationProposalOut(proposal).data)

@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from accounts.models import Account, LifecycleStage
+from maturity.models import Framework
+
 from .generated import tenant_generate
+from .test_calibration import pillars_planted, process_matters
 
 
 @pytest.mark.django_db(transaction=True)
@@ -39,3 +43,27 @@ def test_a_manager_reads_the_verdict_and_the_charts_are_drawn(
         ".map(e => e.getBoundingClientRect().right))"
     )
     assert widest <= 360, f"the Score Lab's content is {widest} px wide on a 360 px phone"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_previews_the_fitted_weights_and_creates_the_new_version(
+    login, live_server, mike, org_a, chs_card, cmi_framework, in_tenant
+):
+    with in_tenant(org_a):
+        pillars_planted(org_a, cmi_framework, n=300, churn_of=process_matters)
+        Account.objects.update(lifecycle_stage=LifecycleStage.ADOPTION)
+    page = login("mike@alpha.test")
+    page.goto(f"{live_server.url}/outcomes/lab/")
+    assert page.inner_text("#verdict").startswith("On 300 renewals (")
+    assert "rank churners better out of sample" in page.inner_text("#calibration-verdict")
+    page.click("#weights-link")
+    page.wait_for_selector("#whatif-matrix")
+    assert "would change CMI tier" in page.inner_text("#whatif-summary")
+    fitted = page.input_value("#id_process")
+    assert float(fitted) > 60
+    page.click("#apply")
+    page.wait_for_url(f"**/frameworks/{cmi_framework.pk}/**")
+    assert "Saved as version 2" in page.inner_text(".flash")
+    with in_tenant(org_a):
+        process = Framework.objects.get(pk=cmi_framework.pk).current.pillars.get(key="process")
+    assert float(process.weight) == float(fitted)

@@ -2,13 +2,18 @@
 
 import math
 import random
+from collections import Counter
 
 import pytest
+from django.utils import timezone
 
-from maturity.models import Answer
+from accounts.models import Account, LifecycleStage
+from health.models import MetricValue
+from maturity.models import Answer, Framework
 from outcomes.models import Outcome
+from recompute.pipeline import accounts_recompute
 
-from .generated import HORIZON, tenant_generate
+from .generated import HORIZON, tenant_generate, usage_for
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +96,67 @@ def test_below_the_minimum_sample_there_is_no_proposal(
     proposal = calibration(key_for(org_a))
     assert not proposal["enough_data"] and proposal["proposed"] is None
     assert proposal["verdict"] == "keep"
+
+
+def process_matters(scores):
+    return 1 / (1 + math.exp(-(-2.5 + 1.4 * (3 - scores["process"]))))
+
+
+def test_the_what_if_is_what_using_the_weights_then_does(
+    org_a, chs_card, cmi_framework, in_tenant, key_for, mike, client_for
+):
+    with in_tenant(org_a):
+        pillars_planted(org_a, cmi_framework, n=300, churn_of=process_matters)
+        Account.objects.update(lifecycle_stage=LifecycleStage.ADOPTION)
+        MetricValue.objects.bulk_create(  # today's health, spread over the three levels
+            MetricValue(
+                organization=org_a,
+                account=account,
+                metric="active_users_pct",
+                number=usage_for(account.pk * 37 % 100),
+                observed_at=timezone.now(),
+                source="api",
+            )
+            for account in Account.objects.all()
+        )
+        accounts_recompute()
+        before = dict(Account.objects.values_list("pk", "segment"))
+    proposal = calibration(key_for(org_a))
+    whatif = proposal["whatif"]
+    assert whatif["accounts"] == 300 and whatif["cell_changes"] > 0
+    assert sum(m["accounts"] for m in whatif["matrix"]) == 300
+    page = client_for(mike).get("/outcomes/lab/weights/", {"horizon_days": HORIZON})
+    assert page.context["moves"]["cell_changes"] == whatif["cell_changes"]
+    response = client_for(mike).post(
+        f"/outcomes/lab/weights/?horizon_days={HORIZON}",
+        {key: str(weight) for key, weight in proposal["proposed"].items()},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    with in_tenant(org_a):
+        framework = Framework.objects.get(pk=cmi_framework.pk)
+        assert framework.current.number == 2  # submitted assessments keep version 1's scores
+        weights = dict(framework.current.pillars.values_list("key", "weight"))
+        assert {k: float(v) for k, v in weights.items()} == proposal["proposed"]
+        accounts_recompute()
+        after = dict(Account.objects.values_list("pk", "segment"))
+    moved = Counter((before[pk], after[pk]) for pk in before)
+    assert moved == Counter(
+        {(m["from_cell"], m["to_cell"]): m["accounts"] for m in whatif["matrix"]}
+    )
+
+
+def test_weights_that_do_not_total_100_are_refused_with_the_typed_values_kept(
+    org_a, chs_card, cmi_framework, in_tenant, mike, bob, client_for
+):
+    with in_tenant(org_a):
+        pillars_planted(org_a, cmi_framework, n=120, churn_of=process_matters)
+    typed = {"charter": "50", "people": "20", "process": "30", "technology": "10"}
+    response = client_for(mike).post("/outcomes/lab/weights/", typed)
+    assert response.status_code == 200
+    assert "must total 100%; these total 110%" in response.content.decode()
+    assert response.context["form"]["charter"].value() == "50"
+    preview = client_for(bob).get("/outcomes/lab/weights/", typed | {"charter": "40"})
+    assert preview.status_code == 200 and preview.context["moves"]["cell_changes"] == 0
+    assert client_for(bob).post("/outcomes/lab/weights/", typed).status_code == 403
+    with in_tenant(org_a):
+        assert Framework.objects.get(pk=cmi_framework.pk).current.number == 1
