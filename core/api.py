@@ -740,12 +740,9 @@ ALL_OR_NOTHING_PARAMETER = {
 
 
 def all_or_nothing(request) -> bool:
-    """The bulk mode a request asks for; 400 for anything but true or false (an empty
-    `?all_or_nothing=` too: the schema's boolean has no empty value)."""
-    if "all_or_nothing" not in request.query_params:
-        return True
-    value = request.query_params["all_or_nothing"]
-    if value == "true":
+    """The bulk mode a request asks for; 400 for anything but true or false."""
+    value = request.query_params.get("all_or_nothing", "")
+    if value in ("", "true"):
         return True
     if value == "false":
         return False

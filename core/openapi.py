@@ -55,19 +55,9 @@ class AutoSchema(openapi.AutoSchema):
         return schema
 
 
-def _empty_refused(schema: dict) -> bool:
-    """Whether "" is outside this parameter schema: a number, a boolean, a date, a choice."""
-    return (
-        schema.get("type") in ("integer", "number", "boolean")
-        or "format" in schema
-        or ("enum" in schema and "" not in schema["enum"])
-    )
-
-
 @functools.cache
-def _operations_query_parameters() -> list[tuple[re.Pattern, dict[str, dict[str, bool]]]]:
-    """Each path of the served schema as a pattern, with each method's query parameters (name
-    → whether an empty value is refused)."""
+def _operations_query_parameters() -> list[tuple[re.Pattern, dict[str, frozenset[str]]]]:
+    """Each path of the served schema as a pattern, with each method's query parameters."""
     from drf_spectacular.generators import SchemaGenerator
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
@@ -78,11 +68,9 @@ def _operations_query_parameters() -> list[tuple[re.Pattern, dict[str, dict[str,
             (
                 pattern,
                 {
-                    method.upper(): {
-                        p["name"]: _empty_refused(p.get("schema", {}))
-                        for p in operation.get("parameters", [])
-                        if p["in"] == "query"
-                    }
+                    method.upper(): frozenset(
+                        p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+                    )
                     for method, operation in operations.items()
                     if isinstance(operation, dict)
                 },
@@ -92,22 +80,10 @@ def _operations_query_parameters() -> list[tuple[re.Pattern, dict[str, dict[str,
     return sorted(found, key=lambda entry: entry[0].pattern.count("[^/]+"))
 
 
-def _parameters_of(path: str, method: str) -> dict[str, bool] | None:
+def declared_query_parameters(path: str, method: str) -> frozenset[str] | None:
+    """The query parameters the served schema declares for this call, or None when the schema
+    has no such operation (no route, a method not allowed, the schema and docs pages)."""
     for pattern, methods in _operations_query_parameters():
         if pattern.match(path):
             return methods.get(method.upper())
     return None
-
-
-def declared_query_parameters(path: str, method: str) -> frozenset[str] | None:
-    """The query parameters the served schema declares for this call, or None when the schema
-    has no such operation (no route, a method not allowed, the schema and docs pages)."""
-    parameters = _parameters_of(path, method)
-    return None if parameters is None else frozenset(parameters)
-
-
-def empty_refused_parameters(path: str, method: str) -> frozenset[str]:
-    """The declared query parameters of this call whose schema has no empty value (a number,
-    a boolean, a date, a choice): `?since=` is a 400, not the parameter left out."""
-    parameters = _parameters_of(path, method) or {}
-    return frozenset(name for name, refused in parameters.items() if refused)

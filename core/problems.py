@@ -153,29 +153,20 @@ class RequestIdMiddleware:
 
 class QueryParametersMiddleware:
     """Under /api/, a query parameter is one the operation declares, given once. An unknown
-    one (`?regoin=EMEA`), a repeated one (`?all_or_nothing=true&all_or_nothing=false`) or an
-    empty one whose schema has no empty value (`?since=`) is a 400 naming it, not a filter
-    silently dropped or a guess at which value was meant. The served schema is the list of
-    what each operation takes (core.openapi), so the two cannot disagree."""
+    one (`?regoin=EMEA`) or a repeated one (`?all_or_nothing=true&all_or_nothing=false`) is a
+    400 naming it, not a filter silently dropped or a guess at which value was meant. The
+    served schema is the list of what each operation takes (core.openapi), so the two cannot
+    disagree."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if request.path.startswith("/api/") and request.GET:
-            from .openapi import declared_query_parameters, empty_refused_parameters
+            from .openapi import declared_query_parameters
 
             declared = declared_query_parameters(request.path_info, request.method)
-            valued = empty_refused_parameters(request.path_info, request.method)
-            errors = [
-                {
-                    "detail": "Give a value, or leave the parameter out.",
-                    "code": "blank",
-                    "parameter": name,
-                }
-                for name in sorted(valued)
-                if request.GET.get(name, None) == ""
-            ]
+            errors = []
             if declared is not None:
                 takes = ", ".join(sorted(declared)) or "none"
                 errors += [

@@ -5,8 +5,6 @@ import logging
 
 import pytest
 
-from accounts.models import Account
-
 from ..problems import errors
 from ..served_schema import check_response, served_spec
 
@@ -83,28 +81,6 @@ def test_a_parameter_given_twice_is_refused_not_guessed(key_for, org_a, account_
     assert listing.status_code == 400 and set(errors(listing)) == {"page_size"}
     assert client.get("/api/v1/accounts/?page_size=1&region=x").status_code == 200
     assert not client.get("/api/v1/accounts/?external_id=TWICE-1").json()["results"]
-
-
-def test_an_empty_value_where_the_schema_has_none_is_refused_not_taken_as_absent(
-    key_for, org_a, account_a, in_tenant
-):
-    """`?since=` is not "no since", and `?all_or_nothing=` is not the default: the schema's
-    date, number, boolean or choice has no empty value, so generated clients never send one."""
-    client = key_for(org_a)
-    listing = client.get("/api/v1/outcomes/?since=&account=&page_size=")
-    assert listing.status_code == 400
-    assert set(errors(listing)) == {"since", "account", "page_size"}
-    assert "leave the parameter out" in errors(listing)["since"][0]
-    bulk = client.post(
-        "/api/v1/accounts/bulk/?all_or_nothing=",
-        [{"external_id": "E-1", "name": "E"}],
-        format="json",
-    )
-    assert bulk.status_code == 400 and set(errors(bulk)) == {"all_or_nothing"}
-    # Free text may be empty: ?q= searches for nothing in particular.
-    assert client.get("/api/v1/accounts/?q=&region=").status_code == 200
-    with in_tenant(org_a):
-        assert not Account.objects.filter(external_id="E-1").exists()
 
 
 def test_every_error_status_of_every_operation_declares_the_problem_body():
