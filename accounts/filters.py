@@ -1,6 +1,6 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from drf_spectacular.utils import extend_schema_field
 
 from core.api import AmountFilter, IdFilter, UpdatedSinceFilter
@@ -90,18 +90,6 @@ class AccountFilter(django_filters.FilterSet):
     segment = django_filters.CharFilter(method="in_segment", label="Grid cell")
     quadrant = django_filters.CharFilter(method="in_quadrant", label="2×2 cell")
     falling = _falling([("true", "true"), ("false", "false")])
-    o = django_filters.OrderingFilter(
-        fields=(
-            ("name", "name"),
-            ("arr", "arr"),
-            ("renewal_date", "renewal_date"),
-            ("updated_at", "updated_at"),
-            ("industry", "industry"),
-            ("region", "region"),
-        ),
-        label="Sort",
-        empty_label="Name (default)",
-    )
 
     class Meta:
         model = Account
@@ -125,8 +113,42 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(external_id__icontains=value))
 
 
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Sorting a person can click: an account without a score sorts after those with one, in
+    either direction, and ties keep one order from page to page (by id)."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = F(self.param_map[param.removeprefix("-")])
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "pk") if value else qs
+
+
+# The list page's sortable columns: key in ?o= → model field.
+SORTS = {
+    "name": "name",
+    "external_id": "external_id",
+    "industry": "industry",
+    "region": "region",
+    "size_band": "size_band",
+    "lifecycle_stage": "lifecycle_stage",
+    "arr": "arr",
+    "renewal_date": "renewal_date",
+    "csm": "owner_csm__email",
+    "chs": "chs",
+    "chs_trend": "chs_trend_30",
+    "cmi": "cmi",
+    "cell": "segment",
+    "updated_at": "updated_at",
+}
+
+
 class AccountBrowserFilter(AccountFilter):
-    """In the browser, industry and region are picked from the values the tenant has."""
+    """In the browser, industry and region are picked from the values the tenant has, and
+    the list sorts by any column (the API sorts with `?ordering=`, under its cursor)."""
 
     industry = django_filters.ChoiceFilter(choices=_distinct("industry"))
     region = django_filters.ChoiceFilter(choices=_distinct("region"))
@@ -143,3 +165,8 @@ class AccountBrowserFilter(AccountFilter):
     updated_since = None  # type: ignore[assignment]  # an integration's filter, not a person's
     changed_since = None  # type: ignore[assignment]
     external_id = None  # type: ignore[assignment]  # the search box finds CRM ids
+    o = NullsLastOrderingFilter(
+        fields=[(field, key) for key, field in SORTS.items()],
+        label="Sort",
+        empty_label="Name (default)",
+    )

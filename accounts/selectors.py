@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from core.spreadsheets import cell_safe
 from tenancy.context import current_organization_id
 
+from .hooks import cell_names
 from .models import Account
 
 EXPORT_COLUMNS = [
@@ -48,3 +49,9 @@ def account_values_in_use(field: str) -> list[str]:
         values = list(rows.distinct().order_by(field))
         cache.set(key, values, 300)
     return values
+
+
+def cell_names_3x3() -> dict[str, str]:
+    """{cell key: name} of the tenant's 3×3 grid, as the grid names them."""
+    (names,) = cell_names(layout="3x3")
+    return names

@@ -6,16 +6,22 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from core.sorting import ASCENDING, DESCENDING, sort_headers
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import selectors, services
-from .filters import AccountBrowserFilter
+from .filters import SORTS, AccountBrowserFilter
 from .forms import AccountForm, ImportForm
 from .models import Account, ImportJob
 from .panels import panels_context
 from .permissions import can_delete_account, can_edit_account
 
 PAGE_SIZE = 50
+# Amounts and scores are ranked highest first on the first click; text and dates A→Z.
+FIRST_SORT = {
+    key: DESCENDING if key in {"arr", "chs", "cmi", "chs_trend", "updated_at"} else ASCENDING
+    for key in SORTS
+}
 
 
 @member_required()
@@ -29,7 +35,13 @@ def account_list(request):
     return render(
         request,
         "accounts/account_list.html",
-        {"filter": filterset, "page": page, "query": query.urlencode()},
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "sorts": sort_headers(query, FIRST_SORT),
+            "cell_names": selectors.cell_names_3x3(),
+        },
     )
 
 

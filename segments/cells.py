@@ -73,9 +73,30 @@ def quadrant_of(cell: str) -> str:
     return GRID_2X2[(1 if row == 2 else 0, 0 if column == 0 else 1)]
 
 
+POSITION_2X2 = {key: position for position, key in GRID_2X2.items()}
+
+
+def cell_in(cell: str, layout: str) -> str:
+    """The cell of `layout` ("3x3" or "2x2") that holds a 3×3 cell."""
+    return quadrant_of(cell) if layout == "2x2" else cell
+
+
 def direction(from_cell: str, to_cell: str) -> str:
-    """up when health and maturity together improved, down when they fell, else across."""
-    if from_cell not in POSITION or to_cell not in POSITION:
-        return "in" if to_cell in POSITION else "out"
-    before, after = sum(POSITION[from_cell]), sum(POSITION[to_cell])
+    """up when health and maturity together improved, down when they fell, else across; the
+    cells are both of the 3×3 or both of the 2×2."""
+    positions = POSITION_2X2 if from_cell in POSITION_2X2 or to_cell in POSITION_2X2 else POSITION
+    if from_cell not in positions or to_cell not in positions:
+        return "in" if to_cell in positions else "out"
+    before, after = sum(positions[from_cell]), sum(positions[to_cell])
     return "up" if after > before else "down" if after < before else "across"
+
+
+def fold_flows(matrix: dict[tuple[str, str], int], layout: str) -> dict[tuple[str, str], int]:
+    """3×3 from → to counts as `layout` sees them: in the 2×2, a move inside one quadrant
+    is no move, and moves between the same two quadrants add up."""
+    folded: dict[tuple[str, str], int] = {}
+    for (source, target), n in matrix.items():
+        pair = (cell_in(source, layout), cell_in(target, layout))
+        if pair[0] != pair[1] or layout != "2x2":
+            folded[pair] = folded.get(pair, 0) + n
+    return folded

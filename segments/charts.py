@@ -1,4 +1,9 @@
-"""The quadrant: a WebGL scatter of CMI × CHS with the grid drawn at the thresholds."""
+"""The quadrant: a scatter of CMI × CHS with the grid drawn at the thresholds.
+
+SVG, not WebGL: plotly's WebGL traces compile their shaders with `Function()`, which the
+content security policy (no unsafe-eval) refuses, so a scattergl trace drew no dots at all; at
+the sampling limit (selectors.SCATTER_LIMIT) that is 6,000 SVG points at most.
+"""
 
 import json
 import math
@@ -20,7 +25,7 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
         arr = [float(p[4] or 0) for p in mine]
         traces.append(
             {
-                "type": "scattergl",
+                "type": "scatter",
                 "mode": "markers",
                 "name": f"{cell.name} ({cell.share:.0%})",
                 "meta": cell.key,
@@ -84,8 +89,12 @@ def quadrant_figure(points, stats, chs_lines, cmi_lines, view: str, sampled_from
         "title": {"text": title},
         "height": 560,
         "hovermode": "closest",
-        "xaxis": {"title": "Customer Maturity Index", "range": [0.9, 5.1], "dtick": 1},
-        "yaxis": {"title": "Customer Health Score", "range": [-2, 102]},
+        "xaxis": {
+            "title": {"text": "Customer Maturity Index (CMI)"},
+            "range": [0.9, 5.1],
+            "dtick": 1,
+        },
+        "yaxis": {"title": {"text": "Customer Health Score (CHS)"}, "range": [-2, 102]},
         "shapes": shapes,
         "annotations": annotations,
         "legend": {"orientation": "h", "y": -0.15},

@@ -11,6 +11,7 @@ from tenancy.models import Membership
 from .models import Grid, GridCell
 
 PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "a year")]
+DEFAULT_PERIOD = 90
 
 
 def _distinct(field):
@@ -41,7 +42,7 @@ class DashboardFilterForm(forms.Form):
         queryset=None, required=False, label="Assessed on framework", empty_label="Any"
     )
     period = forms.TypedChoiceField(
-        choices=PERIODS, coerce=int, initial=90, required=False, label="Flows over"
+        choices=PERIODS, coerce=int, initial=DEFAULT_PERIOD, required=False, label="Flows over"
     )
 
     def __init__(self, *args, **kwargs):

@@ -37,7 +37,17 @@ from maturity.provider import latest_answers
 from maturity.selectors import framework_primary, framework_structure
 
 from . import feed
-from .cells import DEFAULT_CELLS, GRID_3X3, POSITION, direction, quadrant_of, segment_of
+from .cells import (
+    DEFAULT_CELLS,
+    GRID_3X3,
+    POSITION,
+    POSITION_2X2,
+    cell_in,
+    direction,
+    fold_flows,
+    quadrant_of,
+    segment_of,
+)
 from .models import Grid, GridCell, TierMigration
 from .whatif import cell_moves
 
@@ -77,12 +87,7 @@ def grid_summary(accounts: QuerySet[Account], grid: Grid, layout: str | None = N
     cells = cells_of(grid, layout)
     if layout == Grid.View.GRID_2X2:
         rows = accounts.annotate(cell=_quadrant_case())
-        positions = {
-            "happy": (1, 1),
-            "consult_governance": (1, 0),
-            "tailored_training": (0, 1),
-            "at_risk": (0, 0),
-        }
+        positions = POSITION_2X2
     else:
         rows = accounts.annotate(cell=F("segment"))
         positions = POSITION
@@ -144,7 +149,7 @@ def thresholds() -> tuple[list[float], list[float]]:
 
 
 def scatter_points(accounts: QuerySet[Account], total: int, limit: int = SCATTER_LIMIT):
-    """The `total` segmented accounts for a WebGL scatter; a random sample above `limit`."""
+    """The `total` segmented accounts for the quadrant; a random sample above `limit`."""
     placed = accounts.exclude(segment="")
     rows = placed
     if total > limit and connection.vendor == "postgresql":
@@ -159,8 +164,9 @@ def scatter_points(accounts: QuerySet[Account], total: int, limit: int = SCATTER
     return values, total
 
 
-def migration_flows(accounts: QuerySet[Account], since: datetime):
-    """From → to counts over the period, and per cell how many moved up or down."""
+def migration_flows(accounts: QuerySet[Account], since: datetime, layout: str = "3x3"):
+    """From → to counts over the period between the cells of `layout`, and per cell how many
+    moved up or down."""
     moves = list(
         TierMigration.objects.filter(account__in=accounts, occurred_at__gte=since)
         .exclude(from_segment="")
@@ -168,7 +174,7 @@ def migration_flows(accounts: QuerySet[Account], since: datetime):
         .annotate(n=Count("id"))
         .order_by()
     )
-    matrix = {(m["from_segment"], m["to_segment"]): m["n"] for m in moves}
+    matrix = fold_flows({(m["from_segment"], m["to_segment"]): m["n"] for m in moves}, layout)
     per_cell: dict[str, dict[str, int]] = {}
     for (source, target), n in matrix.items():
         entry = per_cell.setdefault(source, {"up": 0, "down": 0, "across": 0, "out": 0})
@@ -187,15 +193,18 @@ def _upsell_counts(accounts: QuerySet[Account]) -> dict[str, tuple[int, int]]:
     return {row["segment"]: (row["grew"], row["known"]) for row in rows}
 
 
-def segment_metrics(accounts: QuerySet[Account], stats: list[CellStats], per_cell: dict):
-    """Per-cell retention, average ARR (a CLTV proxy), upsell and migration rates.
+def segment_metrics(
+    accounts: QuerySet[Account], stats: list[CellStats], per_cell: dict, layout: str = "3x3"
+):
+    """Per-cell retention, average ARR (a CLTV proxy), upsell and migration rates, in the
+    cells of `layout` (the 2×2 adds up its 3×3 cells).
 
     A figure is None ("not enough data") when the cell has fewer than 5 accounts, or, for the
     upsell rate, fewer than 5 accounts that report revenue growth.
     """
-    by_cell = {
-        row["segment"]: row
-        for row in accounts.exclude(segment="")
+    by_cell: dict[str, dict[str, Any]] = {}
+    for row in (
+        accounts.exclude(segment="")
         .values("segment")
         .annotate(
             n=Count("id"),
@@ -203,20 +212,27 @@ def segment_metrics(accounts: QuerySet[Account], stats: list[CellStats], per_cel
             arr=Sum("arr"),
         )
         .order_by()
-    }
-    upsell = _upsell_counts(accounts)
+    ):
+        entry = by_cell.setdefault(cell_in(row["segment"], layout), {"n": 0, "churned": 0})
+        entry["n"] += row["n"]
+        entry["churned"] += row["churned"]
+        entry["arr"] = entry.get("arr", 0) + (row["arr"] or 0)
+    upsell: dict[str, tuple[int, int]] = {}
+    for segment, (grew, known) in _upsell_counts(accounts).items():
+        before = upsell.get(cell_in(segment, layout), (0, 0))
+        upsell[cell_in(segment, layout)] = (before[0] + grew, before[1] + known)
     result = {}
     for cell in stats:
-        row: dict[str, Any] = dict(by_cell.get(cell.key) or {})
-        n = row.get("n", 0)
+        totals = by_cell.get(cell.key) or {}
+        n = totals.get("n", 0)
         enough = n >= MIN_ACCOUNTS_FOR_METRICS
         grew, known = upsell.get(cell.key, (0, 0))
         moved = per_cell.get(cell.key, {})
         moved_total = sum(moved.values())
         result[cell.key] = {
             "accounts": n,
-            "retention": (1 - row["churned"] / n) if enough else None,
-            "average_arr": float(row["arr"] or 0) / n if enough else None,
+            "retention": (1 - totals["churned"] / n) if enough else None,
+            "average_arr": float(totals["arr"] or 0) / n if enough else None,
             "upsell": grew / known if known >= MIN_ACCOUNTS_FOR_METRICS else None,
             "migration_rate": moved_total / (n + moved_total) if enough else None,
         }

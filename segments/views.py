@@ -8,29 +8,45 @@ from accounts.models import Account
 from tenancy.permissions import member_required
 
 from . import selectors, services
-from .cells import GRID_3X3, direction
+from .cells import GRID_2X2, GRID_3X3, direction
 from .charts import quadrant_figure
-from .forms import DashboardFilterForm, GridViewForm, cell_formset
+from .forms import DEFAULT_PERIOD, DashboardFilterForm, GridViewForm, cell_formset
 from .models import Grid
+
+
+def _view(request, grid: Grid) -> str:
+    """The layout asked for (?view=3x3 or 2x2), or the grid's own."""
+    view = request.GET.get("view") or grid.view
+    return view if view in Grid.View.values else grid.view
+
+
+def _filters(request) -> tuple[DashboardFilterForm, int]:
+    """The dashboard's filters and the flows' period in days. Only the filters a person set
+    are bound, so a link such as ?view=2x2 keeps the 90-day default that it shows."""
+    data = request.GET.copy()
+    if not data.get("period"):
+        data["period"] = str(DEFAULT_PERIOD)
+    form = DashboardFilterForm(data)
+    period = (form.cleaned_data.get("period") if form.is_valid() else None) or DEFAULT_PERIOD
+    return form, period
 
 
 @member_required()
 def dashboard(request):
     grid = selectors.grid_current()
-    view = request.GET.get("view") or grid.view
-    view = view if view in Grid.View.values else grid.view
-    form = DashboardFilterForm(request.GET or None)
+    view = _view(request, grid)
+    form, period = _filters(request)
     accounts = form.apply(Account.objects.all())
-    period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
     stats, unsegmented, count, arr = selectors.grid_summary(accounts, grid, view)
     chs_lines, cmi_lines = selectors.thresholds()
     points, placed = selectors.scatter_points(accounts, total=count - unsegmented.count)
-    matrix, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))
-    cells_3x3 = selectors.cells_of(grid, Grid.View.GRID_3X3)
-    order = list(GRID_3X3.values())
+    since = timezone.now() - timedelta(days=period)
+    matrix, per_cell = selectors.migration_flows(accounts, since, view)
+    cells = selectors.cells_of(grid, view)
+    order = list((GRID_2X2 if view == Grid.View.GRID_2X2 else GRID_3X3).values())
     flow_rows = [
         {
-            "cell": cells_3x3[source],
+            "cell": cells[source],
             "counts": [matrix.get((source, target), 0) for target in order],
             **per_cell.get(source, {"up": 0, "down": 0, "across": 0, "out": 0}),
         }
@@ -55,7 +71,7 @@ def dashboard(request):
             "sampled": placed > len(points),
             "shown": len(points),
             "placed": placed,
-            "flow_columns": [cells_3x3[k] for k in order],
+            "flow_columns": [cells[k] for k in order],
             "flow_rows": flow_rows,
             "period": period,
             "query": query.urlencode(),
@@ -97,12 +113,12 @@ def migration_label(migration, cells) -> dict:
 def segment_metrics(request):
     """The per-segment metrics table, fetched by the dashboard after it has drawn."""
     grid = selectors.grid_current()
-    form = DashboardFilterForm(request.GET or None)
+    view = _view(request, grid)
+    form, period = _filters(request)
     # Churned accounts count here unless a stage is chosen: retention is the share not churned.
     accounts = form.apply(Account.objects.all(), churned=True)
-    period = (form.cleaned_data.get("period") if form.is_valid() else None) or 90
-    stats = selectors.grid_summary(accounts, grid, Grid.View.GRID_3X3)[0]
-    _, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period))
-    metrics = selectors.segment_metrics(accounts, stats, per_cell)
+    stats = selectors.grid_summary(accounts, grid, view)[0]
+    _, per_cell = selectors.migration_flows(accounts, timezone.now() - timedelta(days=period), view)
+    metrics = selectors.segment_metrics(accounts, stats, per_cell, view)
     rows = [(cell, metrics[cell.key]) for cell in sorted(stats, key=lambda c: (-c.row, c.column))]
     return render(request, "segments/_metrics.html", {"metrics": rows, "period": period})

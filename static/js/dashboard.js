@@ -1,13 +1,11 @@
-// The quadrant: plotly from static; a click on a point or a cell lists that cell's accounts.
+// The quadrant: plotly from static; a click on an account's dot opens that account.
 (function () {
   const target = document.getElementById("quadrant");
   const figure = JSON.parse(JSON.parse(document.getElementById("quadrant-figure").textContent));
   Plotly.newPlot(target, figure.data, figure.layout, { displaylogo: false, responsive: true });
-  const view = new URLSearchParams(window.location.search).get("view") || "";
   target.on("plotly_click", function (event) {
-    const cell = event.points[0].data.meta;
-    const param = view === "2x2" ? "quadrant" : "segment";
-    window.location = target.dataset.listUrl + "?" + param + "=" + encodeURIComponent(cell);
+    const id = event.points[0].customdata[0];
+    window.location = target.dataset.accountUrl.replace(/\/0\/$/, "/" + encodeURIComponent(id) + "/");
   });
 })();
 

@@ -47,3 +47,32 @@ def test_an_assessment_moves_an_account_on_the_managers_quadrant(
     assert account_a.name in manager.inner_text("#accounts")
     manager.goto(f"{live_server.url}/accounts/{account_a.pk}/")
     assert "Retain → Expand and leverage" in manager.inner_text("#migrations").replace("\n", " ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_quadrant_names_its_axes_and_a_dot_opens_its_account(
+    login, live_server, mike, org_a, account_a, placed, in_tenant
+):
+    placed(account_a, nps=50, answers=uniform(5))
+    with in_tenant(org_a):
+        accounts_recompute()
+        account_a.refresh_from_db()
+    page = login("mike@alpha.test")
+    page.goto(f"{live_server.url}/segments/")
+    page.wait_for_selector("#quadrant .main-svg")
+    assert "Customer Maturity Index" in page.text_content("#quadrant .g-xtitle")
+    assert "Customer Health Score" in page.text_content("#quadrant .g-ytitle")
+    # Where plotly drew the account's dot, in page pixels; a real mouse click on it.
+    x, y = page.evaluate(
+        """([cmi, chs]) => {
+            const gd = document.getElementById("quadrant"), full = gd._fullLayout;
+            const box = gd.getBoundingClientRect();
+            return [box.left + full._size.l + full.xaxis.l2p(cmi),
+                    box.top + full._size.t + full.yaxis.l2p(chs)];
+        }""",
+        [float(account_a.cmi), float(account_a.chs)],
+    )
+    page.mouse.move(x, y)
+    assert "Acme (A)" in page.wait_for_selector("#quadrant .hovertext").text_content()
+    page.mouse.click(x, y)
+    page.wait_for_url(f"{live_server.url}/accounts/{account_a.pk}/")

@@ -180,3 +180,71 @@ def test_old_default_actions_are_reworded_in_every_tenant_and_written_ones_kept(
     letting_go = "Consider letting go, unless saving it is worth the cost."
     assert alpha["at_risk"] == beta["at_risk"] == letting_go
     assert not any("??" in action for action in [*alpha.values(), *beta.values()])
+
+
+def _moved(org, account, source, target, in_tenant):
+    from django.utils import timezone
+
+    from segments.models import TierMigration
+
+    with in_tenant(org):
+        TierMigration.objects.create(
+            organization=org,
+            account=account,
+            from_segment=source,
+            to_segment=target,
+            occurred_at=timezone.now(),
+        )
+
+
+def test_the_2x2_view_keeps_the_90_day_period_it_shows(mike, client_for):
+    page = client_for(mike).get(reverse("segments:dashboard"), {"view": "2x2"})
+    html = page.content.decode()
+    period = html[html.index('name="period"') :].split("</select>")[0]
+    assert '<option value="90" selected>' in period
+    assert page.context["period"] == 90
+    assert "Tier migrations over 90 days" in html
+
+
+def test_the_2x2_view_counts_flows_between_its_own_cells(org_a, mike, client_for, in_tenant):
+    account = AccountFactory(organization=org_a)
+    _moved(org_a, account, "core", "expand_and_leverage", in_tenant)  # training → happy
+    _moved(org_a, account, "promote_solution", "expand_and_leverage", in_tenant)  # same
+    _moved(org_a, account, "promote_maturity", "expand_and_leverage", in_tenant)  # inside happy
+    _moved(org_a, account, "churn", "review_ltv_gm_medium", in_tenant)  # inside at risk
+
+    page = client_for(mike).get(reverse("segments:dashboard"), {"view": "2x2"})
+    columns = [cell.key for cell in page.context["flow_columns"]]
+    assert sorted(columns) == ["at_risk", "consult_governance", "happy", "tailored_training"]
+    rows = {row["cell"].key: row for row in page.context["flow_rows"]}
+    training = rows["tailored_training"]
+    assert training["counts"][columns.index("happy")] == 2
+    assert training["up"] == 2
+    assert sum(sum(row["counts"]) for row in rows.values()) == 2
+
+    three = client_for(mike).get(reverse("segments:dashboard"), {"view": "3x3"})
+    assert sum(sum(row["counts"]) for row in three.context["flow_rows"]) == 4
+
+
+def test_the_per_segment_metrics_follow_the_view(org_a, mike, client_for):
+    for segment in ("retain", "promote_maturity", "expand_and_leverage"):
+        for _ in range(3):
+            AccountFactory(organization=org_a, segment=segment, arr=100)
+    page = client_for(mike).get(reverse("segments:metrics"), {"view": "2x2"})
+    rows = {cell.key: metrics for cell, metrics in page.context["metrics"]}
+    assert set(rows) == {"at_risk", "consult_governance", "happy", "tailored_training"}
+    assert rows["happy"]["accounts"] == 6, "retain is consult governance; the other two are happy"
+    assert rows["happy"]["average_arr"] == 100
+    assert rows["consult_governance"]["accounts"] == 3
+    assert rows["consult_governance"]["average_arr"] is None, "fewer than 5: not enough data"
+    three = client_for(mike).get(reverse("segments:metrics"), {"view": "3x3"})
+    assert {cell.key for cell, _ in three.context["metrics"]} >= {"retain", "core"}
+
+
+def test_the_quadrant_names_its_axes_as_plotly_draws_them(portfolio, mike, client_for):
+    import json
+
+    page = client_for(mike).get(reverse("segments:dashboard"))
+    layout = json.loads(page.context["figure"])["layout"]
+    assert layout["xaxis"]["title"]["text"].startswith("Customer Maturity Index")
+    assert layout["yaxis"]["title"]["text"].startswith("Customer Health Score")
