@@ -37,11 +37,13 @@ class ScoresForm(forms.Form):
                 )
 
     def answers(self) -> dict[str, int | None]:
+        """The questions answered: a score, or None for Unknown. One left blank is not
+        answered yet, which is not the same as "don't know", and is left out."""
+        chosen = {key: self.cleaned_data[f"score_{key}"] for key, _ in self.questions}
         return {
-            key: None
-            if self.cleaned_data[f"score_{key}"] in ("", UNKNOWN)
-            else int(self.cleaned_data[f"score_{key}"])
-            for key, _ in self.questions
+            key: None if value == UNKNOWN else int(value)
+            for key, value in chosen.items()
+            if value != ""
         }
 
     def comments(self) -> dict[str, str]:

@@ -167,6 +167,9 @@ class Assessment(TenantModel):
     pillar_scores = models.JSONField(default=dict, blank=True)
     completeness = models.FloatField(null=True, blank=True)
     is_partial = models.BooleanField(default=False)
+    # A draft's comments on factors not answered yet (factor key → text): an Answer row is an
+    # answer, a score or Unknown, and a comment typed before choosing one must not be lost.
+    unscored_comments = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-submitted_at", "-created_at"]

@@ -234,13 +234,38 @@ def framework_defaults_install(*, organization: Organization, by: User) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def assessment_start(*, account: Account, framework: Framework, by: User) -> Assessment:
-    return Assessment.objects.create(
+    """The account's open draft on this framework's current version, reopened; or a new one.
+    The account's row is locked, so two clicks at once still make one draft."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    draft = (
+        Assessment.objects.filter(
+            account=account, version=framework.current, status=Assessment.Status.DRAFT
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return draft or Assessment.objects.create(
         organization=account.organization,
         account=account,
         version=framework.current,
         created_by=by,
     )
+
+
+def assessment_missing(
+    answers: dict[str, int | None], version: FrameworkVersion
+) -> tuple[list[str], list[str]] | None:
+    """Why these answers would score less than the whole framework: the factor keys not
+    answered yet and those answered Unknown, in the framework's order; None when every factor
+    is scored (the scoring module's completeness is 1)."""
+    structure = framework_structure(version)
+    if scoring.score_answers(answers, structure).completeness >= 1:
+        return None
+    unanswered = [key for key in structure.factors if key not in answers]
+    unknown = [key for key in structure.factors if key in answers and answers[key] is None]
+    return unanswered, unknown
 
 
 def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, ValidationError]:
@@ -272,7 +297,12 @@ def assessment_save_answers(
     if errors := answers_errors(answers, assessment.version):
         raise ValidationError(errors)
     Answer.objects.filter(assessment=assessment).delete()
-    _answers_write(assessment, answers, comments or {})
+    comments = comments or {}
+    _answers_write(assessment, answers, comments)
+    assessment.unscored_comments = {
+        key: text for key, text in comments.items() if text and key not in answers
+    }
+    assessment.save(update_fields=["unscored_comments"])
     return assessment
 
 

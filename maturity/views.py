@@ -75,24 +75,37 @@ def assessment_detail(request, pk):
     for key, answer in saved.items():
         initial[f"score_{key}"] = "unknown" if answer.score is None else str(answer.score)
         initial[f"comment_{key}"] = answer.comment
+    for key, text in assessment.unscored_comments.items():
+        initial[f"comment_{key}"] = text
     form = assessment_form(
         request.POST if request.method == "POST" else None, factors=factors, initial=initial
     )
+    missing = None
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("Only the account's CSM or a manager can do this.")
         if form.is_valid():
             try:
+                answers = form.answers()
                 services.assessment_save_answers(
-                    assessment=assessment, answers=form.answers(), comments=form.comments()
+                    assessment=assessment, answers=answers, comments=form.comments()
                 )
-                if "submit" in request.POST:
-                    services.assessment_submit(assessment=assessment, by=request.user)
-                    messages.success(request, "Assessment submitted.")
-                else:
+                if "submit" not in request.POST and "confirm_partial" not in request.POST:
                     messages.success(request, "Draft saved.")
                     return redirect("maturity:assessment", pk=assessment.pk)
-                return redirect("maturity:assessment", pk=assessment.pk)
+                gaps = None
+                if "confirm_partial" not in request.POST:
+                    gaps = services.assessment_missing(answers, assessment.version)
+                if gaps is None:
+                    services.assessment_submit(assessment=assessment, by=request.user)
+                    messages.success(request, "Assessment submitted.")
+                    return redirect("maturity:assessment", pk=assessment.pk)
+                # Kept as a draft: the page says what is missing and asks to confirm.
+                names = {factor.key: factor.name for factor in factors}
+                missing = {
+                    "unanswered": [names[key] for key in gaps[0]],
+                    "unknown": [names[key] for key in gaps[1]],
+                }
             except ValidationError as error:
                 form.add_error(None, error)
     return render(
@@ -106,6 +119,8 @@ def assessment_detail(request, pk):
                 for factor in factors
             ],
             "editable": editable,
+            "missing": missing,
+            "scored": len(factors) - sum(map(len, missing.values())) if missing else None,
         },
     )
 

@@ -1,11 +1,13 @@
 """Assessments in the browser and through the API, and framework versions."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Account
-from maturity.models import Assessment, Framework
+from maturity.models import Answer, Assessment, Factor, Framework
 from maturity.services import (
     assessment_create,
     framework_update,
@@ -142,11 +144,101 @@ def test_a_csm_drafts_then_submits_in_the_browser(
         assert assessment.answers.get(factor_key="team_size").comment.startswith("Three")
     page = client.get(url).content.decode()
     assert 'value="unknown" checked' in page or "checked" in page
-    result = client.post(url, {**form, "submit": "1"}, follow=True).content.decode()
+    warned = client.post(url, {**form, "submit": "1"}).content.decode()
+    assert "Only 11 of 12 factors are scored." in warned
+    result = client.post(url, {**form, "confirm_partial": "1"}, follow=True).content.decode()
     assert "Assessment submitted." in result and "first assessment" in result
     with in_tenant(org_a):
         assessment.refresh_from_db()
     assert assessment.status == "submitted" and assessment.completeness == pytest.approx(11 / 12)
+
+
+def _draft_url(client, account, framework) -> str:
+    new = reverse("maturity:assessment_new", args=[account.pk])
+    return client.post(new, {"framework": framework.pk})["Location"]
+
+
+def test_a_partial_submit_says_what_is_missing_and_asks_to_confirm(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    url = _draft_url(client, account_a, cmi_framework)
+    answered = dict(list(DECK_ANSWERS.items())[:5])
+    form = {f"score_{key}": str(score) for key, score in answered.items()}
+    form["score_use_of_reports"] = "unknown"
+    page = client.post(url, {**form, "submit": "1"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Only 5 of 12 factors are scored." in html
+    with in_tenant(org_a):
+        names = dict(
+            Factor.objects.filter(pillar__version__framework=cmi_framework).values_list(
+                "key", "name"
+            )
+        )
+        assessment = Assessment.objects.get()
+        saved = assessment.answers.count()
+    unanswered = [
+        names[key] for key in DECK_ANSWERS if key not in form and f"score_{key}" not in form
+    ]
+    assert f"Not answered yet: {', '.join(unanswered)}." in html
+    assert f"Answered Unknown: {names['use_of_reports']}." in html
+    assert assessment.status == "draft", "nothing is submitted before the CSM confirms"
+    assert saved == 6, "what was chosen is saved as the draft"
+    assert 'value="3" id="id_score_' in html and "checked" in html, "the choices stay ticked"
+
+    client.post(url, {**form, "confirm_partial": "1"})
+    with in_tenant(org_a):
+        assessment.refresh_from_db()
+    assert assessment.status == "submitted" and assessment.completeness == pytest.approx(5 / 12)
+
+
+def test_a_complete_submit_needs_no_confirmation(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    url = _draft_url(client, account_a, cmi_framework)
+    form = {f"score_{key}": str(score) for key, score in DECK_ANSWERS.items()}
+    assert client.post(url, {**form, "submit": "1"}).status_code == 302
+    with in_tenant(org_a):
+        assert Assessment.objects.get().status == "submitted"
+
+
+def test_a_drafts_unanswered_factors_come_back_unanswered_not_unknown(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    url = _draft_url(client, account_a, cmi_framework)
+    form = {
+        "score_team_size": "4",
+        "score_use_of_reports": "unknown",
+        "comment_use_of_tools": "Ask their ops lead next week",
+    }
+    client.post(url, {**form, "save": "1"})
+    html = client.get(url).content.decode()
+
+    def checked(key: str) -> list[str]:
+        return re.findall(rf'name="score_{key}" value="(\w+)"[^>]*checked', html)
+
+    assert checked("team_size") == ["4"]
+    assert checked("use_of_reports") == ["unknown"]
+    assert checked("use_of_tools") == [], "not answered yet is not Unknown"
+    assert "Ask their ops lead next week" in html, "a comment typed before a score is kept"
+    with in_tenant(org_a):
+        assert Answer.objects.count() == 2
+
+
+def test_start_assessment_reopens_the_accounts_draft(
+    bob, account_a, cmi_framework, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    first = _draft_url(client, account_a, cmi_framework)
+    assert _draft_url(client, account_a, cmi_framework) == first
+    with in_tenant(org_a):
+        assert Assessment.objects.filter(status="draft").count() == 1
+        assessment_create(account=account_a, framework=cmi_framework, answers=DECK_ANSWERS, by=bob)
+    # A submitted assessment is not a draft: the one still open is reopened, never it.
+    assert _draft_url(client, account_a, cmi_framework) == first
 
 
 def test_a_bad_score_is_shown_and_the_other_answers_kept(bob, account_a, cmi_framework, client_for):

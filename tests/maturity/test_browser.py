@@ -62,3 +62,26 @@ def test_a_manager_changes_weights_in_the_browser(
     with in_tenant(org_a):
         weights = dict(cmi_framework.current_version.pillars.values_list("key", "weight"))
     assert (weights["charter"], weights["people"]) == (35, 25)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partial_assessment_asks_for_confirmation_before_it_counts(
+    login, live_server, bob, account_a, cmi_framework, org_a, in_tenant
+):
+    from maturity.models import Assessment
+
+    page = login("bob@alpha.test")
+    page.goto(f"{live_server.url}/accounts/{account_a.pk}/")
+    page.click("text=Start assessment")
+    for key in list(DECK_ANSWERS)[:5]:
+        page.check(f"#factor-{key} input[value='4']")
+    page.click("button[name=submit]")
+    warning = page.wait_for_selector("#partial-warning")
+    assert "Only 5 of 12 factors are scored." in warning.inner_text()
+    assert page.is_checked(f"#factor-{next(iter(DECK_ANSWERS))} input[value='4']"), "kept as typed"
+    with in_tenant(org_a):
+        assert Assessment.objects.get().status == "draft"
+    page.click("#confirm-partial")
+    page.wait_for_selector("text=Assessment submitted.")
+    with in_tenant(org_a):
+        assert Assessment.objects.get().status == "submitted"
