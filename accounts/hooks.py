@@ -1,5 +1,9 @@
 """What the account list asks of the apps above accounts, registered in their AppConfig.ready.
 
+An account's CSM changing is announced to the apps above:
+- csm_changed(moves=[(account_id, old_csm_id, new_csm_id), …]), inside the writing
+  transaction, once per write; playbooks hands the accounts' open CSM tasks to the new CSM.
+
 The grid is segments': it answers
 - cell_names(layout=…) → {key: name} of the tenant's cells of that layout, in the grid's order;
 - quadrant_cells(quadrant=…) → the 3×3 cell keys inside a 2×2 cell.
@@ -9,3 +13,4 @@ from core.hooks import Hook
 
 cell_names = Hook("cell_names", required=True)
 quadrant_cells = Hook("quadrant_cells", required=True)
+csm_changed = Hook("csm_changed")

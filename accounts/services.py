@@ -14,6 +14,7 @@ from core.queue import task_send_on_commit
 from tenancy.models import Membership, Organization, Role
 
 from . import importing
+from .hooks import csm_changed
 from .models import Account, AccountDeletion, ImportJob
 
 IMPORT_CHUNK = 1000
@@ -36,12 +37,34 @@ def account_create(*, organization: Organization, **fields) -> Account:
 
 
 @transaction.atomic
+@transaction.atomic
 def account_update(*, account: Account, **fields) -> Account:
+    # The stored CSM, not the instance's: a bound form has already set its fields on it.
+    stored = Account.objects.filter(pk=account.pk).values_list("owner_csm_id", flat=True)
+    before = stored.first()
     for name, value in fields.items():
         setattr(account, name, value)
     account.full_clean()
     account.save()
+    csm_moves_announce([(account.pk, before, account.owner_csm_id)])
     return account
+
+
+def csm_moves_announce(moves: list[tuple[int, int | None, int | None]]) -> None:
+    """Tell the apps above which accounts changed CSM (accounts.hooks.csm_changed); the
+    moves that changed nothing are left out."""
+    moved = [move for move in moves if move[1] != move[2]]
+    if moved:
+        csm_changed(moves=moved)
+
+
+def _csm_of(fields: dict[str, Any], default: int | None) -> int | None:
+    """The CSM id a write's validated fields set (a user, an id or None), or `default`."""
+    for name in ("owner_csm", "owner_csm_id"):
+        if name in fields:
+            value = fields[name]
+            return getattr(value, "pk", value)
+    return default
 
 
 @transaction.atomic
@@ -107,6 +130,13 @@ def accounts_upsert(
         )
         for index, row in zip(indexes, written, strict=True):
             ids[index] = row.pk
+    csm_moves_announce(
+        [
+            (account.pk, account.owner_csm_id, _csm_of(fields, account.owner_csm_id))
+            for account, fields in changes
+            if account is not None
+        ]
+    )
     created = sum(1 for account, _ in changes if account is None)
     return Upserted(created, len(changes) - created, [pk for pk in ids if pk is not None])
 
@@ -230,15 +260,27 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     for start in range(0, len(records), IMPORT_CHUNK):
         chunk = records[start : start + IMPORT_CHUNK]
         ids = [record["external_id"] for record in chunk]
-        existing = set(
-            Account.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
-        )
+        owners = {
+            external_id: (pk, owner)
+            for external_id, pk, owner in Account.objects.filter(external_id__in=ids).values_list(
+                "external_id", "pk", "owner_csm_id"
+            )
+        }
+        existing = set(owners)
         Account.objects.bulk_create(
             [Account(organization_id=job.organization_id, **record) for record in chunk],
             update_conflicts=True,
             unique_fields=["organization", "external_id"],
             update_fields=[*fields, "updated_at"],
         )
+        if "owner_csm_id" in fields:
+            csm_moves_announce(
+                [
+                    (*owners[record["external_id"]], record["owner_csm_id"])
+                    for record in chunk
+                    if record["external_id"] in owners
+                ]
+            )
         updated += len(existing)
         created += len(chunk) - len(existing)
         import_progress(job, start + len(chunk), len(records))

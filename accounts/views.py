@@ -91,7 +91,7 @@ def account_edit(request, pk):
     if not request.membership.can_manage:
         form.fields["owner_csm"].disabled = True
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.account_update(account=account, **form.cleaned_data)
         messages.success(request, f"{account} was saved.")
         return redirect("accounts:detail", pk=account.pk)
     return render(request, "accounts/account_form.html", {"form": form, "account": account})

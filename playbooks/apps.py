@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from accounts.hooks import csm_changed
 from accounts.panels import panel_register
 from segments.hooks import cells_changed
 from tenancy.hooks import organization_defaults
@@ -10,6 +11,7 @@ class PlaybooksConfig(AppConfig):
 
     def ready(self):
         cells_changed.register("playbooks.services.runs_start_for_moves")
+        csm_changed.register("playbooks.services.tasks_follow_csm")
         organization_defaults.register("playbooks.services.playbook_defaults_for")
         panel_register(
             template="playbooks/_account_panel.html",

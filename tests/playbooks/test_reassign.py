@@ -1,0 +1,103 @@
+"""An account's open CSM tasks follow it to its new CSM, however the CSM is changed."""
+
+import pytest
+
+from accounts.models import Account, ImportJob
+from accounts.services import import_job_run
+from playbooks.models import PlaybookTask
+from playbooks.services import run_start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tasks(org_a, account_a, mike, defaults, in_tenant):
+    """An active run on Acme, whose CSM is Bob: CSM steps for Bob, a manager step, one done."""
+    with in_tenant(org_a):
+        run = run_start(playbook=defaults["expand_business"], account=account_a, by=mike)
+        done = run.tasks.filter(owner_role="csm").first()
+        done.status = PlaybookTask.Status.DONE
+        done.save()
+    return run
+
+
+def holders(org, in_tenant):
+    with in_tenant(org):
+        return sorted(
+            PlaybookTask.objects.values_list("owner_role", "status", "assignee__email"),
+            key=str,
+        )
+
+
+def expected_after(before, old: str, new: str | None):
+    return sorted(
+        [
+            (role, status, new if (role, status, who) == ("csm", "open", old) else who)
+            for role, status, who in before
+        ],
+        key=str,
+    )
+
+
+def test_reassigning_in_the_browser_moves_the_open_csm_tasks(
+    org_a, account_a, mike, tasks, client_for, in_tenant
+):
+    before = holders(org_a, in_tenant)
+    assert ("csm", "open", "bob@alpha.test") in before and ("manager", "open", None) in before
+    response = client_for(mike).post(
+        f"/accounts/{account_a.pk}/edit/",
+        {
+            "name": account_a.name,
+            "external_id": account_a.external_id,
+            "size_band": account_a.size_band,
+            "lifecycle_stage": account_a.lifecycle_stage,
+            "arr": "1000",
+            "owner_csm": mike.pk,
+        },
+    )
+    assert response.status_code == 302
+    after = holders(org_a, in_tenant)
+    assert after == expected_after(before, "bob@alpha.test", "mike@alpha.test")
+    assert ("csm", "done", "bob@alpha.test") in after, "finished work keeps who did it"
+
+
+def test_reassigning_through_the_api_moves_them_too(
+    org_a, account_a, mike, tasks, key_for, in_tenant
+):
+    before = holders(org_a, in_tenant)
+    api = key_for(org_a)
+    response = api.patch(
+        f"/api/v1/accounts/{account_a.pk}/", {"owner_csm": "mike@alpha.test"}, format="json"
+    )
+    assert response.status_code == 200
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")
+    response = api.post(
+        "/api/v1/accounts/bulk/",
+        [{"external_id": account_a.external_id, "name": account_a.name, "owner_csm": None}],
+        format="json",
+    )
+    assert response.status_code == 200
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", None)
+
+
+def test_reassigning_by_import_moves_them_too(org_a, account_a, mike, tasks, in_tenant):
+    before = holders(org_a, in_tenant)
+    with in_tenant(org_a):
+        external_id = Account.objects.get(pk=account_a.pk).external_id
+        job = ImportJob.objects.create(
+            organization=org_a,
+            filename="f.csv",
+            content=f"external_id,name,csm_email\n{external_id},Acme (A),mike@alpha.test\n",
+            mode=ImportJob.Mode.ALL_OR_NOTHING,
+        )
+        assert import_job_run(job=job).status == "done"
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")
+
+
+def test_a_write_that_keeps_the_csm_moves_nothing(org_a, account_a, tasks, key_for, in_tenant):
+    before = holders(org_a, in_tenant)
+    response = key_for(org_a).patch(
+        f"/api/v1/accounts/{account_a.pk}/", {"region": "EMEA"}, format="json"
+    )
+    assert response.status_code == 200
+    assert holders(org_a, in_tenant) == before
