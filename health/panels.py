@@ -5,6 +5,8 @@ from datetime import timedelta
 import plotly.graph_objects as go
 from django.utils import timezone
 
+from core.charts import time_axis
+
 from .forms import ManualValueForm, OverrideForm
 from .models import HealthLevel, HealthOverride, HealthSnapshot, Measure
 from .provider import account_health_explain
@@ -34,6 +36,7 @@ def trend_chart(snapshots, levels) -> str:
     )
     figure.update_layout(
         title="CHS trend",
+        xaxis=time_axis([s.taken_at for s in snapshots]),
         yaxis={"range": [0, 100]},
         height=280,
         margin={"l": 40, "r": 10, "t": 30, "b": 30},

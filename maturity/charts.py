@@ -2,7 +2,7 @@
 
 import plotly.graph_objects as go
 
-from core.charts import INK, LAYOUT
+from core.charts import INK, LAYOUT, time_axis
 
 from .models import Assessment
 
@@ -25,7 +25,12 @@ def cmi_history(history: list[Assessment], pillar_names: dict[str, str]) -> str:
             mode="lines+markers",
             line={"dash": "dot"},
         )
-    figure.update_layout(title="CMI over time", yaxis={"range": [0.8, 5.2], "dtick": 1}, **LAYOUT)
+    figure.update_layout(
+        title="CMI over time",
+        xaxis=time_axis(dates),
+        yaxis={"range": [0.8, 5.2], "dtick": 1},
+        **LAYOUT,
+    )
     return figure.to_json()
 
 

@@ -9,7 +9,7 @@ from accounts.models import Account
 from accounts.permissions import can_edit_account
 from core.redirects import next_or
 from segments.models import Grid
-from segments.selectors import grid_current
+from segments.selectors import cell_names
 from tenancy.models import Membership
 from tenancy.permissions import can_manage, can_write, member_required
 
@@ -18,11 +18,6 @@ from .charts import outcome_bars
 from .forms import OutcomesForm, PlaybookForm, RunStartForm, StepFormSet, TaskCloseForm
 from .models import Playbook, PlaybookRun, PlaybookTask
 from .outcomes import playbook_outcomes
-
-
-def _cell_names(organization) -> dict[str, str]:
-    grid = grid_current()
-    return dict(grid.cells.filter(layout=Grid.View.GRID_3X3).values_list("key", "name"))
 
 
 @member_required()
@@ -38,7 +33,7 @@ def playbook_list(request):
         "playbooks/playbook_list.html",
         {
             "playbooks": Playbook.objects.prefetch_related("steps"),
-            "cell_names": _cell_names(request.organization),
+            "cell_names": cell_names(layout=Grid.View.GRID_3X3),
         },
     )
 
@@ -48,9 +43,9 @@ def playbook_edit(request, pk=None):
     playbook = (
         get_object_or_404(Playbook, pk=pk) if pk else Playbook(organization=request.organization)
     )
-    cell_names = _cell_names(request.organization)
+    names = cell_names(layout=Grid.View.GRID_3X3)
     data = request.POST if request.method == "POST" else None
-    form = PlaybookForm(data, instance=playbook, cell_names=cell_names)
+    form = PlaybookForm(data, instance=playbook, cell_names=names)
     initial = (
         list(playbook.steps.values("title", "guidance", "due_offset_days", "owner_role"))
         if pk
@@ -90,7 +85,7 @@ def playbook_detail(request, pk):
         "playbooks/playbook_detail.html",
         {
             "playbook": playbook,
-            "cell_names": _cell_names(request.organization),
+            "cell_names": cell_names(layout=Grid.View.GRID_3X3),
             "form": form,
             "outcomes": outcomes,
             "runs": runs,
@@ -201,6 +196,7 @@ def run_detail(request, pk):
         "playbooks/run_detail.html",
         {
             "run": run,
+            "cell_name": cell_names(layout=Grid.View.GRID_3X3).get(run.segment, run.segment),
             "tasks": run.tasks.select_related("assignee", "completed_by"),
             "today": timezone.localdate(),
         },

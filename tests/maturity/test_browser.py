@@ -1,5 +1,7 @@
 """A CSM fills in a full assessment in headless Chromium and sees the CMI on the account page."""
 
+import re
+
 import pytest
 
 from ..conftest import DECK_ANSWERS
@@ -36,6 +38,8 @@ def test_a_csm_assesses_an_account_in_the_browser(
     assert page.inner_text("#account-tier") == "Low"
     page.wait_for_selector("#cmi-history .main-svg")  # plotly drew the history chart
     assert page.locator("#pillar-radar .main-svg").count() > 0
+    ticks = page.locator("#cmi-history .xtick text").all_text_contents()
+    assert ticks and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", tick) for tick in ticks), ticks
 
 
 @pytest.mark.django_db(transaction=True)

@@ -195,3 +195,18 @@ def test_a_next_on_this_site_is_followed(org_a, run, mike, client_for, in_tenant
     task = tasks_of(run, in_tenant, org_a)[0]
     page = f"/accounts/{run.account_id}/"
     assert close(client_for(mike), task, status="done", next=page)["Location"] == page
+
+
+def test_overdue_tasks_are_drawn_urgent_and_the_run_names_its_cell(
+    org_a, run, bob, client_for, in_tenant
+):
+    first, second, *_ = tasks_of(run, in_tenant, org_a)
+    with in_tenant(org_a):
+        PlaybookTask.objects.filter(pk=first.pk).update(due_on=timezone.localdate() - timedelta(1))
+    page = client_for(bob).get(reverse("playbooks:run", args=[run.pk])).content.decode()
+    overdue = page[page.index(f'id="task-{first.pk}"') :].split("</tr>")[0]
+    due = page[page.index(f'id="task-{second.pk}"') :].split("</tr>")[0]
+    assert 'class="overdue"' in overdue and 'badge urgent">overdue' in overdue
+    assert "overdue" not in due
+    facts = page[page.index("Cell at start") :].split("</dd>")[0]
+    assert "Expand and leverage" in facts and "expand_and_leverage" not in facts
