@@ -86,6 +86,10 @@ class SurveyLinkForm(forms.Form):
         self.fields["framework"].initial = frameworks.filter(is_primary=True).first()
 
 
+class SurveyLinkEmailForm(forms.Form):
+    email = forms.EmailField(label="Email it to", max_length=254)
+
+
 class PillarForm(forms.Form):
     key = key_field()
     name = forms.CharField(max_length=120)

@@ -230,6 +230,15 @@ class SurveyLink(TenantModel):
     def __str__(self):
         return f"Survey for {self.account} until {self.expires_at:%Y-%m-%d}"
 
+    @property
+    def state(self) -> str:
+        """open, expired or withdrawn: whether the customer can still answer."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "withdrawn"
+        return "expired" if self.expires_at <= timezone.now() else "open"
+
 
 class SelfAssessment(TenantModel):
     """One customer contact's answers, kept apart from the CSMs' assessments."""

@@ -1,13 +1,19 @@
 """What the account page shows of maturity."""
 
 from . import charts
-from .forms import SurveyLinkForm
+from .forms import SurveyLinkEmailForm, SurveyLinkForm
 from .selectors import account_maturity
+from .surveys import survey_link_url
 
 
 def maturity_panel(account, membership) -> dict:
     maturity = account_maturity(account)
-    context = {"maturity": maturity, "link_form": SurveyLinkForm()}
+    context = {
+        "maturity": maturity,
+        "link_urls": {link.pk: survey_link_url(link) for link in maturity.links},
+        "link_form": SurveyLinkForm(),
+        "link_email_form": SurveyLinkEmailForm(),
+    }
     latest, previous = maturity.latest, maturity.previous
     version = maturity.primary.current_version if maturity.primary else None
     if latest and version:

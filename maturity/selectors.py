@@ -1,6 +1,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from core.memo import Memo
@@ -112,7 +113,11 @@ def account_maturity(account) -> AccountMaturity:
                 status=Assessment.Status.SUBMITTED, version__framework=primary
             ).order_by("submitted_at")
         )
-    result.links = list(SurveyLink.objects.filter(account=account).select_related("framework"))
+    result.links = list(
+        SurveyLink.objects.filter(account=account)
+        .select_related("framework")
+        .annotate(response_count=Count("responses"))
+    )
     result.self_assessments = list(
         SelfAssessment.objects.filter(
             account=account, submitted_at__gte=timezone.now() - GAP_WINDOW

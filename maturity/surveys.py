@@ -3,8 +3,12 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
@@ -29,6 +33,20 @@ class LinkTarget:
 
 def survey_link_token(link: SurveyLink) -> str:
     return signing.dumps({"o": str(link.organization_id), "l": link.pk}, salt=SALT)
+
+
+def survey_link_url(link: SurveyLink) -> str:
+    """The link to send, absolute on SITE_URL (never a request's Host, which the sender picks)."""
+    return settings.SITE_URL + reverse("maturity:survey", args=[survey_link_token(link)])
+
+
+def survey_link_email(*, link: SurveyLink, to: str, by: User) -> None:
+    """Email an open link to a customer contact, from the CSM who sends it."""
+    survey_link_check(link)
+    context = {"link": link, "url": survey_link_url(link), "by": by}
+    subject = f"{link.account.organization.name}: a short survey on your team's maturity"
+    body = render_to_string("maturity/survey_link_email.txt", context)
+    send_mail(subject, body, None, [to], fail_silently=False)
 
 
 def survey_link_read(token: str) -> LinkTarget:

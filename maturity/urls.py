@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/<int:account_pk>/survey-links/", views.survey_link_create, name="link_create"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
     path("survey-links/<int:pk>/revoke/", views.survey_link_revoke, name="link_revoke"),
+    path("survey-links/<int:pk>/email/", views.survey_link_email, name="link_email"),
     path("frameworks/", views.framework_list, name="frameworks"),
     path("frameworks/<int:pk>/", views.framework_detail, name="framework"),
     path(

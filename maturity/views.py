@@ -18,6 +18,7 @@ from .forms import (
     PillarFormSet,
     RespondentForm,
     ScoresForm,
+    SurveyLinkEmailForm,
     SurveyLinkForm,
     TierFormSet,
     assessment_form,
@@ -138,13 +139,34 @@ def survey_link_create(request, account_pk):
             valid_days=form.cleaned_data["valid_days"],
             by=request.user,
         )
-        url = request.build_absolute_uri(
-            reverse("maturity:survey", args=[surveys.survey_link_token(link)])
+        messages.success(
+            request,
+            "The survey link was created. Copy it or email it from the list under "
+            f"Customer self-assessment: {surveys.survey_link_url(link)}",
         )
-        messages.success(request, f"Send this link to the customer's contacts: {url}")
     else:
         messages.error(request, f"The link was not created: {form.errors.as_text()}")
     return redirect("accounts:detail", pk=account.pk)
+
+
+@member_required(can_write)
+@require_POST
+def survey_link_email(request, pk):
+    link = get_object_or_404(SurveyLink.objects.select_related("account"), pk=pk)
+    _editable_account(request, link.account_id)
+    form = SurveyLinkEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"The link was not sent: {form.errors['email'][0]}")
+    else:
+        try:
+            surveys.survey_link_email(link=link, to=form.cleaned_data["email"], by=request.user)
+        except surveys.LinkUnusable as error:
+            messages.error(request, f"The link was not sent: {error}")
+        else:
+            messages.success(
+                request, f"The survey link was emailed to {form.cleaned_data['email']}."
+            )
+    return redirect(reverse("accounts:detail", args=[link.account_id]) + "#survey-links")
 
 
 @member_required(can_write)
@@ -177,13 +199,23 @@ def survey(request, token):
         except surveys.LinkUnusable as error:
             return render(request, "maturity/survey_closed.html", {"reason": error}, status=410)
         version = link.framework.current_version
+        factors = list(Factor.objects.filter(pillar__version=version).select_related("pillar"))
         if link.mode == SurveyLink.Mode.SIMPLIFIED:
-            items = [(p.key, p.name, p.survey_question) for p in version.pillars.all()]
+            # A pillar's 1 and 5 mean what its factors' Low and High descriptions say.
+            items = [
+                (
+                    p.key,
+                    p.name,
+                    p.survey_question,
+                    [f.low for f in factors if f.pillar_id == p.pk],
+                    [f.high for f in factors if f.pillar_id == p.pk],
+                )
+                for p in version.pillars.all()
+            ]
         else:
-            factors = Factor.objects.filter(pillar__version=version)
-            items = [(f.key, f.name, f.question) for f in factors]
+            items = [(f.key, f.name, f.question, [f.low], [f.high]) for f in factors]
         respondent = RespondentForm(request.POST or None)
-        scores = ScoresForm(request.POST or None, questions=[(k, n) for k, n, _ in items])
+        scores = ScoresForm(request.POST or None, questions=[(k, n) for k, n, *_ in items])
         if request.method == "POST" and respondent.is_valid() and scores.is_valid():
             answers = scores.answers()
             if all(value is None for value in answers.values()):
@@ -204,7 +236,10 @@ def survey(request, token):
                 "link": link,
                 "respondent": respondent,
                 "scores": scores,
-                "rows": [(n, q, scores[f"score_{k}"]) for k, n, q in items],
+                "rows": [
+                    (name, question, scores[f"score_{key}"], low, high)
+                    for key, name, question, low, high in items
+                ],
             },
         )
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +31,7 @@ def link_url(bob, account_a, cmi_framework, client_for, org_a, in_tenant):
         follow=True,
     )
     message = next(iter(response.context["messages"])).message
-    return message.split(": ", 1)[1].replace("http://testserver", "")
+    return message.split(": ", 1)[1].removeprefix(settings.SITE_URL)
 
 
 def stored(org, in_tenant):
@@ -134,7 +135,7 @@ def test_a_full_survey_asks_every_factor(bob, account_a, cmi_framework, client_f
         follow=True,
     )
     url = next(iter(response.context["messages"])).message.split(": ", 1)[1]
-    page = Client().get(url.replace("http://testserver", "")).content.decode()
+    page = Client().get(url.removeprefix(settings.SITE_URL)).content.decode()
     assert "Knowledge Management" in page and "Complexity of Environment" in page
 
 
@@ -153,3 +154,84 @@ def test_a_survey_opened_by_a_member_of_another_organization_shows_nothing_of_th
     assert visitor.post(link_url, {"name": "Pat", **PILLAR_ANSWERS}).status_code == 200
     assert stored(org_a, in_tenant) == 1 and stored(org_b, in_tenant) == 0
     assert "_auth_user_id" in visitor.session  # the visitor is still signed in to B
+
+
+def _link_in(text: str) -> int | None:
+    """The survey link id that the first survey URL in `text` names (tokens carry the
+    moment they were signed, so the same link's URL differs from second to second)."""
+    import re
+
+    from maturity.surveys import survey_link_read
+
+    found = re.search(re.escape(settings.SITE_URL) + r"/maturity/s/([^/\s\"]+)/", text)
+    return survey_link_read(found.group(1)).link_id if found else None
+
+
+def test_the_links_stay_listed_with_their_state_and_url(
+    link_url, bob, account_a, client_for, org_a, in_tenant
+):
+    client = client_for(bob)
+    page = client.get(reverse("accounts:detail", args=[account_a.pk])).content.decode()
+    table = page[page.index('id="survey-links"') :].split("</table>")[0]
+    with in_tenant(org_a):
+        link = SurveyLink.objects.get()
+    assert _link_in(table) == link.pk, "the link can be found again and copied"
+    assert 'badge">open<' in table and "data-copy=" in table
+    client.post(reverse("maturity:link_revoke", args=[link.pk]))
+    page = client.get(reverse("accounts:detail", args=[account_a.pk])).content.decode()
+    table = page[page.index('id="survey-links"') :].split("</table>")[0]
+    assert "withdrawn" in table and _link_in(table) is None, "a withdrawn link is not offered"
+    with in_tenant(org_a):
+        SurveyLink.objects.update(revoked_at=None, expires_at=timezone.now() - timedelta(1))
+    page = client.get(reverse("accounts:detail", args=[account_a.pk])).content.decode()
+    assert "expired" in page[page.index('id="survey-links"') :].split("</table>")[0]
+
+
+def test_a_csm_emails_the_link_to_a_contact(
+    link_url, bob, org_a, client_for, mailoutbox, in_tenant
+):
+    with in_tenant(org_a):
+        link = SurveyLink.objects.get()
+    client = client_for(bob)
+    url = reverse("maturity:link_email", args=[link.pk])
+    response = client.post(url, {"email": "dana@customer.test"}, follow=True)
+    assert "emailed to dana@customer.test" in response.content.decode()
+    [mail] = mailoutbox
+    assert mail.to == ["dana@customer.test"]
+    assert _link_in(mail.body) == link.pk
+
+    response = client.post(url, {"email": "not an address"}, follow=True)
+    assert "The link was not sent: Enter a valid email address." in response.content.decode()
+    client.post(reverse("maturity:link_revoke", args=[link.pk]))
+    response = client.post(url, {"email": "dana@customer.test"}, follow=True)
+    assert "was withdrawn" in response.content.decode()
+    assert len(mailoutbox) == 1, "nothing sent for a bad address or a withdrawn link"
+
+
+def test_another_organizations_link_cannot_be_emailed(
+    link_url, carol, org_a, client_for, mailoutbox, in_tenant
+):
+    with in_tenant(org_a):
+        link = SurveyLink.objects.get()
+    response = client_for(carol).post(
+        reverse("maturity:link_email", args=[link.pk]), {"email": "x@y.test"}
+    )
+    assert response.status_code == 404 and mailoutbox == []
+
+
+def test_the_survey_shows_what_1_and_5_mean(link_url, org_a, in_tenant, cmi_framework):
+    from maturity.models import Factor
+
+    page = Client().get(link_url).content.decode()
+    with in_tenant(org_a):
+        charter = Factor.objects.filter(
+            pillar__key="charter", pillar__version__framework=cmi_framework
+        )
+        lows, highs = (
+            list(charter.values_list("low", flat=True)),
+            list(charter.values_list("high", flat=True)),
+        )
+    assert "1 · Low" in page and "5 · High" in page
+    from django.utils.html import escape
+
+    assert all(escape(text) in page for text in lows + highs)
