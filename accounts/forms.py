@@ -61,3 +61,18 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
         self.content = raw.decode("utf-8-sig")
         return upload
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": "note-help"}),
+        error_messages={"required": "Write the note first."},
+    )
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label="Save this view as", max_length=80)
+    shared = forms.BooleanField(label="Share with the organization", required=False)
+    query = forms.CharField(widget=forms.HiddenInput, max_length=2000, required=False)

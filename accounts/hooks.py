@@ -4,6 +4,12 @@ An account's CSM changing is announced to the apps above:
 - csm_changed(moves=[(account_id, old_csm_id, new_csm_id), …]), inside the writing
   transaction, once per write; playbooks hands the accounts' open CSM tasks to the new CSM.
 
+The export asks export_facts(account_ids=[…]) → {column: {account_id: value}}, the same
+columns for any ids (an empty list gives the columns): maturity adds the last assessment's date.
+
+The timeline asks timeline_entries(account=…, kinds={…}, limit=n) → [accounts.timeline.Entry]:
+each app returns its latest `limit` entries of the kinds asked that are its own.
+
 The grid is segments': it answers
 - cell_names(layout=…) → {key: name} of the tenant's cells of that layout, in the grid's order;
 - quadrant_cells(quadrant=…) → the 3×3 cell keys inside a 2×2 cell.
@@ -14,3 +20,5 @@ from core.hooks import Hook
 cell_names = Hook("cell_names", required=True)
 quadrant_cells = Hook("quadrant_cells", required=True)
 csm_changed = Hook("csm_changed")
+export_facts = Hook("export_facts")
+timeline_entries = Hook("timeline_entries")

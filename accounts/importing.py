@@ -22,6 +22,18 @@ OPTIONAL_COLUMNS = (
     "renewal_date",
     "csm_email",
 )
+# Columns an export adds after the importable ones (accounts.selectors.account_export_rows):
+# derived by the recompute or reported by other apps, read past on import, never written.
+DERIVED_COLUMNS = (
+    "chs",
+    "chs_level",
+    "chs_completeness",
+    "chs_trend_30",
+    "cmi",
+    "cmi_tier",
+    "cell",
+    "last_assessed",
+)
 MAX_LENGTHS = {"name": 200, "external_id": 100, "industry": 100, "region": 50}
 MAX_ARR = 10**12
 
@@ -92,7 +104,13 @@ def columns_frame(
 
 
 def read_accounts_csv(raw: bytes | str) -> pd.DataFrame:
-    return columns_frame(raw, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS, rows="accounts")
+    frame = columns_frame(
+        raw,
+        required=REQUIRED_COLUMNS,
+        optional=(*OPTIONAL_COLUMNS, *DERIVED_COLUMNS),
+        rows="accounts",
+    )
+    return frame.drop(columns=list(DERIVED_COLUMNS), errors="ignore")
 
 
 def _choice_errors(frame, column, choices) -> pd.Series:

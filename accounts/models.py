@@ -156,3 +156,50 @@ class AccountDeletion(TenantModel):
 
     def __str__(self):
         return f"{self.name} (deleted)"
+
+
+class Note(TenantModel):
+    """A line in the account's timeline written by the team, or by Ascend about a change it
+    made (a CSM reassignment). Mentions are member ids, notified when the note is written."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", "Note"
+        REASSIGNED = "reassigned", "CSM reassigned"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.NOTE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(max_length=5000)
+    mentions = models.JSONField(default=list, blank=True, help_text="Ids of members mentioned.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self):
+        return self.body[:60]
+
+
+class SavedView(TenantModel):
+    """A named, filtered and sorted account list ("my renewals this quarter"): its query
+    string, as the list page's filter reads it. Its owner's, or shared with the organization."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000)
+    shared = models.BooleanField(default=False, help_text="Everyone in the organization sees it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "name"], name="saved_view_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name

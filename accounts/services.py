@@ -1,4 +1,5 @@
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -6,16 +7,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import models, transaction
+from django.http import QueryDict
 from django.utils import timezone
 
 from core.events import event_emitted
 from core.queue import task_send_on_commit
-from tenancy.models import Membership, Organization, Role
+from tenancy.models import Membership, Organization, Role, User
 
 from . import importing
+from .filters import AccountBrowserFilter
 from .hooks import csm_changed
-from .models import Account, AccountDeletion, ImportJob
+from .models import Account, AccountDeletion, ImportJob, Note, SavedView
 
 IMPORT_CHUNK = 1000
 # The task that runs each kind of import, by dotted path (health's lies above this app).
@@ -51,11 +55,37 @@ def account_update(*, account: Account, **fields) -> Account:
 
 
 def csm_moves_announce(moves: list[tuple[int, int | None, int | None]]) -> None:
-    """Tell the apps above which accounts changed CSM (accounts.hooks.csm_changed); the
+    """Tell the apps above which accounts changed CSM (accounts.hooks.csm_changed), and say
+    so on each account's timeline, with what followed (the open tasks handed over); the
     moves that changed nothing are left out."""
     moved = [move for move in moves if move[1] != move[2]]
-    if moved:
-        csm_changed(moves=moved)
+    if not moved:
+        return
+    followed: dict[int, list[str]] = {}
+    for result in csm_changed(moves=moved):
+        for account_id, said in (result or {}).items():
+            followed.setdefault(account_id, []).append(said)
+    people = {
+        user.pk: str(user)
+        for user in User.objects.filter(pk__in={m[i] for m in moved for i in (1, 2)} - {None})
+    }
+    organization_id = Account.objects.filter(pk=moved[0][0]).values_list(
+        "organization_id", flat=True
+    )[0]
+    Note.objects.bulk_create(
+        Note(
+            organization_id=organization_id,
+            account_id=account_id,
+            kind=Note.Kind.REASSIGNED,
+            body=" ".join(
+                [
+                    f"CSM changed from {people.get(old, 'no one')} to {people.get(new, 'no one')}.",
+                    *followed.get(account_id, []),
+                ]
+            ),
+        )
+        for account_id, old, new in moved
+    )
 
 
 def _csm_of(fields: dict[str, Any], default: int | None) -> int | None:
@@ -335,3 +365,83 @@ def import_job_finish(job: ImportJob, status: str, *, errors: list[dict]) -> Imp
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def mentioned_members(body: str) -> list[int]:
+    """The members a note mentions, in order: @bob@alpha.test by email, or @bob by the part
+    of an email before the @ where only one member's email starts so."""
+    members = list(Membership.objects.values_list("user_id", "user__email"))
+    by_email = {email.lower(): user_id for user_id, email in members}
+    by_local: dict[str, list[int]] = {}
+    for user_id, email in members:
+        by_local.setdefault(email.lower().split("@")[0], []).append(user_id)
+    found: list[int] = []
+    for name in MENTION.findall(body):
+        name = name.lower().rstrip(".")
+        match = by_email.get(name)
+        if match is None and len(by_local.get(name, [])) == 1:
+            match = by_local[name][0]
+        if match is not None and match not in found:
+            found.append(match)
+    return found
+
+
+@transaction.atomic
+def note_create(*, account: Account, body: str, author: User | None) -> Note:
+    """A team note on the account's timeline; each member it @mentions gets an email after
+    commit (a mail outage loses no note)."""
+    note = Note(
+        organization_id=account.organization_id,
+        account=account,
+        author=author,
+        body=body.strip(),
+        mentions=mentioned_members(body),
+    )
+    note.full_clean()
+    note.save()
+    if note.mentions:
+        transaction.on_commit(lambda: _mentions_notify(note))
+    return note
+
+
+def _mentions_notify(note: Note) -> None:
+    recipients = list(
+        User.objects.filter(pk__in=note.mentions)
+        .exclude(pk=note.author_id)
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    link = f"{settings.SITE_URL}/accounts/{note.account_id}/#timeline"
+    who = str(note.author) if note.author else "Someone"
+    try:
+        send_mail(
+            f"{who} mentioned you on {note.account.name}",
+            f"{who} wrote on {note.account.name}:\n\n{note.body}\n\n{link}\n",
+            None,
+            recipients,
+        )
+    except OSError:
+        logger.exception("mention email for note %s not sent", note.pk)
+
+
+def saved_view_save(*, user: User, organization: Organization, name: str, query: str, shared: bool):
+    """Save (or replace, by name) the user's view of the account list. The query keeps only
+    what the list's filter reads, without the page."""
+    asked = QueryDict(query, mutable=True)
+    asked.pop("page", None)
+    known = set(AccountBrowserFilter.base_filters)
+    kept = QueryDict(mutable=True)
+    for key in asked:
+        if key in known:
+            kept.setlist(key, [value for value in asked.getlist(key) if value != ""])
+    view, _ = SavedView.objects.update_or_create(
+        organization=organization,
+        user=user,
+        name=name.strip(),
+        defaults={"query": kept.urlencode(), "shared": shared},
+    )
+    return view

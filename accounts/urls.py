@@ -7,10 +7,13 @@ urlpatterns = [
     path("", views.account_list, name="list"),
     path("export.csv", views.account_export, name="export"),
     path("new/", views.account_create, name="create"),
+    path("views/", views.saved_view_create, name="view_create"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="view_delete"),
     path("import/", views.import_start, name="import"),
     path("import/<int:pk>/", views.import_detail, name="import_detail"),
     path("import/<int:pk>/status/", views.import_status, name="import_status"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/edit/", views.account_edit, name="edit"),
+    path("<int:pk>/notes/", views.note_create, name="note_create"),
     path("<int:pk>/delete/", views.account_delete, name="delete"),
 ]

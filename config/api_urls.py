@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts.api.timeline import AccountNotesView, AccountTimelineView
 from accounts.api.views import AccountDeletionViewSet, AccountViewSet
 from health.api.views import (
     AccountHealthHistoryView,
@@ -16,7 +17,7 @@ from integrations.api.views import WebhookDeliveryViewSet, WebhookSubscriptionVi
 from maturity.api.views import AssessmentViewSet, FrameworkViewSet, SurveyLinkViewSet
 from outcomes.api.views import BacktestView, CalibrationView, OutcomesView
 from playbooks.api.views import PlaybookViewSet, RunViewSet, TaskViewSet
-from segments.api.views import GridSummaryView, MigrationFeedView
+from segments.api.views import AccountNextMovesView, GridSummaryView, MigrationFeedView
 from tenancy.api.views import MemberViewSet
 
 router = DefaultRouter()
@@ -45,6 +46,17 @@ urlpatterns = [
         "accounts/<int:account_pk>/health/history/",
         AccountHealthHistoryView.as_view(),
         name="account-health-history",
+    ),
+    path("accounts/<int:account_pk>/notes/", AccountNotesView.as_view(), name="account-notes"),
+    path(
+        "accounts/<int:account_pk>/timeline/",
+        AccountTimelineView.as_view(),
+        name="account-timeline",
+    ),
+    path(
+        "accounts/<int:account_pk>/next-moves/",
+        AccountNextMovesView.as_view(),
+        name="account-next-moves",
     ),
     path("segments/grid/", GridSummaryView.as_view(), name="segments-grid"),
     path("migrations/", MigrationFeedView.as_view(), name="migrations"),

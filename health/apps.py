@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from accounts.hooks import timeline_entries
 from accounts.panels import panel_register
 from core.derivation import provider_register
 from tenancy.hooks import organization_defaults
@@ -9,6 +10,7 @@ class HealthConfig(AppConfig):
     name = "health"
 
     def ready(self):
+        timeline_entries.register("health.timeline.entries")
         provider_register("health.provider.CHS")
         organization_defaults.register("health.services.scorecard_defaults_install")
         panel_register(

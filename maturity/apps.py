@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from accounts.hooks import export_facts, timeline_entries
 from accounts.panels import panel_register
 from core.derivation import provider_register
 from tenancy.hooks import organization_defaults
@@ -11,6 +12,8 @@ class MaturityConfig(AppConfig):
     def ready(self):
         provider_register("maturity.provider.CMI")
         organization_defaults.register("maturity.services.framework_defaults_install")
+        export_facts.register("maturity.selectors.last_assessed")
+        timeline_entries.register("maturity.timeline.entries")
         panel_register(
             template="maturity/_account_panel.html",
             context="maturity.panels.maturity_panel",

@@ -1,7 +1,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from core.memo import Memo
@@ -162,3 +162,14 @@ def _usm_standing(framework, assessments) -> UsmStanding:
         usm_fit(provider_level=provider, customer_level=customer) if customer and provider else None
     )
     return UsmStanding(framework, customer, provider, fit)
+
+
+def last_assessed(*, account_ids: list[int]) -> dict[str, dict[int, object]]:
+    """accounts.hooks.export_facts: each account's latest submitted assessment, by date."""
+    rows = (
+        Assessment.objects.filter(account_id__in=account_ids, status=Assessment.Status.SUBMITTED)
+        .values("account_id")
+        .annotate(latest=Max("submitted_at"))
+        .order_by()
+    )
+    return {"last_assessed": {row["account_id"]: timezone.localdate(row["latest"]) for row in rows}}

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from accounts.hooks import timeline_entries
 from accounts.panels import panel_register
 
 
@@ -7,6 +8,7 @@ class OutcomesConfig(AppConfig):
     name = "outcomes"
 
     def ready(self):
+        timeline_entries.register("outcomes.timeline.entries")
         panel_register(
             template="outcomes/_account_panel.html",
             context="outcomes.panels.outcomes_panel",

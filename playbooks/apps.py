@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import csm_changed
+from accounts.hooks import csm_changed, timeline_entries
 from accounts.panels import panel_register
 from segments.hooks import cells_changed
 from tenancy.hooks import organization_defaults
@@ -12,6 +12,7 @@ class PlaybooksConfig(AppConfig):
     def ready(self):
         cells_changed.register("playbooks.services.runs_start_for_moves")
         csm_changed.register("playbooks.services.tasks_follow_csm")
+        timeline_entries.register("playbooks.timeline.entries")
         organization_defaults.register("playbooks.services.playbook_defaults_for")
         panel_register(
             template="playbooks/_account_panel.html",

@@ -282,16 +282,18 @@ def tasks_mark_overdue(*, today: date | None = None) -> int:
     ).update(overdue_since=today, updated_at=timezone.now())
 
 
-def tasks_follow_csm(*, moves: list[tuple[int, int | None, int | None]]) -> int:
+def tasks_follow_csm(*, moves: list[tuple[int, int | None, int | None]]) -> dict[int, str]:
     """accounts.hooks.csm_changed: each account's open CSM tasks held by its old CSM (or by no
     one) go to its new CSM. Manager steps, and tasks someone else was given, stay put.
-    Returns how many tasks moved."""
-    moved = 0
+    Returns, per account whose tasks moved, what the timeline says of it."""
+    said = {}
     for account_id, old, new in moves:
-        moved += PlaybookTask.objects.filter(
+        moved = PlaybookTask.objects.filter(
             account_id=account_id,
             status=PlaybookTask.Status.OPEN,
             owner_role=OwnerRole.CSM,
             assignee_id=old,
         ).update(assignee_id=new, updated_at=timezone.now())
-    return moved
+        if moved:
+            said[account_id] = f"{moved} open task{'s' if moved != 1 else ''} moved with it."
+    return said

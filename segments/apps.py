@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import cell_names, quadrant_cells
+from accounts.hooks import cell_names, quadrant_cells, timeline_entries
 from accounts.panels import panel_register
 from core.derivation import provider_register
 from tenancy.hooks import organization_created
@@ -18,4 +18,5 @@ class SegmentsConfig(AppConfig):
             position=10,
         )
         cell_names.register("segments.selectors.cell_names")
+        timeline_entries.register("segments.timeline.entries")
         quadrant_cells.register("segments.selectors.quadrant_cells")

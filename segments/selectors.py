@@ -7,7 +7,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -25,18 +25,22 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
+from accounts.filters import FALLING_FAST
 from accounts.models import Account, LifecycleStage
 from core.charts import UNSCORED
 from core.chunks import Chunk
 from core.frames import frame_read
-from health.models import HealthLevel
-from health.provider import card_current
+from health import scoring as chs_scoring
+from health.models import HealthLevel, MetricValue
+from health.provider import card_current, latest_values
 from maturity import scoring as cmi_scoring
+from maturity.models import Assessment, Factor
 from maturity.provider import latest_answers
 from maturity.selectors import framework_primary, framework_structure
 
-from . import feed
+from . import feed, nextmoves
 from .cells import (
     DEFAULT_CELLS,
     GRID_3X3,
@@ -322,3 +326,133 @@ def framework_whatif(weights: Mapping[str, float]) -> dict[str, Any] | None:
         return pd.DataFrame({"band": tier, "cell": cell})
 
     return cell_moves(placed(structure), placed(candidate), accounts["arr"].astype(float), names)
+
+
+TRIAGE_SHOWN = 5
+RENEWING_WITHIN_DAYS = 90
+
+
+def _top(accounts: QuerySet[Account], order: list[Any]) -> dict[str, Any]:
+    totals = accounts.aggregate(n=Count("id"), arr=Sum("arr"))
+    return {
+        "count": totals["n"],
+        "arr": float(totals["arr"] or 0),
+        "accounts": list(
+            accounts.order_by(*order, "pk").values(
+                "pk", "name", "arr", "chs", "chs_trend_30", "renewal_date", "segment"
+            )[:TRIAGE_SHOWN]
+        ),
+    }
+
+
+def triage(accounts: QuerySet[Account], today) -> dict[str, Any] | None:
+    """What to act on first among these accounts: those at risk (the lowest CHS level) by
+    ARR, those renewing within RENEWING_WITHIN_DAYS at that level by date, and those whose
+    CHS fell fast in 30 days (accounts.filters.FALLING_FAST) by the size of the fall. Each
+    has its count, ARR and the first TRIAGE_SHOWN; None when no scorecard is active."""
+    lowest = (
+        HealthLevel.objects.filter(scorecard__is_active=True)
+        .order_by("lower")
+        .values_list("name", flat=True)
+        .first()
+    )
+    if lowest is None:
+        return None
+    at_risk = accounts.filter(chs_level=lowest)
+    renew_by = today + timedelta(days=RENEWING_WITHIN_DAYS)
+    renewing = at_risk.filter(renewal_date__gte=today, renewal_date__lte=renew_by)
+    falling = accounts.filter(chs_trend_30__lte=FALLING_FAST)
+    return {
+        "level": lowest,
+        "renew_by": renew_by,
+        "days": RENEWING_WITHIN_DAYS,
+        "falling_by": FALLING_FAST,
+        "at_risk": _top(at_risk, [F("arr").desc()]),
+        "renewing": _top(renewing, ["renewal_date"]),
+        "falling": _top(falling, ["chs_trend_30"]),
+    }
+
+
+def onboarding() -> dict[str, bool] | None:
+    """An organization's first steps and which are done; None once it has accounts with
+    metrics and an assessment (the dashboard then shows triage, not steps)."""
+    steps = {
+        "accounts": Account.objects.exists(),
+        "metrics": MetricValue.objects.exists(),
+        "assessment": Assessment.objects.filter(status=Assessment.Status.SUBMITTED).exists(),
+    }
+    return None if all(steps.values()) else steps
+
+
+@dataclass(frozen=True)
+class AccountInputs:
+    """An account's current inputs and how the scoring modules see them."""
+
+    account: int
+    latest: pd.DataFrame
+    card: Any
+    answers: dict[str, int | None]
+    structure: cmi_scoring.Structure | None
+    factor_names: dict[str, str]
+    as_of: Any
+
+
+def account_inputs(account: Account, now=None) -> AccountInputs | None:
+    """The account's latest metric values and latest submitted answers on the primary
+    framework; None without an active scorecard and a primary framework."""
+    card = card_current()
+    framework = framework_primary()
+    if card is None or framework is None:
+        return None
+    now = now or timezone.now()
+    latest = latest_values([account.pk], {m.metric for m in card.measures}, now)
+    rows = latest_answers(Chunk.of([account.pk]), framework)
+    answers = {
+        str(f): (None if pd.isna(s) else int(s))
+        for f, s in zip(rows["factor"], rows["score"], strict=True)
+    }
+    version = framework.current
+    names = dict(Factor.objects.filter(pillar__version=version).values_list("key", "name"))
+    return AccountInputs(
+        account.pk, latest, card, answers, framework_structure(version), names, pd.Timestamp(now)
+    )
+
+
+def model_cell(inputs: AccountInputs, latest=None, answers=None) -> tuple[str, Any, Any]:
+    """(cell, CHS, CMI) that the scoring modules give these inputs (overrides aside)."""
+    latest = inputs.latest if latest is None else latest
+    answers = inputs.answers if answers is None else answers
+    chs = nextmoves.chs_of(latest, inputs.card, inputs.account, inputs.as_of)
+    cmi = nextmoves.cmi_of(answers, inputs.structure) if inputs.structure and answers else None
+    levels = [name for name, _ in inputs.card.levels]
+    tiers = [name for name, _ in inputs.structure.tiers] if inputs.structure else []
+    level = chs_scoring.level_of(pd.Series([chs], dtype=float), inputs.card.levels).iloc[0]
+    tier = (
+        cmi_scoring.tier_of(pd.Series([cmi], dtype=float), inputs.structure.tiers).iloc[0]
+        if cmi is not None and inputs.structure
+        else ""
+    )
+    cell = segment_of(pd.Series([level or ""]), pd.Series([tier or ""]), levels, tiers).iloc[0]
+    return cell, chs, cmi
+
+
+def account_next_moves(account: Account, now=None) -> list[nextmoves.Move]:
+    """What moves the account to each better neighbouring cell (segments.nextmoves)."""
+    inputs = account_inputs(account, now)
+    if inputs is None or inputs.structure is None:
+        return []
+    structure = inputs.structure
+    cell, chs, cmi = model_cell(inputs)
+    return nextmoves.next_moves(
+        cell=cell,
+        chs_search=lambda target: nextmoves.chs_changes(
+            inputs.latest, inputs.card, inputs.account, inputs.as_of, target
+        ),
+        cmi_search=lambda target: nextmoves.cmi_changes(
+            inputs.answers, structure, inputs.factor_names, target
+        ),
+        levels=inputs.card.levels,
+        tiers=structure.tiers,
+        chs=chs,
+        cmi=cmi,
+    )

@@ -1,10 +1,13 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from accounts.models import Account
+from accounts.selectors import account_export_rows
+from core.spreadsheets import csv_text, xlsx_workbook
 from tenancy.permissions import member_required
 
 from . import selectors, services
@@ -75,6 +78,8 @@ def dashboard(request):
             "flow_rows": flow_rows,
             "period": period,
             "query": query.urlencode(),
+            "onboarding": selectors.onboarding(),
+            "triage": selectors.triage(accounts, timezone.localdate()),
         },
     )
 
@@ -122,3 +127,47 @@ def segment_metrics(request):
     metrics = selectors.segment_metrics(accounts, stats, per_cell, view)
     rows = [(cell, metrics[cell.key]) for cell in sorted(stats, key=lambda c: (-c.row, c.column))]
     return render(request, "segments/_metrics.html", {"metrics": rows, "period": period})
+
+
+CELL_HEADER = ["cell", "action", "accounts", "share", "arr", "arr_share"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cell_rows(stats, unsegmented) -> list[list]:
+    ordered = sorted(stats, key=lambda c: (-c.row, c.column))
+    return [
+        [c.name, c.action, c.count, round(c.share, 4), round(c.arr, 2), round(c.arr_share, 4)]
+        for c in [*ordered, unsegmented]
+    ]
+
+
+@member_required()
+def dashboard_export(request, what: str):
+    """The dashboard's cell table or its accounts, as the filters and view chose them: a CSV
+    of either, or one Excel workbook with both (what = cells.csv, accounts.csv, xlsx)."""
+    if what not in {"cells.csv", "accounts.csv", "xlsx"}:
+        raise Http404("No such export.")
+    grid = selectors.grid_current()
+    view = _view(request, grid)
+    form, _ = _filters(request)
+    accounts = form.apply(Account.objects.all())
+    stats, unsegmented, _, _ = selectors.grid_summary(accounts, grid, view)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    body: str | bytes
+    if what == "cells.csv":
+        body, kind, name = csv_text(CELL_HEADER, _cell_rows(stats, unsegmented)), "csv", "cells"
+    else:
+        header, rows = account_export_rows(accounts=accounts.order_by("name", "pk"))
+        if what == "accounts.csv":
+            body, kind, name = csv_text(header, rows), "csv", "accounts"
+        else:
+            sheets = [
+                (f"Cells ({view})", CELL_HEADER, _cell_rows(stats, unsegmented)),
+                ("Accounts", header, list(rows)),
+            ]
+            body, kind, name = xlsx_workbook(sheets), "xlsx", "dashboard"
+    response = HttpResponse(
+        body, content_type=XLSX if kind == "xlsx" else "text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{kind}"'
+    return response

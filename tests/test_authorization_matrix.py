@@ -36,6 +36,8 @@ BROWSER = [
     ("account edit", "own", "accounts:edit", ["a"], {"name": "Renamed"}),
     ("account delete", "manager", "accounts:delete", ["a"], {}),
     ("account import", "manager", "accounts:import", [], {}),
+    ("account note", "csm", "accounts:note_create", ["a"], {"body": "Called them"}),
+    ("saved view", "viewer", "accounts:view_create", [], {"name": "Mine", "query": ""}),
     ("assessment start", "own", "maturity:assessment_new", ["a"], {"framework": "{f}"}),
     ("survey link", "own", "maturity:link_create", ["a"], {"mode": "full", "valid_days": 3}),
     ("framework edit", "manager", "maturity:framework", ["f"], {}),

@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenancy.context_processors.tenancy",
                 "playbooks.context_processors.task_counts",
+                "accounts.context_processors.saved_views",
             ],
         },
     },

@@ -1,13 +1,16 @@
 import re
 
+from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.filters import AccountFilter
 from accounts.models import Account
+from health.api.serializers import RawValueField
 
 from .. import selectors
 from ..models import Grid
@@ -85,3 +88,54 @@ class MigrationFeedView(APIView):
             raise ValidationError({"limit": ["A whole number from 1 to 1000."]}) from None
         page, cursor, more = selectors.migrations_feed(after=after, limit=limit)
         return Response(FeedOut({"results": page, "next": cursor, "more": more}).data)
+
+
+class ChangeOut(serializers.Serializer):
+    input = serializers.CharField(help_text="The measure's or factor's name.")
+    key = serializers.CharField(help_text="The measure's metric, or the factor's key.")
+    side = serializers.ChoiceField(choices=["chs", "cmi"])
+    before = RawValueField(help_text="Today's value: a number, a category, or null.")
+    after = RawValueField(help_text="The value that reaches the cell.")
+
+
+class NextMoveOut(serializers.Serializer):
+    cell = serializers.CharField(help_text="The better cell's key.")
+    cell_name = serializers.CharField()
+    changes = ChangeOut(many=True)
+    chs = serializers.FloatField(allow_null=True, help_text="The CHS after the changes.")
+    cmi = serializers.FloatField(allow_null=True, help_text="The CMI after the changes.")
+
+
+class AccountNextMovesView(APIView):
+    @extend_schema(
+        summary="What moves an account to a better cell",
+        description="For each better neighbouring cell (one row up in health, one column up in "
+        "maturity, or both), the smallest changes to the account's current metric values or "
+        "maturity factors that reach it, smallest first, scored by the production scoring "
+        "against today's thresholds (overrides aside). Empty without an active scorecard, a "
+        "primary framework, or a better cell within reach.",
+        responses={200: NextMoveOut(many=True)},
+    )
+    def get(self, request, account_pk: int):
+        account = get_object_or_404(Account, pk=account_pk)
+        names = selectors.cell_names(layout="3x3")
+        moves = [
+            {
+                "cell": move.cell,
+                "cell_name": names.get(move.cell, move.cell),
+                "changes": [
+                    {
+                        "input": c.input,
+                        "key": c.key,
+                        "side": c.side,
+                        "before": c.before,
+                        "after": c.after,
+                    }
+                    for c in move.changes
+                ],
+                "chs": move.chs,
+                "cmi": move.cmi,
+            }
+            for move in selectors.account_next_moves(account)
+        ]
+        return Response(NextMoveOut(moves, many=True).data)

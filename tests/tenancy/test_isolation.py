@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import ImportJob
+from accounts.models import ImportJob, SavedView
 from health.services import override_create, scorecard_create_from_template
 from integrations.models import WebhookDelivery
 from integrations.services import subscription_create
@@ -53,8 +53,12 @@ def b_objects(org_b, carol, account_b, in_tenant):
             by=carol,
             expires_at=timezone.now() + timedelta(days=3),
         )
+        saved_view = SavedView.objects.create(
+            organization=org_b, user=carol, name="B's view", query="region=EMEA", shared=True
+        )
     return {
         "account": account_b,
+        "saved_view": saved_view,
         "job": job,
         "key": key,
         "membership": membership,
@@ -87,6 +91,9 @@ OBJECT_PAGES = [
     ("maturity:assessment", "assessment", "get"),
     ("maturity:assessment", "assessment", "post"),
     ("maturity:link_revoke", "link", "post"),
+    ("maturity:link_email", "link", "post"),
+    ("accounts:note_create", "account", "post"),
+    ("accounts:view_delete", "saved_view", "post"),
     ("maturity:framework", "framework", "get"),
     ("maturity:framework", "framework", "post"),
     ("maturity:provider_level", "framework", "post"),
@@ -141,8 +148,9 @@ def test_every_page_that_takes_an_object_is_covered():
         for pattern in resolver.url_patterns:
             if pattern.pattern.converters:
                 names.add(f"{namespace}:{pattern.name}")
-    # the survey is public and reached by a signed token (tests/maturity/test_self_assessment.py)
-    assert names - {"tenancy:switch", "maturity:survey"} <= covered
+    # the survey is public and reached by a signed token (tests/maturity/test_self_assessment.py);
+    # the dashboard's export takes a format, not an object (tests/segments/test_export.py)
+    assert names - {"tenancy:switch", "maturity:survey", "segments:export"} <= covered
 
 
 def test_b_objects_survive_a_attempts(alice, b_objects, client_for, in_tenant, org_b):
