@@ -6,8 +6,9 @@ them changed, and placed by segments.cells against today's thresholds, so a move
 only what scoring would really give.
 
 - The CHS side tries each measure alone at the nearest value that reaches the target level
-  (the band edges of a bands rule, the categories of a categorical rule, fifty steps of a
-  linear rule, a fresh observation for a recency rule); if none does alone, the measure that
+  (the band edges of a bands rule, the categories of a categorical rule, twenty steps of a
+  linear rule, a fresh observation for a recency rule), measures with a value before those
+  without; if none does alone, the measure that
   gains most is set at its best value and the others are tried again beside it.
 - The CMI side raises the factor whose next step gains most, one step at a time (a lower
   score on an inverted factor), until the target tier is reached.
@@ -26,7 +27,7 @@ from maturity import scoring as cmi_scoring
 
 from .cells import GRID_3X3, POSITION, fold
 
-LINEAR_STEPS = 50
+LINEAR_STEPS = 20
 MOVES_SHOWN = 3
 
 
@@ -101,7 +102,14 @@ def _current(latest: pd.DataFrame, metric: str) -> tuple[Any, Any]:
 
 
 def _candidates(measure: chs_scoring.MeasureSpec, number, text) -> list[tuple[Any, float]]:
-    """(value, size) to try for a measure, nearest first; size is 0-1 of its range."""
+    """(value, size) to try for a measure, nearest first; size is 0-1 of its range, plus 1
+    for a measure with no value yet (a move of the customer's beats a gap in the data)."""
+    found = _steps(measure, number, text)
+    gap = 1.0 if number is None and text is None else 0.0
+    return [(value, size + gap) for value, size in found]
+
+
+def _steps(measure: chs_scoring.MeasureSpec, number, text) -> list[tuple[Any, float]]:
     params, rule = measure.params, measure.rule
     if rule == "bands":
         edges = sorted({float(b["from"]) for b in params["bands"] if b.get("from") is not None})
@@ -126,14 +134,29 @@ def _candidates(measure: chs_scoring.MeasureSpec, number, text) -> list[tuple[An
     return []
 
 
-def _best(latest, card, account, as_of, measure) -> tuple[Any, float | None, float]:
-    number, text = _current(latest, measure.metric)
-    best: tuple[Any, float | None, float] = (None, None, 0.0)
-    for value, size in _candidates(measure, number, text):
-        score = chs_of(_with(latest, account, measure.metric, value, as_of), card, account, as_of)
-        if score is not None and (best[1] is None or score > best[1]):
-            best = (value, score, size)
-    return best
+def _variants(frame: pd.DataFrame, card, account: int, as_of) -> list[tuple[Any, Any, float]]:
+    """Every (measure, value, size) candidate of `frame`, nearest first within a measure."""
+    found = []
+    for m in card.measures:
+        number, text = _current(frame, m.metric)
+        found += [(m, value, size) for value, size in _candidates(m, number, text)]
+    return found
+
+
+def _scores(frame: pd.DataFrame, card, account: int, as_of, variants) -> list[float | None]:
+    """The CHS of each variant, in one score_frame call: variant i is scored as pseudo-account
+    i + 1 (0 stays unused), with its measure set to its value."""
+    if not variants:
+        return []
+    pieces = []
+    for index, (m, value, _) in enumerate(variants, start=1):
+        piece = _with(frame, account, m.metric, value, as_of)
+        pieces.append(piece.assign(account=index))
+    batch = pd.concat(pieces, ignore_index=True)
+    summary, _ = chs_scoring.score_frame(
+        batch, card, accounts=list(range(1, len(variants) + 1)), as_of=as_of, detail=False
+    )
+    return [None if pd.isna(v) else float(v) for v in summary["score"].tolist()]
 
 
 def chs_changes(
@@ -142,32 +165,37 @@ def chs_changes(
     """The smallest set of one or two measure changes that lifts the CHS to `target`, and the
     CHS it gives; None when no such change exists."""
 
+    def before_of(frame, metric):
+        number, text = _current(frame, metric)
+        return number if number is not None else text
+
     def single(frame) -> list[tuple[Change, float]]:
-        found = []
-        for m in card.measures:
-            number, text = _current(frame, m.metric)
-            for value, size in _candidates(m, number, text):
-                changed = _with(frame, account, m.metric, value, as_of)
-                score = chs_of(changed, card, account, as_of)
-                if score is not None and score >= target:
-                    before = number if number is not None else text
-                    found.append((Change(m.name, m.metric, before, value, "chs", size), score))
-                    break
-        return sorted(found, key=lambda f: f[0].size)
+        variants = _variants(frame, card, account, as_of)
+        found: dict[str, tuple[Change, float]] = {}
+        for (m, value, size), score in zip(
+            variants, _scores(frame, card, account, as_of, variants), strict=True
+        ):
+            if m.metric not in found and score is not None and score >= target:
+                change = Change(m.name, m.metric, before_of(frame, m.metric), value, "chs", size)
+                found[m.metric] = (change, score)
+        return sorted(found.values(), key=lambda f: f[0].size)
 
     alone = single(latest)
     if alone:
         change, score = alone[0]
         return [change], score
-    gains = [(m, *_best(latest, card, account, as_of, m)) for m in card.measures]
-    gains = [g for g in gains if g[1] is not None and g[2] is not None]
-    if not gains:
+    variants = _variants(latest, card, account, as_of)
+    scored = [
+        (score, m, value, size)
+        for (m, value, size), score in zip(
+            variants, _scores(latest, card, account, as_of, variants), strict=True
+        )
+        if score is not None
+    ]
+    if not scored:
         return None
-    first, value, _, size = max(gains, key=lambda g: g[2] or 0.0)
-    number, text = _current(latest, first.metric)
-    step = Change(
-        first.name, first.metric, number if number is not None else text, value, "chs", size
-    )
+    _, first, value, size = max(scored, key=lambda g: (g[0], -g[3]))
+    step = Change(first.name, first.metric, before_of(latest, first.metric), value, "chs", size)
     beside = single(_with(latest, account, first.metric, value, as_of))
     beside = [b for b in beside if b[0].key != first.metric]
     if not beside:

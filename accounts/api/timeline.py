@@ -90,7 +90,7 @@ class AccountNotesView(TenantQuerysetMixin, generics.ListCreateAPIView):
         return Response(NoteOut(note, context=context).data, status=status.HTTP_201_CREATED)
 
 
-class ChangeOut(serializers.Serializer):
+class TimelineChangeOut(serializers.Serializer):
     input = serializers.CharField()
     before = serializers.CharField()
     after = serializers.CharField()
@@ -104,7 +104,7 @@ class EntryOut(serializers.Serializer):
     detail = serializers.CharField(allow_blank=True)
     actor = serializers.CharField(allow_blank=True)
     url = serializers.CharField(allow_blank=True, help_text="The page in Ascend, if any.")
-    changes = ChangeOut(many=True, help_text="For a CHS change: the inputs that moved it.")
+    changes = TimelineChangeOut(many=True, help_text="For a CHS change: the inputs that moved it.")
 
     def to_representation(self, entry):
         data = super().to_representation(entry)
@@ -117,7 +117,10 @@ class EntryOut(serializers.Serializer):
 
 class TimelineQuery(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=list(KINDS), required=False, help_text="Only entries of this kind."
+        choices=list(KINDS),
+        required=False,
+        allow_blank=True,
+        help_text="Only entries of this kind.",
     )
 
 
@@ -134,6 +137,6 @@ class AccountTimelineView(APIView):
         account = get_object_or_404(Account, pk=account_pk)
         query = TimelineQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        kind = query.validated_data.get("kind")
+        kind = query.validated_data.get("kind") or None
         entries = account_timeline(account, kinds={kind} if kind else None)
         return Response(EntryOut(entries, many=True).data)

@@ -90,7 +90,7 @@ class MigrationFeedView(APIView):
         return Response(FeedOut({"results": page, "next": cursor, "more": more}).data)
 
 
-class ChangeOut(serializers.Serializer):
+class MoveChangeOut(serializers.Serializer):
     input = serializers.CharField(help_text="The measure's or factor's name.")
     key = serializers.CharField(help_text="The measure's metric, or the factor's key.")
     side = serializers.ChoiceField(choices=["chs", "cmi"])
@@ -101,7 +101,7 @@ class ChangeOut(serializers.Serializer):
 class NextMoveOut(serializers.Serializer):
     cell = serializers.CharField(help_text="The better cell's key.")
     cell_name = serializers.CharField()
-    changes = ChangeOut(many=True)
+    changes = MoveChangeOut(many=True)
     chs = serializers.FloatField(allow_null=True, help_text="The CHS after the changes.")
     cmi = serializers.FloatField(allow_null=True, help_text="The CMI after the changes.")
 
