@@ -1,9 +1,11 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import get_user_model
 
 from tenancy.models import Membership, Role
 
-from .importing import FileError, read_accounts_csv
+from .importing import FIELDS, REQUIRED_COLUMNS, FileError, header_of, read_accounts_csv
 from .models import Account, ImportJob
 
 
@@ -63,6 +65,63 @@ class ImportForm(forms.Form):
         return upload
 
 
+class AccountImportForm(ImportForm):
+    """The accounts upload: any readable CSV; a file whose columns are not Ascend's goes to
+    the mapping step (importing.needs_mapping) instead of being refused."""
+
+    reader = staticmethod(header_of)
+
+
+class MappingForm(forms.Form):
+    """Ascend's fields, each matched to one of the file's columns (or none)."""
+
+    mode = forms.ChoiceField(
+        choices=ImportJob.Mode.choices,
+        initial=ImportJob.Mode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+        label="If some rows are bad",
+    )
+
+    def __init__(self, *args, columns, guess, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not imported —"), *((c, c) for c in columns)]
+        for field in FIELDS:
+            self.fields[field] = forms.ChoiceField(
+                choices=choices,
+                required=field in REQUIRED_COLUMNS,
+                initial=guess.get(field, ""),
+                label=FIELD_LABELS.get(field, field),
+                error_messages={"required": "Choose the column that holds it."},
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {field: self.cleaned_data[field] for field in FIELDS if self.cleaned_data[field]}
+
+    def clean(self):
+        data = super().clean()
+        used = [data[f] for f in FIELDS if data.get(f)]
+        repeated = {column for column in used if used.count(column) > 1}
+        if repeated:
+            raise forms.ValidationError(
+                f"One column feeds two fields: {', '.join(sorted(repeated))}."
+            )
+        return data
+
+
+FIELD_LABELS = {
+    "external_id": "CRM id (external_id)",
+    "name": "Name",
+    "industry": "Industry",
+    "isic_code": "ISIC code",
+    "size_band": "Size band",
+    "region": "Region",
+    "lifecycle_stage": "Lifecycle stage",
+    "arr": "ARR",
+    "renewal_date": "Renewal date",
+    "csm_email": "CSM (email, or a member's full name)",
+}
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(
         label="Add a note",
@@ -76,3 +135,30 @@ class SavedViewForm(forms.Form):
     name = forms.CharField(label="Save this view as", max_length=80)
     shared = forms.BooleanField(label="Share with the organization", required=False)
     query = forms.CharField(widget=forms.HiddenInput, max_length=2000, required=False)
+
+
+class BulkForm(forms.Form):
+    """What the account list does to the accounts ticked, or to all that match its filter."""
+
+    ACTIONS = [("reassign", "Reassign to"), ("export", "Export CSV")]
+
+    action = forms.ChoiceField(choices=ACTIONS, label="With the selected")
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    all = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=2000)
+    csm: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="CSM", empty_label="No one"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        owners = Membership.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True)
+        self.fields["csm"].queryset = get_user_model().objects.filter(pk__in=owners)
+        # Any id is a valid choice here; the view reads them within the tenant.
+        self.fields["ids"].valid_value = lambda value: True  # type: ignore[method-assign]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all") and not data.get("ids"):
+            raise forms.ValidationError("Tick at least one account, or all that match.")
+        return data

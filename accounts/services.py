@@ -1,5 +1,6 @@
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -445,3 +446,56 @@ def saved_view_save(*, user: User, organization: Organization, name: str, query:
         defaults={"query": kept.urlencode(), "shared": shared},
     )
     return view
+
+
+@transaction.atomic
+def accounts_reassign(*, accounts: "models.QuerySet[Account]", csm: User | None) -> int:
+    """Give these accounts to one CSM in one statement; their open tasks follow and each
+    account's timeline says so (csm_moves_announce). Returns how many changed hands."""
+    before = list(accounts.exclude(owner_csm=csm).values_list("pk", "owner_csm_id"))
+    if not before:
+        return 0
+    new = csm.pk if csm else None
+    Account.objects.filter(pk__in=[pk for pk, _ in before]).update(
+        owner_csm_id=new, updated_at=timezone.now()
+    )
+    csm_moves_announce([(pk, old, new) for pk, old in before])
+    return len(before)
+
+
+UPLOAD_KEPT_SECONDS = 3600
+
+
+def _upload_key(organization: Organization, token: str) -> str:
+    return f"accounts:upload:{organization.pk}:{token}"
+
+
+def import_upload_keep(*, organization: Organization, filename: str, content: str) -> str:
+    """Keep an upload for the mapping step (an hour, in the cache); its token."""
+    token = secrets.token_urlsafe(16)
+    cache.set(
+        _upload_key(organization, token),
+        {"filename": filename, "content": content},
+        UPLOAD_KEPT_SECONDS,
+    )
+    return token
+
+
+def import_upload_read(*, organization: Organization, token: str) -> dict | None:
+    return cache.get(_upload_key(organization, token))
+
+
+def import_upload_forget(*, organization: Organization, token: str) -> None:
+    cache.delete(_upload_key(organization, token))
+
+
+def owner_emails_by_name() -> dict[str, str]:
+    """Members who may own accounts, lowercased full name → email, where the name is one
+    member's only (an ambiguous name maps to no one, and its rows are reported)."""
+    members = Membership.objects.exclude(role=Role.VIEWER).select_related("user")
+    names: dict[str, list[str]] = {}
+    for membership in members:
+        name = membership.user.get_full_name().strip().lower()
+        if name:
+            names.setdefault(name, []).append(membership.user.email)
+    return {name: emails[0] for name, emails in names.items() if len(emails) == 1}

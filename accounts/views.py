@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from core.sorting import ASCENDING, DESCENDING, sort_headers
 from tenancy.permissions import can_manage, can_write, member_required
 
-from . import selectors, services
+from . import importing, selectors, services
 from .filters import SORTS, AccountBrowserFilter
-from .forms import AccountForm, ImportForm, NoteForm, SavedViewForm
+from .forms import AccountForm, AccountImportForm, BulkForm, MappingForm, NoteForm, SavedViewForm
 from .models import Account, ImportJob, SavedView
 from .panels import panels_context
 from .permissions import can_delete_account, can_edit_account
@@ -44,6 +44,7 @@ def account_list(request):
             "query": query.urlencode(),
             "sorts": sort_headers(query, FIRST_SORT),
             "view_form": SavedViewForm(initial={"query": query.urlencode()}),
+            "bulk_form": BulkForm(initial={"query": query.urlencode()}),
             "cell_names": selectors.cell_names_3x3(),
         },
     )
@@ -132,7 +133,20 @@ def account_delete(request, pk):
 
 @member_required(can_manage)
 def import_start(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = AccountImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        columns = importing.header_of(form.content)
+        if importing.needs_mapping(columns):
+            token = services.import_upload_keep(
+                organization=request.organization,
+                filename=form.cleaned_data["file"].name,
+                content=form.content,
+            )
+            return redirect("accounts:import_map", token=token)
+        try:
+            importing.read_accounts_csv(form.content)
+        except importing.FileError as error:
+            form.add_error("file", str(error))
     if request.method == "POST" and form.is_valid():
         job = services.import_job_create(
             organization=request.organization,
@@ -144,6 +158,59 @@ def import_start(request):
         return redirect("accounts:import_detail", pk=job.pk)
     jobs = ImportJob.objects.defer("content")[:10]
     return render(request, "accounts/import_start.html", {"form": form, "jobs": jobs})
+
+
+@member_required(can_manage)
+def import_map(request, token):
+    """The mapping step: the file's columns beside Ascend's fields, guessed from the presets
+    (Salesforce, HubSpot) and the column names, for the manager to confirm or change."""
+    upload = services.import_upload_read(organization=request.organization, token=token)
+    if upload is None:
+        messages.error(request, "That upload has expired. Choose the file again.")
+        return redirect("accounts:import")
+    columns = importing.header_of(upload["content"])
+    preset = request.GET.get("preset") or request.POST.get("preset") or ""
+    guess = importing.mapping_guess(columns, preset or None)
+    form = MappingForm(request.POST or None, columns=columns, guess=guess)
+    problem = None
+    if request.method == "POST" and form.is_valid():
+        content = importing.mapped_csv(
+            upload["content"], form.mapping(), services.owner_emails_by_name()
+        )
+        try:
+            importing.read_accounts_csv(content)
+        except importing.FileError as error:
+            problem = str(error)
+        else:
+            job = services.import_job_create(
+                organization=request.organization,
+                filename=upload["filename"],
+                content=content,
+                mode=form.cleaned_data["mode"],
+                by=request.user,
+            )
+            services.import_upload_forget(organization=request.organization, token=token)
+            return redirect("accounts:import_detail", pk=job.pk)
+    return render(
+        request,
+        "accounts/import_map.html",
+        {
+            "form": form,
+            "filename": upload["filename"],
+            "columns": columns,
+            "presets": importing.PRESET_NAMES,
+            "preset": preset,
+            "problem": problem,
+            "field_rows": [form[field] for field in importing.FIELDS],
+        },
+    )
+
+
+@member_required(can_manage)
+def import_template(request):
+    response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ascend-accounts-template.csv"'
+    return response
 
 
 @member_required(can_manage)
@@ -184,3 +251,39 @@ def saved_view_delete(request, pk):
     view.delete()
     messages.success(request, f"The view “{view.name}” was deleted.")
     return redirect("accounts:list")
+
+
+@member_required()
+@require_POST
+def accounts_bulk(request):
+    """Reassign or export the ticked accounts, or every account the list's filter matches."""
+    form = BulkForm(request.POST)
+    query = request.POST.get("query", "")[:2000]
+    back = reverse("accounts:list") + (f"?{query}" if query else "")
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    if data["all"]:
+        asked = QueryDict(data["query"])
+        chosen = AccountBrowserFilter(
+            asked or None, queryset=selectors.account_list(), request=request
+        ).qs
+    else:
+        chosen = selectors.account_list().filter(pk__in=data["ids"])
+    if data["action"] == "export":
+        response = HttpResponse(
+            selectors.account_export_csv(accounts=chosen), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
+        return response
+    if not request.membership.can_manage:
+        raise PermissionDenied("Only a manager reassigns accounts.")
+    moved = services.accounts_reassign(accounts=chosen, csm=data["csm"])
+    who = data["csm"] or "no one"
+    messages.success(
+        request,
+        f"{moved} account{'s' if moved != 1 else ''} moved to {who}, with their open tasks.",
+    )
+    return redirect(back)

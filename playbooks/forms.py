@@ -1,10 +1,13 @@
 from datetime import timedelta
+from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import SizeBand, isic_code_validator
 from maturity.models import Tier
+from tenancy.models import Membership, Role
 
 from .models import OwnerRole, Playbook, PlaybookTask
 from .services import CELL_KEYS
@@ -138,3 +141,24 @@ class OutcomesForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             self.add_error("end", "The period ends before it starts.")
         return data
+
+
+class TaskBulkForm(forms.Form):
+    ACTIONS = [("done", "Mark done"), ("skipped", "Skip"), ("reassign", "Reassign to")]
+
+    action = forms.ChoiceField(choices=ACTIONS, label="With the selected")
+    ids = forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": "Tick at least one task."}
+    )
+    note = forms.CharField(
+        required=False, max_length=2000, label="Note for all", help_text="Needed to skip."
+    )
+    assignee: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="Member", empty_label="Managers (unassigned)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        workers = Membership.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True)
+        self.fields["assignee"].queryset = get_user_model().objects.filter(pk__in=workers)
+        self.fields["ids"].valid_value = lambda value: True  # type: ignore[method-assign]

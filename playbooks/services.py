@@ -269,6 +269,32 @@ def task_close(
     return task
 
 
+@transaction.atomic
+def tasks_close_many(
+    *, tasks: list[PlaybookTask], status: str, note: str, by: User, membership: Membership
+) -> int:
+    """task_close for each task, with one note for all; all or none (the first refusal is
+    raised, naming its task, and nothing is closed)."""
+    for task in tasks:
+        try:
+            task_close(
+                task=task, status=status, note=note, by=by, via="browser", membership=membership
+            )
+        except (ValidationError, PermissionDenied) as error:
+            message = error.messages[0] if isinstance(error, ValidationError) else str(error)
+            raise ValidationError(f"“{task.title}” on {task.account.name}: {message}") from None
+    return len(tasks)
+
+
+@transaction.atomic
+def tasks_reassign(*, tasks: list[PlaybookTask], assignee: User | None) -> int:
+    """Hand open tasks to one member (a manager's move); finished tasks keep who did them."""
+    ids = [task.pk for task in tasks if task.is_open]
+    return PlaybookTask.objects.filter(pk__in=ids).update(
+        assignee=assignee, updated_at=timezone.now()
+    )
+
+
 def open_tasks() -> "Q":
     """Open tasks of runs still in play: what belongs in an inbox."""
     return Q(status=PlaybookTask.Status.OPEN, run__status=PlaybookRun.Status.ACTIVE)
@@ -284,16 +310,24 @@ def tasks_mark_overdue(*, today: date | None = None) -> int:
 
 def tasks_follow_csm(*, moves: list[tuple[int, int | None, int | None]]) -> dict[int, str]:
     """accounts.hooks.csm_changed: each account's open CSM tasks held by its old CSM (or by no
-    one) go to its new CSM. Manager steps, and tasks someone else was given, stay put.
+    one) go to its new CSM. Manager steps, and tasks someone else was given, stay put. One
+    UPDATE per (old, new) pair, so a bulk reassignment of thousands stays a few statements.
     Returns, per account whose tasks moved, what the timeline says of it."""
-    said = {}
+    pairs: dict[tuple[int | None, int | None], list[int]] = {}
     for account_id, old, new in moves:
-        moved = PlaybookTask.objects.filter(
-            account_id=account_id,
+        pairs.setdefault((old, new), []).append(account_id)
+    counts: dict[int, int] = {}
+    for (old, new), account_ids in pairs.items():
+        tasks = PlaybookTask.objects.filter(
+            account_id__in=account_ids,
             status=PlaybookTask.Status.OPEN,
             owner_role=OwnerRole.CSM,
             assignee_id=old,
-        ).update(assignee_id=new, updated_at=timezone.now())
-        if moved:
-            said[account_id] = f"{moved} open task{'s' if moved != 1 else ''} moved with it."
-    return said
+        )
+        for account_id in tasks.values_list("account_id", flat=True):
+            counts[account_id] = counts.get(account_id, 0) + 1
+        tasks.update(assignee_id=new, updated_at=timezone.now())
+    return {
+        account_id: f"{n} open task{'s' if n != 1 else ''} moved with it."
+        for account_id, n in counts.items()
+    }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("accounts/<int:account_pk>/start/", views.run_start, name="run_start"),
     path("tasks/", views.inbox, name="inbox"),
+    path("tasks/bulk/", views.tasks_bulk, name="tasks_bulk"),
     path("tasks/<int:pk>/close/", views.task_close, name="task_close"),
     path("tasks/<int:pk>/reopen/", views.task_reopen, name="task_reopen"),
 ]

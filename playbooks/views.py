@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,14 @@ from tenancy.permissions import can_manage, can_write, member_required
 
 from . import selectors, services
 from .charts import outcome_bars
-from .forms import OutcomesForm, PlaybookForm, RunStartForm, StepFormSet, TaskCloseForm
+from .forms import (
+    OutcomesForm,
+    PlaybookForm,
+    RunStartForm,
+    StepFormSet,
+    TaskBulkForm,
+    TaskCloseForm,
+)
 from .models import Playbook, PlaybookRun, PlaybookTask
 from .outcomes import playbook_outcomes
 
@@ -119,8 +127,41 @@ def inbox(request):
             "team": selectors.overdue_by_csm() if request.membership.can_manage else None,
             "today": timezone.localdate(),
             "close_form": TaskCloseForm(),
+            "bulk_form": TaskBulkForm(),
         },
     )
+
+
+@member_required(can_write)
+@require_POST
+def tasks_bulk(request):
+    """Complete, skip (one note for all) or reassign the ticked tasks of the inbox."""
+    form = TaskBulkForm(request.POST)
+    back = reverse("playbooks:inbox") + "?" + request.GET.urlencode()
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    tasks = list(PlaybookTask.objects.filter(pk__in=data["ids"]).select_related("account", "run"))
+    try:
+        if data["action"] == "reassign":
+            if not request.membership.can_manage:
+                raise PermissionDenied("Only a manager reassigns tasks.")
+            moved = services.tasks_reassign(tasks=tasks, assignee=data["assignee"])
+            messages.success(request, f"{moved} task{'s' if moved != 1 else ''} reassigned.")
+        else:
+            closed = services.tasks_close_many(
+                tasks=tasks,
+                status=data["action"],
+                note=data["note"],
+                by=request.user,
+                membership=request.membership,
+            )
+            verb = "done" if data["action"] == "done" else "skipped"
+            messages.success(request, f"{closed} task{'s' if closed != 1 else ''} {verb}.")
+    except ValidationError as error:
+        messages.error(request, f"Nothing was changed. {error.messages[0]}")
+    return redirect(back)
 
 
 @member_required(can_write)

@@ -25,7 +25,7 @@ import pandas as pd
 from health import scoring as chs_scoring
 from maturity import scoring as cmi_scoring
 
-from .cells import GRID_3X3, POSITION, fold
+from .cells import GRID_3X3, POSITION, fold, segment_of
 
 LINEAR_STEPS = 20
 MOVES_SHOWN = 3
@@ -255,6 +255,19 @@ def cmi_changes(
 # Cells ------------------------------------------------------------------------------------
 
 
+def cell_of(
+    chs: float | None,
+    cmi: float | None,
+    levels: Sequence[tuple[str, float]],
+    tiers: Sequence[tuple[str, float]],
+) -> str:
+    """The 3×3 cell these scores fall in, as the recompute places them ('' if either lacks)."""
+    level = chs_scoring.level_of(pd.Series([chs], dtype=float), levels).iloc[0]
+    tier = cmi_scoring.tier_of(pd.Series([cmi], dtype=float), tiers).iloc[0]
+    names = ([n for n, _ in levels], [n for n, _ in tiers])
+    return str(segment_of(pd.Series([level or ""]), pd.Series([tier or ""]), *names).iloc[0])
+
+
 def next_moves(
     *,
     cell: str,
@@ -265,7 +278,9 @@ def next_moves(
     chs: float | None,
     cmi: float | None,
 ) -> list[Move]:
-    """For each better neighbouring cell of `cell`, the changes that reach it, smallest first."""
+    """For each better neighbouring cell of `cell`, the changes that reach it, smallest first.
+    A change may overshoot (a category worth more than the next level needs): the move then
+    promises the cell its scores really fall in, and one move per cell is kept."""
     if cell not in POSITION:
         return []
     row, column = POSITION[cell]
@@ -291,5 +306,10 @@ def next_moves(
             changes += found[0]
             new_cmi = found[1]
         size = sum(c.size for c in changes) + len(changes)
-        moves.append(Move(target, changes, new_chs, new_cmi, size))
-    return sorted(moves, key=lambda m: m.size)[:MOVES_SHOWN]
+        landed = cell_of(new_chs, new_cmi, levels, tiers)
+        if landed in POSITION and sum(POSITION[landed]) > sum(POSITION[cell]):
+            moves.append(Move(landed, changes, new_chs, new_cmi, size))
+    kept: dict[str, Move] = {}
+    for move in sorted(moves, key=lambda m: m.size):
+        kept.setdefault(move.cell, move)
+    return list(kept.values())[:MOVES_SHOWN]

@@ -32,7 +32,6 @@ from accounts.models import Account, LifecycleStage
 from core.charts import UNSCORED
 from core.chunks import Chunk
 from core.frames import frame_read
-from health import scoring as chs_scoring
 from health.models import HealthLevel, MetricValue
 from health.provider import card_current, latest_values
 from maturity import scoring as cmi_scoring
@@ -424,16 +423,8 @@ def model_cell(inputs: AccountInputs, latest=None, answers=None) -> tuple[str, A
     answers = inputs.answers if answers is None else answers
     chs = nextmoves.chs_of(latest, inputs.card, inputs.account, inputs.as_of)
     cmi = nextmoves.cmi_of(answers, inputs.structure) if inputs.structure and answers else None
-    levels = [name for name, _ in inputs.card.levels]
-    tiers = [name for name, _ in inputs.structure.tiers] if inputs.structure else []
-    level = chs_scoring.level_of(pd.Series([chs], dtype=float), inputs.card.levels).iloc[0]
-    tier = (
-        cmi_scoring.tier_of(pd.Series([cmi], dtype=float), inputs.structure.tiers).iloc[0]
-        if cmi is not None and inputs.structure
-        else ""
-    )
-    cell = segment_of(pd.Series([level or ""]), pd.Series([tier or ""]), levels, tiers).iloc[0]
-    return cell, chs, cmi
+    tiers = inputs.structure.tiers if inputs.structure else []
+    return nextmoves.cell_of(chs, cmi, inputs.card.levels, tiers), chs, cmi
 
 
 def account_next_moves(account: Account, now=None) -> list[nextmoves.Move]:

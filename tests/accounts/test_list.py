@@ -72,7 +72,16 @@ def test_an_unknown_sort_is_a_form_error_not_a_crash(client_for, alice, scored):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_manager_sorts_the_list_by_chs_in_the_browser(login, live_server, mike, scored):
+def test_a_manager_sorts_the_list_by_chs_in_the_browser(
+    login, live_server, mike, org_a, placed, in_tenant, worker
+):
+    # Scored for real: a worker in the session recomputes any account it is told about.
+    from recompute.pipeline import accounts_recompute
+
+    for name, nps in [("Low", -40), ("High", 50), ("Unscored", None), ("Mid", 0)]:
+        placed(AccountFactory(organization=org_a, name=name), nps=nps)
+    with in_tenant(org_a):
+        accounts_recompute()
     page = login("mike@alpha.test")
     page.goto(f"{live_server.url}/accounts/")
     page.click("#accounts th >> text=CHS")

@@ -101,3 +101,84 @@ def test_a_write_that_keeps_the_csm_moves_nothing(org_a, account_a, tasks, key_f
     )
     assert response.status_code == 200
     assert holders(org_a, in_tenant) == before
+
+
+def test_a_bulk_reassign_moves_the_ticked_accounts_with_their_tasks(
+    org_a, account_a, mike, bob, tasks, client_for, in_tenant
+):
+    from ..factories import AccountFactory
+
+    other = AccountFactory(organization=org_a, owner_csm=bob, name="Other")
+    before = holders(org_a, in_tenant)
+    response = client_for(mike).post(
+        "/accounts/bulk/",
+        {"action": "reassign", "ids": [account_a.pk, other.pk], "csm": mike.pk, "query": ""},
+        follow=True,
+    )
+    assert (
+        "2 accounts moved to mike@alpha.test, with their open tasks." in response.content.decode()
+    )
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")
+    with in_tenant(org_a):
+        from accounts.models import Note
+
+        assert Note.objects.filter(kind="reassigned").count() == 2
+
+
+def test_a_bulk_reassign_of_all_that_match_follows_the_filter(
+    org_a, account_a, mike, bob, tasks, client_for, in_tenant
+):
+    from ..factories import AccountFactory
+
+    AccountFactory(organization=org_a, owner_csm=bob, name="Elsewhere", region="APAC")
+    with in_tenant(org_a):
+        Account.objects.filter(pk=account_a.pk).update(region="EMEA")
+    client_for(mike).post(
+        "/accounts/bulk/",
+        {"action": "reassign", "all": "on", "csm": mike.pk, "query": "region=EMEA"},
+    )
+    with in_tenant(org_a):
+        owners = dict(Account.objects.values_list("name", "owner_csm__email"))
+    assert owners == {"Acme (A)": "mike@alpha.test", "Elsewhere": "bob@alpha.test"}
+
+
+def test_only_managers_reassign_in_bulk_and_other_tenants_ids_do_nothing(
+    org_a, org_b, account_a, account_b, bob, carol, mike, client_for, in_tenant
+):
+    data = {"action": "reassign", "ids": [account_a.pk], "csm": bob.pk, "query": ""}
+    assert client_for(bob).post("/accounts/bulk/", data).status_code == 403
+    foreign = {"action": "reassign", "ids": [account_b.pk], "csm": mike.pk, "query": ""}
+    response = client_for(mike).post("/accounts/bulk/", foreign, follow=True)
+    assert "0 accounts moved" in response.content.decode()
+    with in_tenant(org_b):
+        assert Account.objects.get(pk=account_b.pk).owner_csm_id is None
+    nothing = client_for(mike).post(
+        "/accounts/bulk/", {"action": "reassign", "query": ""}, follow=True
+    )
+    assert "Tick at least one account" in nothing.content.decode()
+
+
+def test_a_bulk_export_writes_the_ticked_accounts(org_a, account_a, vera, client_for):
+    from ..factories import AccountFactory
+
+    AccountFactory(organization=org_a, name="Not ticked")
+    response = client_for(vera).post(
+        "/accounts/bulk/", {"action": "export", "ids": [account_a.pk], "query": ""}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "Acme (A)" in body and "Not ticked" not in body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_reassigns_in_bulk_in_the_browser_and_the_tasks_follow(
+    login, live_server, org_a, account_a, mike, tasks, in_tenant
+):
+    before = holders(org_a, in_tenant)
+    page = login("mike@alpha.test")
+    page.goto(f"{live_server.url}/accounts/")
+    page.check(f"#accounts input[name=ids][value='{account_a.pk}']")
+    page.select_option("#bulk select[name=action]", "reassign")
+    page.select_option("#bulk select[name=csm]", label="mike@alpha.test")
+    page.click("#bulk button[type=submit]")
+    page.wait_for_selector("text=1 account moved to mike@alpha.test, with their open tasks.")
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")

@@ -210,3 +210,36 @@ def test_overdue_tasks_are_drawn_urgent_and_the_run_names_its_cell(
     assert "overdue" not in due
     facts = page[page.index("Cell at start") :].split("</dd>")[0]
     assert "Expand and leverage" in facts and "expand_and_leverage" not in facts
+
+
+def test_the_inbox_completes_skips_and_reassigns_many_at_once(
+    org_a, run, bob, mike, client_for, in_tenant
+):
+    first, second, *rest = [t for t in tasks_of(run, in_tenant, org_a) if t.owner_role == "csm"]
+    client = client_for(bob)
+    url = reverse("playbooks:tasks_bulk") + "?tab=due"
+    refused = client.post(url, {"action": "skipped", "ids": [first.pk, second.pk]}, follow=True)
+    assert (
+        "Nothing was changed." in refused.content.decode() and "Say why" in refused.content.decode()
+    )
+    client.post(url, {"action": "skipped", "ids": [first.pk, second.pk], "note": "Not needed"})
+    with in_tenant(org_a):
+        statuses = {t.pk: (t.status, t.note) for t in run.tasks.all()}
+    assert statuses[first.pk] == statuses[second.pk] == ("skipped", "Not needed")
+    assert client.post(url, {"action": "reassign", "ids": [t.pk for t in rest]}).status_code == 403
+    assert rest, "the playbook has more than two CSM steps"
+    client_for(mike).post(url, {"action": "reassign", "ids": [rest[0].pk], "assignee": mike.pk})
+    with in_tenant(org_a):
+        assert run.tasks.get(pk=rest[0].pk).assignee == mike
+
+
+def test_a_done_task_reopens_from_the_done_tab(org_a, run, bob, client_for, in_tenant):
+    first, *_ = tasks_of(run, in_tenant, org_a)
+    client = client_for(bob)
+    close(client, first, status="done", note="ok")
+    page = client.get(reverse("playbooks:inbox"), {"tab": "done"}).content.decode()
+    assert reverse("playbooks:task_reopen", args=[first.pk]) in page
+    client.post(reverse("playbooks:task_reopen", args=[first.pk]))
+    with in_tenant(org_a):
+        first.refresh_from_db()
+    assert first.status == "open" and first.completed_at is None

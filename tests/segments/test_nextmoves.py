@@ -157,3 +157,36 @@ def test_a_next_move_is_shown_and_reached_once_its_inputs_arrive(
     wait_for(moved)  # the worker's recompute places the account where the move promised
     page.reload()
     assert "Promote maturity" in page.inner_text("#account-segment")
+
+
+def test_a_change_that_overshoots_promises_the_cell_it_really_reaches(shapes):
+    # Found by the property test: "nice to have" → "important" lifts the CHS from Low past
+    # Medium to High, so the move reaches Retain, not the row above.
+    card, structure, names = shapes
+    latest = pd.DataFrame(
+        [
+            {
+                "account": 1,
+                "metric": "mission_criticality",
+                "number": float("nan"),
+                "text": "nice_to_have",
+                "observed_at": AS_OF,
+            }
+        ]
+    )
+    answers = dict.fromkeys(structure.factors, 1)
+    given_inputs = AccountInputs(1, latest, card, answers, structure, names, AS_OF)
+    cell, chs, cmi = model_cell(given_inputs)
+    moves = nextmoves.next_moves(
+        cell=cell,
+        chs_search=lambda t: nextmoves.chs_changes(latest, card, 1, AS_OF, t),
+        cmi_search=lambda t: nextmoves.cmi_changes(answers, structure, names, t),
+        levels=card.levels,
+        tiers=structure.tiers,
+        chs=chs,
+        cmi=cmi,
+    )
+    assert cell == "churn"
+    for move in moves:
+        assert model_cell(given_inputs, *_applied(given_inputs, move))[0] == move.cell
+    assert "retain" in {move.cell for move in moves}

@@ -84,9 +84,23 @@ def test_an_empty_organization_sees_first_steps_instead(mike, chs_card, client_f
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_triage_panel_leads_to_an_account(login, live_server, mike, portfolio):
+def test_the_triage_panel_leads_to_an_account(
+    login, live_server, mike, org_a, placed, in_tenant, worker
+):
+    # Scored for real: a worker in the session recomputes any account it is told about.
+    from recompute.pipeline import accounts_recompute
+
+    from ..conftest import uniform
+
+    risky = AccountFactory(organization=org_a, name="Big risk", arr=900)
+    healthy = AccountFactory(organization=org_a, name="Healthy", arr=100)
+    placed(risky, nps=-50, answers=uniform(3))
+    placed(healthy, nps=50, answers=uniform(3))
+    with in_tenant(org_a):
+        accounts_recompute()
     page = login("mike@alpha.test")
     page.wait_for_selector("#triage-at-risk")
+    assert "Healthy" not in page.inner_text("#triage-at-risk")
     page.click("#triage-at-risk ol a:has-text('Big risk')")
-    page.wait_for_url(f"{live_server.url}/accounts/{portfolio['Big risk'].pk}/")
+    page.wait_for_url(f"{live_server.url}/accounts/{risky.pk}/")
     assert "Big risk" in page.inner_text("h1")
