@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.calibration import calibration_curve
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score, roc_curve
@@ -40,6 +41,20 @@ def rate(k: int, n: int) -> dict[str, Any]:
     return {"count": k, "rate": k / n if n else None, "low": low, "high": high}
 
 
+def rank_auc(y: np.ndarray, risk: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of `risk` for the same row of `y` (2-D, one bootstrap draw per
+    row), by the Mann-Whitney identity on average ranks (scipy's rankdata): equal to
+    roc_auc_score, ties included, for all draws in one call instead of one call per draw
+    (sklearn's per-call validation made 1,000 draws take seconds). NaN for a draw holding
+    one class only."""
+    ranks = rankdata(risk, axis=1)
+    positives = y.sum(axis=1)
+    negatives = y.shape[1] - positives
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = ((ranks * y).sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
+    return np.where((positives == 0) | (negatives == 0), np.nan, auc)
+
+
 def auc_with_interval(y: np.ndarray, risk: np.ndarray) -> dict[str, Any]:
     """ROC AUC of `risk` for `y`, its 95% bootstrap interval (percentile) and n. None values
     when y holds one class only: no AUC exists."""
@@ -49,12 +64,9 @@ def auc_with_interval(y: np.ndarray, risk: np.ndarray) -> dict[str, Any]:
     value = float(roc_auc_score(y, risk))
     rng = np.random.default_rng(SEED)
     samples = rng.integers(0, n, size=(BOOTSTRAP, n))
-    draws = []
-    for rows in samples:
-        ys = y[rows]
-        if ys.min() != ys.max():
-            draws.append(roc_auc_score(ys, risk[rows]))
-    low, high = np.percentile(draws, [2.5, 97.5]) if draws else (np.nan, np.nan)
+    draws = rank_auc(y[samples], risk[samples])
+    draws = draws[~np.isnan(draws)]
+    low, high = np.percentile(draws, [2.5, 97.5]) if len(draws) else (np.nan, np.nan)
     return {"value": value, "low": float(low), "high": float(high), "n": n}
 
 

@@ -17,7 +17,7 @@ from scipy.optimize import minimize
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
 
-from .backtest import BOOTSTRAP, FOLDS, MIN_CHURNED, SEED, auc_with_interval, enough
+from .backtest import BOOTSTRAP, FOLDS, MIN_CHURNED, SEED, auc_with_interval, enough, rank_auc
 
 RIDGE = 1.0
 # Every pillar keeps at least this weight (percent): a framework's pillars all weigh above 0,
@@ -128,9 +128,8 @@ def _paired_gain(y: np.ndarray, now: np.ndarray, new: np.ndarray) -> dict[str, A
         return {"value": None, "low": None, "high": None}
     value = float(roc_auc_score(y, new) - roc_auc_score(y, now))
     rng = np.random.default_rng(SEED)
-    draws = []
-    for rows in rng.integers(0, len(y), size=(BOOTSTRAP, len(y))):
-        if y[rows].min() != y[rows].max():
-            draws.append(roc_auc_score(y[rows], new[rows]) - roc_auc_score(y[rows], now[rows]))
+    rows = rng.integers(0, len(y), size=(BOOTSTRAP, len(y)))
+    draws = rank_auc(y[rows], new[rows]) - rank_auc(y[rows], now[rows])
+    draws = draws[~np.isnan(draws)]
     low, high = np.percentile(draws, [2.5, 97.5])
     return {"value": value, "low": float(low), "high": float(high)}

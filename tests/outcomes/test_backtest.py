@@ -235,3 +235,20 @@ def test_every_member_reads_the_score_lab_and_the_csv(bob, vera, client_for, org
         api = APIClient()
         api.force_login(user)
         assert api.get("/api/v1/insights/backtest/").status_code == 200
+
+
+def test_the_bootstrap_auc_equals_sklearns_on_every_draw_ties_included():
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    from outcomes.backtest import rank_auc
+
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, size=(50, 40))
+    risk = rng.integers(0, 6, size=(50, 40)).astype(float)  # many ties
+    ours = rank_auc(y, risk)
+    for row in range(50):
+        if y[row].min() == y[row].max():
+            assert np.isnan(ours[row])
+        else:
+            assert ours[row] == pytest.approx(roc_auc_score(y[row], risk[row]))
