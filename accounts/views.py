@@ -50,17 +50,22 @@ def account_list(request):
     )
 
 
+def _csv_download(accounts) -> HttpResponse:
+    """These accounts as the export's CSV, named with the moment."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(
+        selectors.account_export_csv(accounts=accounts), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
+    return response
+
+
 @member_required()
 def account_export(request):
     filterset = AccountBrowserFilter(
         request.GET or None, queryset=selectors.account_list(), request=request
     )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(
-        selectors.account_export_csv(accounts=filterset.qs), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
-    return response
+    return _csv_download(filterset.qs)
 
 
 @member_required()
@@ -272,12 +277,7 @@ def accounts_bulk(request):
     else:
         chosen = selectors.account_list().filter(pk__in=data["ids"])
     if data["action"] == "export":
-        response = HttpResponse(
-            selectors.account_export_csv(accounts=chosen), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="accounts-{stamp}.csv"'
-        return response
+        return _csv_download(chosen)
     if not request.membership.can_manage:
         raise PermissionDenied("Only a manager reassigns accounts.")
     moved = services.accounts_reassign(accounts=chosen, csm=data["csm"])

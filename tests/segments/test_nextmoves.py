@@ -54,6 +54,18 @@ def inputs(draw, card, structure):
     return latest, answers
 
 
+def _moves(card, structure, names, latest, answers, cell, chs, cmi):
+    return nextmoves.next_moves(
+        cell=cell,
+        chs_search=lambda t: nextmoves.chs_changes(latest, card, 1, AS_OF, t),
+        cmi_search=lambda t: nextmoves.cmi_changes(answers, structure, names, t),
+        levels=card.levels,
+        tiers=structure.tiers,
+        chs=chs,
+        cmi=cmi,
+    )
+
+
 def _applied(inputs_, move):
     latest, answers = inputs_.latest.copy(), dict(inputs_.answers)
     for change in move.changes:
@@ -82,15 +94,7 @@ def test_every_move_lands_the_account_in_the_cell_it_promises(shapes, data):
     latest, answers = data.draw(inputs(card, structure))
     given_inputs = AccountInputs(1, latest, card, answers, structure, names, AS_OF)
     cell, chs, cmi = model_cell(given_inputs)
-    moves = nextmoves.next_moves(
-        cell=cell,
-        chs_search=lambda t: nextmoves.chs_changes(latest, card, 1, AS_OF, t),
-        cmi_search=lambda t: nextmoves.cmi_changes(answers, structure, names, t),
-        levels=card.levels,
-        tiers=structure.tiers,
-        chs=chs,
-        cmi=cmi,
-    )
+    moves = _moves(card, structure, names, latest, answers, cell, chs, cmi)
     for move in moves:
         moved_latest, moved_answers = _applied(given_inputs, move)
         landed, new_chs, new_cmi = model_cell(given_inputs, moved_latest, moved_answers)
@@ -177,15 +181,7 @@ def test_a_change_that_overshoots_promises_the_cell_it_really_reaches(shapes):
     answers = dict.fromkeys(structure.factors, 1)
     given_inputs = AccountInputs(1, latest, card, answers, structure, names, AS_OF)
     cell, chs, cmi = model_cell(given_inputs)
-    moves = nextmoves.next_moves(
-        cell=cell,
-        chs_search=lambda t: nextmoves.chs_changes(latest, card, 1, AS_OF, t),
-        cmi_search=lambda t: nextmoves.cmi_changes(answers, structure, names, t),
-        levels=card.levels,
-        tiers=structure.tiers,
-        chs=chs,
-        cmi=cmi,
-    )
+    moves = _moves(card, structure, names, latest, answers, cell, chs, cmi)
     assert cell == "churn"
     for move in moves:
         assert model_cell(given_inputs, *_applied(given_inputs, move))[0] == move.cell
