@@ -8,7 +8,7 @@ PG_ENV := DATABASE_URL=postgres://ascend_app@127.0.0.1:5432/ascend \
 	DATABASE_OWNER_URL=postgres://ascend_owner@127.0.0.1:5432/ascend \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CACHE_URL=rediscache://127.0.0.1:6379/1
 
-.PHONY: demo install system-deps db test quicktest lint typecheck format serve-pg worker bench-dashboard bench-recompute bench-latency bench-api bench-deps lint-schema clean
+.PHONY: demo install node-deps system-deps db test quicktest lint typecheck format serve-pg worker bench-dashboard bench-recompute bench-latency bench-api bench-deps lint-schema clean
 
 demo: install  ## SQLite, tasks in-process, demo data, http://127.0.0.1:8000
 	env -u DATABASE_URL -u CELERY_BROKER_URL $(BIN)/python manage.py migrate --noinput
@@ -23,6 +23,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
+node-deps: node_modules/.installed  ## axe-core, which the every-page accessibility test injects
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 system-deps:  ## Debian's Chromium for the browser tests, and the PostgreSQL client
 	@command -v chromium >/dev/null && command -v psql >/dev/null || \
 		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium postgresql-client)
@@ -30,7 +37,7 @@ system-deps:  ## Debian's Chromium for the browser tests, and the PostgreSQL cli
 db:  ## the owner and application roles, idempotently
 	./scripts/setup-postgres.sh
 
-test: system-deps install db  ## lint, import layers, migrations check and the whole suite
+test: system-deps install node-deps db  ## lint, import layers, migrations check and the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
@@ -38,7 +45,7 @@ test: system-deps install db  ## lint, import layers, migrations check and the w
 	$(PG_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --create-db
 
-quicktest: install  ## the suite, reusing the test database
+quicktest: install node-deps  ## the suite, reusing the test database
 	$(BIN)/pytest
 
 lint: install

@@ -47,3 +47,20 @@ def _bounded_int(text: str) -> int | float:
     if len(text.lstrip("-")) > 15:
         raise ValueError(f"{text[:20]}… has too many digits")
     return int(text)
+
+
+class RowLabels:
+    """Mixin for a form drawn as one row of an editor's table: the column header is the only visible
+    label, so each control is named for screen readers as "<field>, row <n>"."""
+
+    fields: dict[str, forms.Field]
+    prefix: str | None
+
+    def __getitem__(self, name):
+        # At render, not in __init__: a formset adds its Delete and Order fields after that.
+        field = self.fields[name]
+        if not field.widget.is_hidden and "aria-label" not in field.widget.attrs:
+            row = self.prefix.rsplit("-", 1)[-1] if self.prefix else ""
+            suffix = f", row {int(row) + 1}" if row.isdigit() else ""
+            field.widget.attrs["aria-label"] = f"{field.label or name}{suffix}"
+        return super().__getitem__(name)  # type: ignore[misc]

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.forms import ImportForm
-from core.forms import finite_json, key_field
+from core.forms import RowLabels, finite_json, key_field
 
 from .importing import read_metrics_csv
 from .models import Measure
@@ -47,7 +47,7 @@ class ScorecardCreateForm(forms.Form):
     )
 
 
-class GroupForm(forms.Form):
+class GroupForm(RowLabels, forms.Form):
     key = key_field()
     name = forms.CharField(max_length=120)
     weight = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
@@ -66,7 +66,7 @@ class JSONField(forms.CharField):
             raise forms.ValidationError(f"Not valid JSON: {error}") from error
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(RowLabels, forms.Form):
     key = key_field()
     group = key_field()
     name = forms.CharField(max_length=120)
@@ -80,7 +80,7 @@ class MeasureForm(forms.Form):
     manual = forms.BooleanField(required=False, label="Entered by hand")
 
 
-class LevelForm(forms.Form):
+class LevelForm(RowLabels, forms.Form):
     name = forms.CharField(max_length=40)
     lower = forms.DecimalField(max_digits=5, decimal_places=2, label="From score")
     colour = forms.CharField(

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.forms import key_field
+from core.forms import RowLabels, key_field
 
 from .models import Factor, Framework, SurveyLink
 from .scoring import SCALE
@@ -90,14 +90,14 @@ class SurveyLinkEmailForm(forms.Form):
     email = forms.EmailField(label="Email it to", max_length=254)
 
 
-class PillarForm(forms.Form):
+class PillarForm(RowLabels, forms.Form):
     key = key_field()
     name = forms.CharField(max_length=120)
     weight = forms.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
     survey_question = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class FactorForm(forms.Form):
+class FactorForm(RowLabels, forms.Form):
     key = key_field()
     pillar = key_field()
     name = forms.CharField(max_length=120)
@@ -116,7 +116,7 @@ class FactorForm(forms.Form):
     direction = forms.ChoiceField(choices=Factor.Direction.choices)
 
 
-class TierForm(forms.Form):
+class TierForm(RowLabels, forms.Form):
     name = forms.CharField(max_length=60)
     lower = forms.DecimalField(max_digits=4, decimal_places=2, label="From index")
     # An initial colour keeps the blank extra row unchanged, so it is not validated as a tier.

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import SizeBand, isic_code_validator
+from core.forms import RowLabels
 from maturity.models import Tier
 from tenancy.models import Membership, Role
 
@@ -74,7 +75,7 @@ class PlaybookForm(forms.ModelForm):
         return list(dict.fromkeys(codes))
 
 
-class StepForm(forms.Form):
+class StepForm(RowLabels, forms.Form):
     title = forms.CharField(max_length=200)
     guidance = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     due_offset_days = forms.IntegerField(min_value=0, max_value=365, initial=7, label="Due after")
@@ -118,7 +119,9 @@ class TaskCloseForm(forms.Form):
 
 class RunStartForm(forms.Form):
     playbook: "forms.ModelChoiceField[Playbook]" = forms.ModelChoiceField(
-        queryset=Playbook.objects.none(), empty_label=None
+        queryset=Playbook.objects.none(),
+        empty_label=None,
+        widget=forms.Select(attrs={"aria-label": "Playbook to start"}),
     )
 
     def __init__(self, *args, playbooks, **kwargs):

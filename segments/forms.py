@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import LifecycleStage, SizeBand
 from accounts.selectors import account_values_in_use
+from core.forms import RowLabels
 from maturity.models import Framework
 from tenancy.models import Membership
 
@@ -77,7 +78,7 @@ class GridViewForm(forms.Form):
     view = forms.ChoiceField(choices=Grid.View.choices)
 
 
-class CellForm(forms.ModelForm):
+class CellForm(RowLabels, forms.ModelForm):
     class Meta:
         model = GridCell
         fields = ["name", "action", "colour"]

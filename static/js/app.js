@@ -2,3 +2,44 @@
 document.querySelectorAll("select[data-submit-on-change]").forEach((select) => {
   select.addEventListener("change", () => select.form.submit());
 });
+
+// The phone's menu: the top bar folds its links behind one button below 960 px.
+const topbar = document.getElementById("topbar");
+const toggle = topbar && topbar.querySelector(".menu-toggle");
+if (toggle) {
+  toggle.addEventListener("click", () => {
+    const open = topbar.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+}
+
+// A table wider than the screen scrolls inside its own box; a keyboard can then reach that
+// box (tab to it, scroll with the arrows) and a screen reader hears what it holds.
+function scrollBoxes() {
+  document.querySelectorAll(".table-scroll, .scroll, main pre").forEach((box) => {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      if (!box.hasAttribute("aria-label")) {
+        const caption = box.querySelector("caption");
+        const heading = box.closest("section, main")?.querySelector("h2, h1");
+        const name = (caption || heading)?.textContent.trim() || "Table";
+        box.setAttribute("aria-label", `${name} (scrolls sideways)`);
+      }
+    } else if (!scrolls && box.getAttribute("role") === "region") {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+    }
+  });
+}
+scrollBoxes();
+window.addEventListener("resize", scrollBoxes);
+document.addEventListener("ascend:content", scrollBoxes);  // a panel filled in after load
+
+// A destructive action asks first: <form data-confirm="…"> (no inline handlers under the CSP).
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});

@@ -15,6 +15,6 @@
   if (!box) return;
   fetch(box.dataset.url, { headers: { Accept: "text/html" } })
     .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
-    .then((html) => { box.innerHTML = html; })
+    .then((html) => { box.innerHTML = html; document.dispatchEvent(new Event("ascend:content")); })
     .catch(() => { box.innerHTML = "<p class='muted'>The metrics could not be loaded; reload to retry.</p>"; });
 })();
