@@ -182,6 +182,7 @@ def scorecard_detail(request, pk):
         "health/scorecard_detail.html",
         {
             "scorecard": scorecard,
+            "spec": spec,
             "groups": groups,
             "measures": measures,
             "levels": levels,

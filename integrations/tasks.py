@@ -13,6 +13,10 @@ def deliver(delivery_id: int, attempt: int | None = None) -> str:
         return "gone"
     made = delivery_attempt(delivery=delivery, number=attempt)
     delivery.refresh_from_db()
+    # Run in-process (the demo, no broker), a retry would run at once, not after its backoff:
+    # the delivery waits instead, pending, until Redeliver (the webhooks page says so).
+    if deliver.request.is_eager:
+        return delivery.status
     if made is not None and delivery.status == WebhookDelivery.Status.PENDING:
         delivery_send(
             delivery, attempt=delivery.attempts + 1, countdown=retry_delay(delivery.attempts)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,6 +30,7 @@ def webhook_list(request):
         "integrations/webhook_list.html",
         {
             "form": form,
+            "in_process": settings.CELERY_TASK_ALWAYS_EAGER,
             "subscriptions": WebhookSubscription.objects.all(),
             "deliveries": WebhookDelivery.objects.select_related("subscription")[:50],
         },

@@ -304,6 +304,7 @@ def framework_detail(request, pk):
         "maturity/framework_detail.html",
         {
             "framework": framework,
+            "spec": spec,
             "pillar_set": pillar_set,
             "factor_set": factor_set,
             "tier_set": tier_set,

@@ -195,3 +195,10 @@ def test_pages_without_a_login_fit_and_pass_axe(size, furnished, screen, live_se
         assert response is not None and response.status == 200, url
         problems += _problems(page, url, SIZES[size][0])
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_the_favicon_is_served_where_browsers_ask_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert 'rel="icon"' in client.get("/login/").content.decode()

@@ -43,3 +43,16 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   });
 });
+
+// A running total under a weights table, as the manager types (the server still checks it).
+document.querySelectorAll("[data-weight-total]").forEach((out) => {
+  const inputs = [...document.querySelectorAll(out.dataset.weightTotal)];
+  function show() {
+    const total = inputs.reduce((sum, input) => sum + (parseFloat(input.value) || 0), 0);
+    const rounded = Math.round(total * 100) / 100;
+    out.textContent = rounded === 100 ? "Total: 100%" : `Total: ${rounded}%; the weights must total 100%.`;
+    out.classList.toggle("warn", rounded !== 100);
+  }
+  inputs.forEach((input) => input.addEventListener("input", show));
+  show();
+});

@@ -234,3 +234,27 @@ def test_the_secret_is_in_the_creation_response_only(org_a, key_for):
     assert all("secret" not in h for h in client.get("/api/v1/webhooks/").json()["results"])
     patched = client.patch(f"/api/v1/webhooks/{hook}/", {"is_active": False}, format="json")
     assert patched.status_code == 200 and "secret" not in patched.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_process_a_failed_delivery_waits_instead_of_retrying_at_once(
+    receiver, org_a, in_tenant, django_capture_on_commit_callbacks
+):
+    # The demo runs tasks in-process, where a countdown is not waited for: ten retries would
+    # all run in the same second. The delivery is tried once and waits for Redeliver.
+    from integrations.services import subscription_create
+    from integrations.tasks import deliver
+
+    receiver.failing = 10
+    with in_tenant(org_a):
+        hook = subscription_create(organization=org_a, url=receiver.url, events=["outcome.created"])
+        delivery = WebhookDelivery.objects.create(
+            organization=org_a, subscription=hook, event="outcome.created", payload={"a": 1}
+        )
+    with django_capture_on_commit_callbacks() as sent:
+        assert deliver.apply(args=[str(org_a.pk), delivery.pk, 1]).get() == "pending"
+    assert sent == []  # no retry was scheduled
+    assert len(receiver.requests) == 1
+    with in_tenant(org_a):
+        delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.next_attempt_at is not None

@@ -50,7 +50,10 @@ def test_a_manager_changes_weights_in_the_browser(
     page.goto(f"{live_server.url}/maturity/frameworks/{cmi_framework.pk}/")
     page.click("text=Save framework")
     page.wait_for_selector("text=Saved.")
+    assert page.inner_text("#weight-total") == "Total: 100%"
     page.fill("input[name='pillars-0-weight']", "35")
+    # The total follows the typing, before anything is sent.
+    assert page.inner_text("#weight-total") == "Total: 95%; the weights must total 100%."
     page.click("text=Save framework")
     page.wait_for_selector("#problems")
     assert "these total 95%" in page.inner_text("#problems")
