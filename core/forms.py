@@ -1,8 +1,5 @@
 """What the editors' formsets share."""
 
-import math
-from typing import Any
-
 from django import forms
 
 
@@ -24,29 +21,6 @@ def hidden_field_problems(*formsets) -> list[str]:
 def key_field() -> forms.SlugField:
     """The hidden key of an editor's row: a slug as long as the models' keys."""
     return forms.SlugField(max_length=60, widget=forms.HiddenInput)
-
-
-def finite_json(value: str) -> Any:
-    """JSON whose numbers are all finite: NaN, Infinity and 1e999 (which Python reads as
-    infinity) are refused with a message, never stored."""
-    import json
-
-    def refuse(constant: str):
-        raise ValueError(f"{constant} is not a number a rule can use")
-
-    def finite(text: str) -> float:
-        number = float(text)
-        if not math.isfinite(number):
-            raise ValueError(f"{text} is too large to be a number a rule can use")
-        return number
-
-    return json.loads(value, parse_constant=refuse, parse_float=finite, parse_int=_bounded_int)
-
-
-def _bounded_int(text: str) -> int | float:
-    if len(text.lstrip("-")) > 15:
-        raise ValueError(f"{text[:20]}… has too many digits")
-    return int(text)
 
 
 class RowLabels:

@@ -180,41 +180,72 @@ def level_of(score: pd.Series, levels: Sequence[tuple[str, float]]) -> pd.Series
     return band_of(score, levels)
 
 
-def rule_error(rule: str, params: Mapping[str, Any]) -> str | None:
-    """Why a measure's rule parameters are unusable, or None."""
+# Where in a rule's parameters a problem lies: ("bands", 2, "points"), ("map", "strong"),
+# ("from",); () is the parameters as a whole.
+Place = tuple[str | int, ...]
+
+
+def rule_errors(rule: str, params: Mapping[str, Any]) -> list[tuple[Place, str]]:
+    """Every reason a measure's rule parameters are unusable, each with its place, so that an
+    editor can show each beside its field. Empty when the parameters are usable."""
     try:
         if rule == "bands":
-            bands = params["bands"]
-            if not bands:
-                return "Give at least one band."
-            for band in bands:
-                if not 0 <= float(band["points"]) <= 100:
-                    return "Band points lie between 0 and 100."
-                low, high = band.get("from"), band.get("to")
-                if low is not None and high is not None and float(high) <= float(low):
-                    return f"The band from {low} to {high} is empty."
-            for a, b in pairwise(bands):
-                a_to, b_from = a.get("to"), b.get("from")
-                if a_to is None or b_from is None or float(b_from) < float(a_to):
-                    return "Bands overlap: list them in order, each starting where the last ends."
-            return None
+            return _band_errors(params["bands"])
         if rule == "linear":
             if float(params["from"]) == float(params["to"]):
-                return "A linear rule needs two different bounds."
-            return None
+                return [(("to",), "A linear rule needs two different bounds.")]
+            return []
         if rule == "categorical":
             if not params["map"]:
-                return "Map at least one category to points."
-            if any(not 0 <= float(v) <= 100 for v in params["map"].values()):
-                return "Category points lie between 0 and 100."
-            return None
+                return [((), "Map at least one category to points.")]
+            return [
+                (("map", key), "Category points lie between 0 and 100.")
+                for key, value in params["map"].items()
+                if not 0 <= float(value) <= 100
+            ]
         if rule == "recency":
-            if not 0 <= float(params["full_days"]) < float(params["zero_days"]):
-                return "Full points must end before zero points begin (full_days < zero_days)."
-            return None
+            full, zero = float(params["full_days"]), float(params["zero_days"])
+            if full < 0:
+                return [(("full_days",), "Full points last 0 days or more.")]
+            if not full < zero:
+                return [(("zero_days",), "Full points must end before zero points begin.")]
+            return []
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        return f"The {rule} rule's parameters are incomplete or not numbers ({error})."
-    return f"Unknown rule “{rule}”."
+        return [((), f"The {rule} rule's parameters are incomplete or not numbers ({error}).")]
+    return [((), f"Unknown rule “{rule}”.")]
+
+
+def _band_errors(bands: Sequence[Mapping[str, Any]]) -> list[tuple[Place, str]]:
+    if not bands:
+        return [((), "Give at least one band.")]
+    errors: list[tuple[Place, str]] = []
+    for index, band in enumerate(bands):
+        if not 0 <= float(band["points"]) <= 100:
+            errors.append((("bands", index, "points"), "Band points lie between 0 and 100."))
+        low, high = band.get("from"), band.get("to")
+        if low is not None and high is not None and float(high) <= float(low):
+            errors.append(
+                (
+                    ("bands", index, "to"),
+                    f"The band from {float(low):g} to {float(high):g} is empty.",
+                )
+            )
+    for index, (a, b) in enumerate(pairwise(bands), start=1):
+        a_to, b_from = a.get("to"), b.get("from")
+        if a_to is None or b_from is None or float(b_from) < float(a_to):
+            errors.append(
+                (
+                    ("bands", index, "from"),
+                    "Bands overlap: list them in order, each starting where the last ends.",
+                )
+            )
+    return errors
+
+
+def rule_error(rule: str, params: Mapping[str, Any]) -> str | None:
+    """The first reason a measure's rule parameters are unusable, or None."""
+    errors = rule_errors(rule, params)
+    return errors[0][1] if errors else None
 
 
 def card_errors(card_spec: Mapping[str, Any]) -> dict[str, str]:

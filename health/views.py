@@ -9,19 +9,15 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
 from accounts.services import import_job_create
-from core.forms import hidden_field_problems
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import services
 from .forms import (
-    GroupFormSet,
-    LevelFormSet,
     ManualValueForm,
-    MeasureFormSet,
     MetricImportForm,
     OverrideForm,
     ScorecardCreateForm,
-    spec_from_formsets,
+    ScorecardEditor,
 )
 from .models import HealthOverride, Measure, MetricValue, Scorecard
 from .selectors import scorecard_spec
@@ -144,31 +140,15 @@ def scorecard_list(request):
 def scorecard_detail(request, pk):
     scorecard = get_object_or_404(Scorecard, pk=pk)
     spec = scorecard_spec(scorecard)
-    data = request.POST if request.method == "POST" else None
-    groups = GroupFormSet(
-        data,
-        prefix="groups",
-        initial=[{k: v for k, v in g.items() if k != "measures"} for g in spec["groups"]],
-    )
-    measures = MeasureFormSet(
-        data,
-        prefix="measures",
-        initial=[{**m, "group": g["key"]} for g in spec["groups"] for m in g["measures"]],
-    )
-    levels = LevelFormSet(data, prefix="levels", initial=spec["levels"])
-    problems = []
+    editor = ScorecardEditor(request.POST if request.method == "POST" else None, spec)
     if request.method == "POST":
         if not request.membership.can_manage:
             raise PermissionDenied("Only managers edit scorecards.")
-        if not all(f.is_valid() for f in (groups, measures, levels)):
-            problems = hidden_field_problems(groups, measures, levels)
-        else:
+        if editor.is_valid():
             try:
-                services.scorecard_update(
-                    scorecard=scorecard, spec=spec_from_formsets(groups, measures, levels)
-                )
-            except ValidationError as error:
-                problems = [m for ms in error.message_dict.values() for m in ms]
+                services.scorecard_update(scorecard=scorecard, spec=editor.spec)
+            except ValidationError as error:  # what the service checks besides the editor
+                editor.problems = [m for ms in error.message_dict.values() for m in ms]
             else:
                 messages.success(
                     request,
@@ -183,10 +163,10 @@ def scorecard_detail(request, pk):
         {
             "scorecard": scorecard,
             "spec": spec,
-            "groups": groups,
-            "measures": measures,
-            "levels": levels,
-            "problems": problems,
+            "editor": editor,
+            "groups": editor.groups,
+            "measures": editor.measures,
+            "levels": editor.levels,
         },
     )
 

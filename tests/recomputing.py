@@ -1,4 +1,10 @@
-"""Recomputes as the tests start them: through the production code, never a copy of it."""
+"""Recomputes as the tests start them: through the production code, never a copy of it;
+and a row lock a test holds, to stop a worker's recompute at a known point."""
+
+from contextlib import contextmanager
+
+import psycopg
+from django.db import connection
 
 from core.derivation import Cause, providers
 from recompute.tasks import run_request
@@ -12,3 +18,32 @@ def recompute_run(organization_id, account_ids, cause=None) -> int:
     with tenant_context(organization_id):
         reason = Cause.of(*cause) if cause else Cause()
         return run_request(account_ids, reason, frozenset(p.key for p in providers()))
+
+
+@contextmanager
+def row_held(org, table: str, pk: int):
+    """Hold a row's lock from a connection of the test's own, in the tenant, for the block;
+    yields a predicate: another backend is waiting for that lock."""
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], autocommit=False
+    ) as holder:
+        holder.execute("SELECT set_config('app.tenant_id', %s, true)", [str(org.id)])
+        holder.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])
+        me = holder.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+        def waiting() -> bool:
+            """another backend waits on the row the test holds"""
+            with psycopg.connect(
+                host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"]
+            ) as looker:
+                blocked = looker.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                    [me],
+                ).fetchone()[0]
+            return blocked > 0
+
+        try:
+            yield waiting
+        finally:
+            holder.rollback()

@@ -45,14 +45,18 @@ document.querySelectorAll("form[data-confirm]").forEach((form) => {
 });
 
 // A running total under a weights table, as the manager types (the server still checks it).
-document.querySelectorAll("[data-weight-total]").forEach((out) => {
-  const inputs = [...document.querySelectorAll(out.dataset.weightTotal)];
-  function show() {
+// data-weight-total is the selector of the weights; data-weight-scope, the ancestor to look
+// in; the editors' script adds and removes rows, so the inputs are looked up each time.
+function weightTotals() {
+  document.querySelectorAll("[data-weight-total]").forEach((out) => {
+    const scope = out.dataset.weightScope ? out.closest(out.dataset.weightScope) : document;
+    const inputs = [...scope.querySelectorAll(out.dataset.weightTotal)];
     const total = inputs.reduce((sum, input) => sum + (parseFloat(input.value) || 0), 0);
     const rounded = Math.round(total * 100) / 100;
-    out.textContent = rounded === 100 ? "Total: 100%" : `Total: ${rounded}%; the weights must total 100%.`;
+    const noun = out.dataset.weightNoun || "Total";
+    out.textContent = rounded === 100 ? `${noun}: 100%` : `${noun}: ${rounded}%; the weights must total 100%.`;
     out.classList.toggle("warn", rounded !== 100);
-  }
-  inputs.forEach((input) => input.addEventListener("input", show));
-  show();
-});
+  });
+}
+["input", "change", "ascend:content"].forEach((name) => document.addEventListener(name, weightTotals));
+weightTotals();

@@ -1,4 +1,5 @@
 // Polls a job's status URL and fills the <progress> bar; reloads the page when the job ends.
+// data-unit="percent" shows a share (data-doing names the work), otherwise rows done of all.
 (function () {
   const box = document.getElementById("progress");
   if (!box) return;
@@ -11,7 +12,7 @@
       if (state.finished) { window.location.reload(); return; }
       if (state.total && box.dataset.unit === "percent") {
         bar.value = Math.round((100 * state.done) / state.total);
-        label.textContent = `${bar.value}% computed`;
+        label.textContent = `${box.dataset.doing || ""}${bar.value}% computed`;
       } else if (state.total) {
         bar.value = Math.round((100 * state.done) / state.total);
         label.textContent = `${state.done.toLocaleString()} of ${state.total.toLocaleString()} rows`;

@@ -223,7 +223,7 @@ def test_unordered_levels_are_refused():
     ("rule", "params", "message"),
     [
         ("linear", {"from": 3, "to": 3}, "two different"),
-        ("recency", {"full_days": 30, "zero_days": 10}, "full_days < zero_days"),
+        ("recency", {"full_days": 30, "zero_days": 10}, "before zero points begin"),
         ("categorical", {"map": {}}, "at least one"),
         ("categorical", {"map": {"x": 120}}, "between 0 and 100"),
         ("linear", {"from": "a", "to": 1}, "not numbers"),
@@ -327,8 +327,8 @@ def test_the_bulk_path_scores_as_the_detailed_one():
         ("bands", {"bands": [{"from": 0, "to": None, "points": -1}]}, "between 0 and 100"),
         ("bands", {"bands": [{"from": 5, "to": 5, "points": 1}]}, "empty"),
         ("categorical", {"map": {"x": 100.5}}, "between 0 and 100"),
-        ("recency", {"full_days": 30, "zero_days": 30}, "full_days < zero_days"),
-        ("recency", {"full_days": -1, "zero_days": 30}, "full_days < zero_days"),
+        ("recency", {"full_days": 30, "zero_days": 30}, "before zero points begin"),
+        ("recency", {"full_days": -1, "zero_days": 30}, "0 days or more"),
         ("weekly", {}, "Unknown rule"),
     ],
 )
@@ -370,3 +370,23 @@ def test_levels_must_start_at_0_increase_and_stay_within_100(lowers):
 def test_levels_may_reach_exactly_100():
     levels = [{"name": "Low", "lower": 0}, {"name": "Top", "lower": 100}]
     assert scoring.card_errors(spec(levels=levels)) == {}
+
+
+def test_every_rule_problem_is_reported_at_its_place():
+    bands = [
+        {"from": None, "to": 10, "points": 120},
+        {"from": 5, "to": 5, "points": 50},
+        {"from": 20, "to": None, "points": 0},
+    ]
+    assert scoring.rule_errors("bands", {"bands": bands}) == [
+        (("bands", 0, "points"), "Band points lie between 0 and 100."),
+        (("bands", 1, "to"), "The band from 5 to 5 is empty."),
+        (
+            ("bands", 1, "from"),
+            "Bands overlap: list them in order, each starting where the last ends.",
+        ),
+    ]
+    assert scoring.rule_errors("categorical", {"map": {"a": 101, "b": 50, "c": -1}}) == [
+        (("map", "a"), "Category points lie between 0 and 100."),
+        (("map", "c"), "Category points lie between 0 and 100."),
+    ]

@@ -21,13 +21,10 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from itertools import pairwise
 from pathlib import Path
 
-import psycopg
 import pytest
-from django.db import connection
 
 from accounts.models import Account
 from integrations.models import WebhookDelivery
@@ -38,6 +35,7 @@ from tenancy.services import api_key_create
 
 from ..conftest import _worker_env, uniform, wait_for
 from ..factories import AccountFactory
+from ..recomputing import row_held
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -250,35 +248,6 @@ def test_redis_stopped_during_200_submissions_loses_nothing(
     wait_for(last_submissions_scored(org_a, last, in_tenant), timeout=60, interval=0.5)
     with in_tenant(org_a):
         assert Assessment.objects.filter(status="submitted").count() == 200
-
-
-@contextmanager
-def row_held(org, table: str, pk: int):
-    """Hold a row's lock from a connection of the test's own, in the tenant, for the block;
-    yields a predicate: another backend is waiting for that lock."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], autocommit=False
-    ) as holder:
-        holder.execute("SELECT set_config('app.tenant_id', %s, true)", [str(org.id)])
-        holder.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [pk])
-        me = holder.execute("SELECT pg_backend_pid()").fetchone()[0]
-
-        def waiting() -> bool:
-            """another backend waits on the row the test holds"""
-            with psycopg.connect(
-                host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"]
-            ) as looker:
-                blocked = looker.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
-                    [me],
-                ).fetchone()[0]
-            return blocked > 0
-
-        try:
-            yield waiting
-        finally:
-            holder.rollback()
 
 
 def bulk_placed(org, framework, count: int) -> None:
