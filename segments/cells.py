@@ -76,6 +76,14 @@ def quadrant_of(cell: str) -> str:
 POSITION_2X2 = {key: position for position, key in GRID_2X2.items()}
 
 
+def drawn(layout: str) -> list[list[str]]:
+    """A layout's cell keys as the grid is drawn: the top row is the healthiest, and maturity
+    grows from left to right."""
+    positions = GRID_2X2 if layout == "2x2" else GRID_3X3
+    size = 2 if layout == "2x2" else 3
+    return [[positions[(row, column)] for column in range(size)] for row in reversed(range(size))]
+
+
 def cell_in(cell: str, layout: str) -> str:
     """The cell of `layout` ("3x3" or "2x2") that holds a 3×3 cell."""
     return quadrant_of(cell) if layout == "2x2" else cell

@@ -5,10 +5,10 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import LifecycleStage, SizeBand
 from accounts.selectors import account_values_in_use
-from core.forms import RowLabels
 from maturity.models import Framework
 from tenancy.models import Membership
 
+from .cells import drawn
 from .models import Grid, GridCell
 
 PERIODS = [(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "a year")]
@@ -78,11 +78,17 @@ class GridViewForm(forms.Form):
     view = forms.ChoiceField(choices=Grid.View.choices)
 
 
-class CellForm(RowLabels, forms.ModelForm):
+class CellForm(forms.ModelForm):
+    """One cell, drawn where it sits on the grid, its fields labelled inside the cell's own
+    fieldset (whose legend says where it sits)."""
+
     class Meta:
         model = GridCell
         fields = ["name", "action", "colour"]
-        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+        widgets = {
+            "action": forms.Textarea(attrs={"rows": 3}),
+            "colour": forms.TextInput(attrs={"type": "color", "data-cell-colour": ""}),
+        }
 
 
 def cell_formset(cells):
@@ -98,3 +104,33 @@ def cell_formset(cells):
         validate_max=True,
         absolute_max=count,
     )
+
+
+AXIS = {
+    "3x3": (["High", "Medium", "Low"], ["Low", "Medium", "High"]),
+    "2x2": (["High", "Low"], ["Low", "High"]),
+}
+
+
+def cells_drawn(formset) -> list[dict]:
+    """The formset's forms arranged as each layout's grid is drawn (`cells.drawn`), each with
+    where it sits in words: what the page lays out, and the legend of each cell's fieldset."""
+    by_place = {(form.instance.layout, form.instance.key): form for form in formset.forms}
+    layouts = []
+    for layout, label in Grid.View.choices:
+        health, maturity = AXIS[layout]
+        rows = [
+            {
+                "health": health[r],
+                "cells": [
+                    {
+                        "form": by_place.get((layout, key)),
+                        "place": f"{health[r]} health, {maturity[c].lower()} maturity",
+                    }
+                    for c, key in enumerate(row)
+                ],
+            }
+            for r, row in enumerate(drawn(layout))
+        ]
+        layouts.append({"layout": layout, "label": label, "rows": rows, "maturity": maturity})
+    return layouts

@@ -13,7 +13,7 @@ from tenancy.permissions import member_required
 from . import selectors, services
 from .cells import GRID_2X2, GRID_3X3, direction
 from .charts import quadrant_figure
-from .forms import DEFAULT_PERIOD, DashboardFilterForm, GridViewForm, cell_formset
+from .forms import DEFAULT_PERIOD, DashboardFilterForm, GridViewForm, cell_formset, cells_drawn
 from .models import Grid
 
 
@@ -102,7 +102,11 @@ def grid_settings(request):
                 )
         messages.success(request, "The grid was saved.")
         return redirect("segments:dashboard")
-    return render(request, "segments/grid_settings.html", {"view_form": view_form, "cells": cells})
+    return render(
+        request,
+        "segments/grid_settings.html",
+        {"view_form": view_form, "cells": cells, "layouts": cells_drawn(cells)},
+    )
 
 
 def migration_label(migration, cells) -> dict:

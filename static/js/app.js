@@ -60,3 +60,9 @@ function weightTotals() {
 }
 ["input", "change", "ascend:content"].forEach((name) => document.addEventListener(name, weightTotals));
 weightTotals();
+
+// The grid editor: a cell's left edge follows its colour as it is picked.
+document.addEventListener("input", (event) => {
+  if (!event.target.matches("input[data-cell-colour]")) return;
+  event.target.closest("fieldset").style.borderLeftColor = event.target.value;
+});

@@ -136,6 +136,50 @@ def test_a_manager_renames_a_cell_and_sets_the_default_view(
         assert Grid.objects.get().view == "2x2"
 
 
+def test_the_grid_editor_draws_each_cell_where_it_sits(org_a, mike, client_for, in_tenant):
+    import re
+
+    html = client_for(mike).get(reverse("segments:grid")).content.decode()
+    three, two = html.split('id="layout-2x2"')
+    placed = re.findall(
+        r"<legend>([^<]+)</legend>\s*<input[^>]+>\s*<label[^>]*>Name</label>"
+        r"<input[^>]*value=\"([^\"]+)\"",
+        three,
+    )
+    assert [name for _, name in placed[:3]] == ["Retain", "Promote maturity", "Expand and leverage"]
+    assert placed[0][0] == "High health, low maturity"
+    assert placed[-1] == ("Low health, high maturity", "Save")
+    assert len(placed) == 9
+    assert "Low health, low maturity" in two and ">At risk" not in three
+
+
+def test_a_blank_cell_name_is_shown_in_its_cell_and_keeps_what_was_typed(
+    org_a, mike, client_for, in_tenant
+):
+    from segments.models import GridCell
+    from segments.selectors import grid_current
+
+    with in_tenant(org_a):
+        cells = list(grid_current().cells.all())
+    data = {"grid-view": "3x3", "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
+    for i, cell in enumerate(cells):
+        data.update(
+            {
+                f"cells-{i}-id": cell.pk,
+                f"cells-{i}-name": cell.name,
+                f"cells-{i}-action": cell.action,
+                f"cells-{i}-colour": cell.colour,
+            }
+        )
+    data["cells-0-name"] = ""
+    data["cells-1-action"] = "Typed, and kept"
+    html = client_for(mike).post(reverse("segments:grid"), data).content.decode()
+    assert "Not saved: 1 problem, each shown in its cell." in html
+    assert "This field is required." in html and "Typed, and kept" in html
+    with in_tenant(org_a):
+        assert GridCell.objects.get(pk=cells[1].pk).action != "Typed, and kept"
+
+
 def test_the_account_page_shows_its_cell_and_timeline(
     portfolio, org_a, mike, client_for, in_tenant
 ):
