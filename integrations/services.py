@@ -8,7 +8,9 @@ import hmac
 import http.client
 import json
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -43,14 +45,7 @@ def subscription_create(
     is_active: bool = True,
     by=None,
 ) -> WebhookSubscription:
-    errors = {}
-    if message := url_error(url):
-        errors["url"] = message
-    unknown = sorted(set(events) - set(EVENTS))
-    if not events or unknown:
-        errors["events"] = f"Choose from: {', '.join(EVENTS)}."
-    if errors:
-        raise ValidationError(errors)
+    _check(url=url, events=events)
     return WebhookSubscription.objects.create(
         organization=organization,
         url=url,
@@ -59,6 +54,34 @@ def subscription_create(
         is_active=is_active,
         created_by=by,
     )
+
+
+def _check(*, url: str, events: list[str]) -> None:
+    errors = {}
+    if message := url_error(url):
+        errors["url"] = message
+    unknown = sorted(set(events) - set(EVENTS))
+    if not events or unknown:
+        errors["events"] = f"Choose from: {', '.join(EVENTS)}."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def subscription_update(
+    *,
+    subscription: WebhookSubscription,
+    url: str,
+    events: list[str],
+    description: str = "",
+    is_active: bool = True,
+) -> WebhookSubscription:
+    """Change an endpoint. Deliveries already queued keep the URL they were made for."""
+    _check(url=url, events=events)
+    subscription.url, subscription.events = url, sorted(set(events))
+    subscription.description, subscription.is_active = description, is_active
+    subscription.save(update_fields=["url", "events", "description", "is_active"])
+    return subscription
 
 
 def events_emit(
@@ -144,16 +167,21 @@ def signature(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def body_of(delivery: WebhookDelivery) -> bytes:
+def envelope(*, event_id: str, event: str, created_at: str, data) -> bytes:
+    """The body of every event sent: its id, name, time and data, as compact JSON."""
     return json.dumps(
-        {
-            "id": str(delivery.event_id),
-            "event": delivery.event,
-            "created_at": delivery.created_at.isoformat(),
-            "data": delivery.payload,
-        },
+        {"id": event_id, "event": event, "created_at": created_at, "data": data},
         separators=(",", ":"),
     ).encode()
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return envelope(
+        event_id=str(delivery.event_id),
+        event=delivery.event,
+        created_at=delivery.created_at.isoformat(),
+        data=delivery.payload,
+    )
 
 
 def retry_delay(attempts: int) -> float:
@@ -183,37 +211,23 @@ def delivery_attempt(
         return None
     if number is not None and delivery.attempts + 1 != number:
         return None
-    body = body_of(delivery)
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "Ascend-Webhooks/1",
-        "X-Ascend-Event": delivery.event,
-        "webhook-id": str(delivery.event_id),
-        "webhook-timestamp": timestamp,
-        "webhook-signature": " ".join(
-            signature(secret, str(delivery.event_id), timestamp, body)
-            for secret in signing_secrets(delivery.subscription)
-        ),
-    }
-    attempt = DeliveryAttempt(organization_id=delivery.organization_id, delivery=delivery)
-    started = time.monotonic()
-    try:  # resolved and checked again now: the name may point elsewhere than at registration
-        answer = egress.post(
-            egress.target(delivery.subscription.url),
-            body,
-            headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-        )
-        attempt.status_code, attempt.response_body = answer.status, answer.excerpt
-    except egress.Refused as refused:
-        attempt.error = str(refused)[:300]
-    except (OSError, http.client.HTTPException) as error:
-        attempt.error = (str(error) or type(error).__name__)[:300]
-    attempt.duration_ms = int((time.monotonic() - started) * 1000)
+    answer = signed_post(
+        delivery.subscription,
+        event=delivery.event,
+        event_id=str(delivery.event_id),
+        body=body_of(delivery),
+    )
+    attempt = DeliveryAttempt(
+        organization_id=delivery.organization_id,
+        delivery=delivery,
+        status_code=answer.status_code,
+        response_body=answer.excerpt,
+        error=answer.error,
+        duration_ms=answer.duration_ms,
+    )
     attempt.save()
     delivery.attempts += 1
-    if attempt.status_code is not None and 200 <= attempt.status_code < 300:
+    if answer.ok:
         delivery.status = WebhookDelivery.Status.DELIVERED
         delivery.delivered_at = timezone.now()
     elif attempt.status_code == 410:
@@ -229,6 +243,67 @@ def delivery_attempt(
         )
     delivery.save(update_fields=["attempts", "status", "delivered_at", "next_attempt_at"])
     return attempt
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What an endpoint answered one signed POST: its status and the start of its body, or
+    why no answer came; and how long it took."""
+
+    status_code: int | None
+    excerpt: str
+    error: str
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def signed_post(
+    subscription: WebhookSubscription, *, event: str, event_id: str, body: bytes
+) -> Answer:
+    """POST `body` to the endpoint, signed with its secrets (Standard Webhooks), its address
+    resolved and checked again now: the name may point elsewhere than at registration."""
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Ascend-Webhooks/1",
+        "X-Ascend-Event": event,
+        "webhook-id": event_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": " ".join(
+            signature(secret, event_id, timestamp, body) for secret in signing_secrets(subscription)
+        ),
+    }
+    status, excerpt, error = None, "", ""
+    started = time.monotonic()
+    try:
+        answer = egress.post(
+            egress.target(subscription.url), body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        )
+        status, excerpt = answer.status, answer.excerpt
+    except egress.Refused as refused:
+        error = str(refused)[:300]
+    except (OSError, http.client.HTTPException) as failure:
+        error = (str(failure) or type(failure).__name__)[:300]
+    return Answer(status, excerpt, error, int((time.monotonic() - started) * 1000))
+
+
+TEST_EVENT = "webhook.test"
+
+
+def subscription_ping(*, subscription: WebhookSubscription) -> Answer:
+    """Send the endpoint a signed test event now and say what it answered. Nothing is stored
+    and nothing is retried: it is for the owner who is looking at the answer."""
+    event_id = str(uuid.uuid4())
+    body = envelope(
+        event_id=event_id,
+        event=TEST_EVENT,
+        created_at=timezone.now().isoformat(),
+        data={"subscription": subscription.pk, "message": "A test event from Ascend."},
+    )
+    return signed_post(subscription, event=TEST_EVENT, event_id=event_id, body=body)
 
 
 def signing_secrets(subscription: WebhookSubscription) -> list[str]:

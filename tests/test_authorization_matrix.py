@@ -59,6 +59,9 @@ BROWSER = [
     ("playbook create", "manager", "playbooks:new", [], {}),
     ("playbook start", "own", "playbooks:run_start", ["a"], {}),
     ("webhook create", "owner", "integrations:webhooks", [], {}),
+    ("webhook edit", "owner", "integrations:subscription", ["w"], {}),
+    ("webhook rotate", "owner", "integrations:rotate", ["w"], {"overlap_hours": 0}),
+    ("webhook delete", "owner", "integrations:delete", ["w"], {}),
     ("member add", "owner", "tenancy:members", [], {}),
     ("api key create", "owner", "tenancy:api_keys", [], {}),
 ]

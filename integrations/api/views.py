@@ -14,6 +14,7 @@ from ..services import (
     subscription_create,
     subscription_delete,
     subscription_secret_rotate,
+    subscription_update,
 )
 from .serializers import (
     DeliverySerializer,
@@ -62,6 +63,18 @@ class WebhookSubscriptionViewSet(TenantQuerysetMixin, viewsets.ModelViewSet):
         user = self.request.user if self.request.user.is_authenticated else None
         serializer.instance = subscription_create(
             organization=self.request.organization, by=user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        subscription = serializer.instance
+        current = {
+            "url": subscription.url,
+            "events": subscription.events,
+            "description": subscription.description,
+            "is_active": subscription.is_active,
+        }
+        serializer.instance = subscription_update(
+            subscription=subscription, **{**current, **serializer.validated_data}
         )
 
     def perform_destroy(self, instance):
