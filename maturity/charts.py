@@ -52,7 +52,9 @@ def pillar_radar(pillar_names: dict[str, str], csm: dict, customer: dict | None)
             name="Customer's view",
             opacity=0.6,
         )
+    # Pillar names stand outside the circle: room for them on both sides, on a phone too.
+    layout = {**LAYOUT, "margin": {"l": 70, "r": 70, "t": 50, "b": 40}}
     figure.update_layout(
-        title="Latest pillars", polar={"radialaxis": {"range": [0, 5], "dtick": 1}}, **LAYOUT
+        title="Latest pillars", polar={"radialaxis": {"range": [0, 5], "dtick": 1}}, **layout
     )
     return figure.to_json()

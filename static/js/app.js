@@ -66,3 +66,18 @@ document.addEventListener("input", (event) => {
   if (!event.target.matches("input[data-cell-colour]")) return;
   event.target.closest("fieldset").style.borderLeftColor = event.target.value;
 });
+
+// The customer's survey: how many questions have an answer, beside the send button.
+document.querySelectorAll("form[data-survey]").forEach((form) => {
+  const out = form.querySelector("[data-answered]");
+  const questions = [...form.querySelectorAll("[data-question]")];
+  function count() {
+    const answered = questions.filter((q) => q.querySelector("input:checked")).length;
+    out.textContent = `${answered} of ${questions.length} answered`;
+  }
+  out.hidden = false;
+  form.addEventListener("change", count);
+  count();
+});
+const surveyProblems = document.querySelector("form[data-survey] #problems");
+if (surveyProblems) surveyProblems.focus();

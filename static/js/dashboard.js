@@ -2,6 +2,14 @@
 (function () {
   const target = document.getElementById("quadrant");
   const figure = JSON.parse(JSON.parse(document.getElementById("quadrant-figure").textContent));
+  if (target.clientWidth < 600) {
+    // On a phone the cells' names would overlap: the cell table below names them, and the
+    // chart keeps a height a thumb can still aim in.
+    figure.layout.annotations = [];
+    figure.layout.height = 440;
+    figure.layout.margin = { l: 50, r: 10, t: 50, b: 50 };
+    figure.layout.title.font = { size: 13 };
+  }
   Plotly.newPlot(target, figure.data, figure.layout, { displaylogo: false, responsive: true });
   target.on("plotly_click", function (event) {
     const id = event.points[0].customdata[0];

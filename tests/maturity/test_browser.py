@@ -92,3 +92,46 @@ def test_a_partial_assessment_asks_for_confirmation_before_it_counts(
     page.wait_for_selector("text=Assessment submitted.")
     with in_tenant(org_a):
         assert Assessment.objects.get().status == "submitted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_answers_the_survey_on_a_phone(
+    browser, live_server, bob, account_a, cmi_framework, org_a, in_tenant
+):
+    from maturity.models import SelfAssessment
+    from maturity.surveys import survey_link_create, survey_link_token
+
+    with in_tenant(org_a):
+        link = survey_link_create(
+            account=account_a, framework=cmi_framework, mode="simplified", valid_days=7, by=bob
+        )
+    context = browser.new_context(viewport={"width": 360, "height": 740}, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/maturity/s/{survey_link_token(link)}/")
+    answered = page.locator("[data-answered]")
+    assert answered.inner_text() == "0 of 4 answered"
+    page.click("button[type=submit]")  # no name: refused, and said at the top
+    problems = page.wait_for_selector("#problems")
+    assert "Please check your details below." in problems.inner_text()
+    assert page.evaluate("document.activeElement.id") == "problems"
+    page.fill("input[name=name]", "Dana")
+    page.click("button[type=submit]")  # nothing answered
+    problems = page.wait_for_selector("#problems >> text=Please answer at least one question.")
+    assert page.input_value("input[name=name]") == "Dana"  # what was typed stays
+    questions = page.locator("[data-question]")
+    for index, label in enumerate(["4", "3", "5", "Unknown"]):
+        choice = questions.nth(index).locator("label", has_text=label)
+        box = choice.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44  # a thumb's target
+        choice.tap()
+        assert choice.evaluate("e => getComputedStyle(e).color") == "rgb(255, 255, 255)"
+    assert answered.inner_text() == "4 of 4 answered"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Your answers were recorded.")
+    with in_tenant(org_a):
+        stored = SelfAssessment.objects.get()
+    assert stored.respondent_name == "Dana"
+    assert list(stored.answers.values()).count(None) == 1
+    context.close()
