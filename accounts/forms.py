@@ -143,6 +143,7 @@ class BulkForm(forms.Form):
     ACTIONS = [("reassign", "Reassign to"), ("export", "Export CSV")]
 
     action = forms.ChoiceField(choices=ACTIONS, label="With the selected")
+    option = forms.ChoiceField(choices=[], required=False)
     ids = forms.TypedMultipleChoiceField(coerce=int, required=False)
     all = forms.BooleanField(required=False)
     query = forms.CharField(required=False, max_length=2000)
@@ -150,8 +151,20 @@ class BulkForm(forms.Form):
         queryset=None, required=False, label="CSM", empty_label="No one"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, actions=None, **kwargs):
+        """`actions`: the accounts.bulk.BulkAction the member may do besides, by key."""
         super().__init__(*args, **kwargs)
+        self.actions = actions or {}
+        self.fields["action"].choices = [
+            *self.ACTIONS,
+            *((key, action.label) for key, action in self.actions.items()),
+        ]
+        # Each action's options under its own heading (the playbooks, today).
+        self.fields["option"].label = " or ".join(a.option_label for a in self.actions.values())
+        self.fields["option"].choices = [
+            ("", "—"),
+            *((action.label, action.options) for action in self.actions.values()),
+        ]
         owners = Membership.objects.exclude(role=Role.VIEWER).values_list("user_id", flat=True)
         self.fields["csm"].queryset = get_user_model().objects.filter(pk__in=owners)
         # Any id is a valid choice here; the view reads them within the tenant.
@@ -161,4 +174,7 @@ class BulkForm(forms.Form):
         data = super().clean()
         if not data.get("all") and not data.get("ids"):
             raise forms.ValidationError("Tick at least one account, or all that match.")
+        action = self.actions.get(data.get("action", ""))
+        if action and data.get("option") not in dict(action.options):
+            self.add_error("option", f"Choose the {action.option_label.lower()} to use.")
         return data

@@ -10,6 +10,9 @@ columns for any ids (an empty list gives the columns): maturity adds the last as
 The timeline asks timeline_entries(account=…, kinds={…}, limit=n) → [accounts.timeline.Entry]:
 each app returns its latest `limit` entries of the kinds asked that are its own.
 
+The account list's bulk menu asks bulk_actions(membership=…) → [accounts.bulk.BulkAction]:
+what else that member may do to many accounts at once (playbooks: start a playbook on each).
+
 The grid is segments': it answers
 - cell_names(layout=…) → {key: name} of the tenant's cells of that layout, in the grid's order;
 - quadrant_cells(quadrant=…) → the 3×3 cell keys inside a 2×2 cell.
@@ -22,3 +25,4 @@ quadrant_cells = Hook("quadrant_cells", required=True)
 csm_changed = Hook("csm_changed")
 export_facts = Hook("export_facts")
 timeline_entries = Hook("timeline_entries")
+bulk_actions = Hook("bulk_actions")

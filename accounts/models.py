@@ -90,8 +90,10 @@ class Account(TenantModel):
         return self.name
 
 
-class ImportJob(TenantModel):
-    """One CSV upload of accounts: its file, its outcome and the report of bad rows."""
+class Job(TenantModel):
+    """Work a worker does for a member, out of the request: its row is its own outbox entry
+    (accounts.jobs sends its task after commit, and beat's relay sends it again when that
+    task was lost), and it says how it ended."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -99,6 +101,32 @@ class ImportJob(TenantModel):
         DONE = "done", "Done"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When its task was last sent.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    noun = "job"  # what the member asked for, in their words
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class ImportJob(Job):
+    """One CSV upload of accounts: its file, its outcome and the report of bad rows."""
+
+    noun = "import"
 
     class Kind(models.TextChoices):
         ACCOUNTS = "accounts", "Accounts"
@@ -109,33 +137,37 @@ class ImportJob(TenantModel):
         ALL_OR_NOTHING = "all", "Write nothing if any row is bad"
         GOOD_ROWS = "good", "Import the good rows, report the bad ones"
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCOUNTS)
     filename = models.CharField(max_length=255)
     content = models.TextField()
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    # When its task was last sent: the row is its own outbox entry, and beat's relay sends it
-    # again when that task was lost (a broker outage, a worker killed).
-    sent_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
+        pass
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+class BulkJob(Job):
+    """One action on many accounts at once (a playbook started on each), too many to do
+    within the request: the ids chosen when it was asked, and what it did."""
+
+    noun = "bulk action"
+
+    action = models.CharField(max_length=40)
+    option = models.CharField(max_length=40, blank=True)
+    account_ids = models.JSONField(default=list)
+    summary = models.CharField(max_length=500, blank=True)
+
+    class Meta(Job.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.action} on {len(self.account_ids)} accounts ({self.get_status_display()})"
 
 
 class AccountDeletion(TenantModel):

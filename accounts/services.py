@@ -3,7 +3,6 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,21 +13,15 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from core.events import event_emitted
-from core.queue import task_send_on_commit
 from tenancy.models import Membership, Organization, Role, User
 
 from . import importing
 from .filters import AccountBrowserFilter
 from .hooks import csm_changed
+from .jobs import job_progress_key, job_send
 from .models import Account, AccountDeletion, ImportJob, Note, SavedView
 
 IMPORT_CHUNK = 1000
-# The task that runs each kind of import, by dotted path (health's lies above this app).
-IMPORT_TASKS = {
-    ImportJob.Kind.ACCOUNTS: "accounts.tasks.import_accounts",
-    ImportJob.Kind.METRICS: "health.tasks.import_metrics",
-    ImportJob.Kind.OUTCOMES: "outcomes.tasks.import_outcomes",
-}
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +34,6 @@ def account_create(*, organization: Organization, **fields) -> Account:
     return account
 
 
-@transaction.atomic
 @transaction.atomic
 def account_update(*, account: Account, **fields) -> Account:
     # The stored CSM, not the instance's: a bound form has already set its fields on it.
@@ -188,7 +180,7 @@ def import_job_create(
     by,
     kind: str = ImportJob.Kind.ACCOUNTS,
 ) -> ImportJob:
-    """Store an upload and send its kind's task (IMPORT_TASKS) after commit."""
+    """Store an upload and send its kind's task (jobs.IMPORT_TASKS) after commit."""
     job = ImportJob.objects.create(
         organization=organization,
         kind=kind,
@@ -197,75 +189,12 @@ def import_job_create(
         mode=mode,
         created_by=by,
     )
-    import_job_send(job)
+    job_send(job)
     return job
 
 
-def import_job_send(job: ImportJob) -> None:
-    """Send the job's task after commit (never raising: the relay sends it again if lost)."""
-    ImportJob.objects.filter(pk=job.pk).update(sent_at=timezone.now())
-    task_send_on_commit(IMPORT_TASKS[ImportJob.Kind(job.kind)], str(job.organization_id), job.pk)
-
-
-def import_job_guarded(job_id: int, run: Callable[..., ImportJob]) -> ImportJob | None:
-    """What an import task does: claim the job (its row stays locked while `run` imports, so
-    a relayed copy of the task, or the relay, passes it by), run it in one transaction, and
-    if it fails, roll everything back and mark the job failed with the reason."""
-    try:
-        with transaction.atomic():
-            job = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job_id).first()
-            if job is None or job.is_finished:
-                return job  # running elsewhere, done already, or deleted
-            return run(job=job)
-    except Exception as error:
-        logger.exception("import %s failed", job_id)
-        first_line = (str(error).strip().splitlines() or [""])[0]
-        import_job_fail(job_id, f"The import stopped ({type(error).__name__}: {first_line})")
-        return None
-
-
-def import_job_fail(job_id: int, reason: str) -> None:
-    ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.FAILED,
-        errors=[{"line": None, "message": reason[:500]}],
-        finished_at=timezone.now(),
-    )
-
-
-@transaction.atomic
-def imports_relay(*, now=None) -> tuple[int, int]:
-    """Beat's, for each tenant: send again the queued jobs whose task was sent more than
-    IMPORT_RELAY_GRACE_SECONDS ago and has not started, and mark failed those still queued
-    IMPORT_STUCK_SECONDS after their upload. A job being imported holds its row's lock and
-    is passed by. Returns (relayed, failed)."""
-    now = now or timezone.now()
-    queued = ImportJob.objects.select_for_update(skip_locked=True).filter(
-        status=ImportJob.Status.QUEUED
-    )
-    stuck_since = now - timedelta(seconds=settings.IMPORT_STUCK_SECONDS)
-    stuck = list(queued.filter(created_at__lt=stuck_since).values_list("pk", flat=True))
-    minutes = round(settings.IMPORT_STUCK_SECONDS / 60)
-    for job_id in stuck:
-        import_job_fail(
-            job_id, f"No worker finished this import within {minutes} minutes. Upload it again."
-        )
-    lost_since = now - timedelta(seconds=settings.IMPORT_RELAY_GRACE_SECONDS)
-    lost = list(
-        queued.exclude(pk__in=stuck).filter(
-            models.Q(sent_at__lt=lost_since) | models.Q(sent_at=None, created_at__lt=lost_since)
-        )
-    )
-    for job in lost:
-        import_job_send(job)
-    return len(lost), len(stuck)
-
-
-def import_progress_key(job_id: int) -> str:
-    return f"accounts:import:{job_id}:progress"
-
-
 def import_progress(job: ImportJob, done: int, total: int) -> None:
-    cache.set(import_progress_key(job.id), {"done": done, "total": total}, timeout=3600)
+    cache.set(job_progress_key(job), {"done": done, "total": total}, timeout=3600)
 
 
 @transaction.atomic

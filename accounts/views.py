@@ -11,10 +11,10 @@ from django.views.decorators.http import require_POST
 from core.sorting import ASCENDING, DESCENDING, sort_headers
 from tenancy.permissions import can_manage, can_write, member_required
 
-from . import importing, selectors, services
+from . import bulk, importing, jobs, selectors, services
 from .filters import SORTS, AccountBrowserFilter
 from .forms import AccountForm, AccountImportForm, BulkForm, MappingForm, NoteForm, SavedViewForm
-from .models import Account, ImportJob, SavedView
+from .models import Account, BulkJob, ImportJob, SavedView
 from .panels import panels_context
 from .permissions import can_delete_account, can_edit_account
 from .timeline import KINDS, account_timeline
@@ -44,7 +44,10 @@ def account_list(request):
             "query": query.urlencode(),
             "sorts": sort_headers(query, FIRST_SORT),
             "view_form": SavedViewForm(initial={"query": query.urlencode()}),
-            "bulk_form": BulkForm(initial={"query": query.urlencode()}),
+            "bulk_form": BulkForm(
+                initial={"query": query.urlencode()},
+                actions=bulk.bulk_actions_for(request.membership),
+            ),
             "cell_names": selectors.cell_names_3x3(),
         },
     )
@@ -227,7 +230,7 @@ def import_detail(request, pk):
 @member_required(can_manage)
 def import_status(request, pk):
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
-    progress = cache.get(services.import_progress_key(job.pk)) or {"done": 0, "total": 0}
+    progress = cache.get(jobs.job_progress_key(job)) or {"done": 0, "total": 0}
     return JsonResponse({"status": job.status, "finished": job.is_finished, **progress})
 
 
@@ -262,7 +265,7 @@ def saved_view_delete(request, pk):
 @require_POST
 def accounts_bulk(request):
     """Reassign or export the ticked accounts, or every account the list's filter matches."""
-    form = BulkForm(request.POST)
+    form = BulkForm(request.POST, actions=bulk.bulk_actions_for(request.membership))
     query = request.POST.get("query", "")[:2000]
     back = reverse("accounts:list") + (f"?{query}" if query else "")
     if not form.is_valid():
@@ -278,6 +281,18 @@ def accounts_bulk(request):
         chosen = selectors.account_list().filter(pk__in=data["ids"])
     if data["action"] == "export":
         return _csv_download(chosen)
+    if action := form.actions.get(data["action"]):
+        done = bulk.bulk_do(
+            organization=request.organization,
+            action=action,
+            option=data["option"],
+            account_ids=list(chosen.values_list("pk", flat=True)),
+            by=request.user,
+        )
+        if isinstance(done, BulkJob):
+            return redirect("accounts:bulk_job", pk=done.pk)
+        messages.success(request, done)
+        return redirect(back)
     if not request.membership.can_manage:
         raise PermissionDenied("Only a manager reassigns accounts.")
     moved = services.accounts_reassign(accounts=chosen, csm=data["csm"])
@@ -287,3 +302,20 @@ def accounts_bulk(request):
         f"{moved} account{'s' if moved != 1 else ''} moved to {who}, with their open tasks.",
     )
     return redirect(back)
+
+
+@member_required()
+def bulk_job_detail(request, pk):
+    job = get_object_or_404(BulkJob, pk=pk, created_by=request.user)
+    return render(
+        request,
+        "accounts/bulk_job.html",
+        {"job": job, "action": bulk.bulk_actions_for(request.membership).get(job.action)},
+    )
+
+
+@member_required()
+def bulk_job_status(request, pk):
+    job = get_object_or_404(BulkJob, pk=pk, created_by=request.user)
+    progress = cache.get(jobs.job_progress_key(job)) or {"done": 0, "total": 0}
+    return JsonResponse({"status": job.status, "finished": job.is_finished, **progress})

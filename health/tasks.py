@@ -1,4 +1,5 @@
-from accounts.services import import_job_guarded
+from accounts.jobs import job_guarded
+from accounts.models import ImportJob
 from tenancy.tasks import tenant_task
 
 from .services import metrics_import_run
@@ -6,4 +7,4 @@ from .services import metrics_import_run
 
 @tenant_task()
 def import_metrics(job_id: int) -> None:
-    import_job_guarded(job_id, metrics_import_run)
+    job_guarded(ImportJob, job_id, metrics_import_run)

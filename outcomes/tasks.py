@@ -1,4 +1,5 @@
-from accounts.services import import_job_guarded
+from accounts.jobs import job_guarded
+from accounts.models import ImportJob
 from tenancy.tasks import tenant_task
 
 from .models import BacktestReport
@@ -8,7 +9,7 @@ from .services import outcomes_import_run
 
 @tenant_task()
 def import_outcomes(job_id: int) -> None:
-    import_job_guarded(job_id, outcomes_import_run)
+    job_guarded(ImportJob, job_id, outcomes_import_run)
 
 
 @tenant_task()

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import csm_changed, timeline_entries
+from accounts.hooks import bulk_actions, csm_changed, timeline_entries
 from accounts.panels import panel_register
 from segments.hooks import cells_changed
 from tenancy.hooks import organization_defaults
@@ -13,6 +13,7 @@ class PlaybooksConfig(AppConfig):
         cells_changed.register("playbooks.services.runs_start_for_moves")
         csm_changed.register("playbooks.services.tasks_follow_csm")
         timeline_entries.register("playbooks.timeline.entries")
+        bulk_actions.register("playbooks.bulk.bulk_actions")
         organization_defaults.register("playbooks.services.playbook_defaults_for")
         panel_register(
             template="playbooks/_account_panel.html",

@@ -4,8 +4,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts.jobs import job_guarded
 from accounts.models import ImportJob
-from accounts.services import import_job_guarded, import_job_run
+from accounts.services import import_job_run
 
 from .accounts.test_import import GOOD
 
@@ -54,6 +55,6 @@ def test_the_api_answers_200(cache_down, key_for, org_a, account_a):
 def test_an_import_runs_to_the_end_without_its_progress(cache_down, org_a, bob, in_tenant):
     with in_tenant(org_a):
         job = ImportJob.objects.create(organization=org_a, filename="f.csv", content=GOOD)
-        import_job_guarded(job.pk, import_job_run)
+        job_guarded(ImportJob, job.pk, import_job_run)
         job.refresh_from_db()
         assert job.status == ImportJob.Status.DONE and job.created_count == 2

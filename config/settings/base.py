@@ -299,8 +299,11 @@ APP_DATABASE_ROLE = DATABASES["default"].get("USER") if DATABASE_OWNER else None
 # Beat relays a pending delivery this long past its due time (its task was lost), this often.
 WEBHOOK_RELAY_GRACE_SECONDS = env.float("WEBHOOK_RELAY_GRACE_SECONDS", default=60)
 WEBHOOK_RELAY_SECONDS = env.float("WEBHOOK_RELAY_SECONDS", default=60)
+# The account list's bulk actions (a playbook started on each): up to this many accounts in
+# the request, more as one job a worker does with progress (accounts.bulk).
+BULK_INLINE_ACCOUNTS = env.int("BULK_INLINE_ACCOUNTS", default=200)
 # Imports: how often beat relays a job whose task was lost, how long after its send, and
-# when a job never finished is marked failed (accounts.services.imports_relay).
+# when a job never finished is marked failed (accounts.jobs.jobs_relay).
 IMPORT_RELAY_SECONDS = env.float("IMPORT_RELAY_SECONDS", default=60)
 IMPORT_RELAY_GRACE_SECONDS = env.float("IMPORT_RELAY_GRACE_SECONDS", default=120)
 IMPORT_STUCK_SECONDS = env.float("IMPORT_STUCK_SECONDS", default=3600)
@@ -326,10 +329,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60,
         "args": ["recompute.tasks.lapse_overrides"],
     },
-    "imports-relay": {
+    "jobs-relay": {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": IMPORT_RELAY_SECONDS,
-        "args": ["accounts.tasks.imports_relay"],
+        "args": ["accounts.tasks.jobs_relay"],
     },
     "webhooks-relay": {
         "task": "tenancy.tasks.for_each_organization",

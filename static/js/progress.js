@@ -15,7 +15,7 @@
         label.textContent = `${box.dataset.doing || ""}${bar.value}% computed`;
       } else if (state.total) {
         bar.value = Math.round((100 * state.done) / state.total);
-        label.textContent = `${state.done.toLocaleString()} of ${state.total.toLocaleString()} rows`;
+        label.textContent = `${state.done.toLocaleString()} of ${state.total.toLocaleString()} ${box.dataset.noun || "rows"}`;
       } else {
         label.textContent = state.status === "running" ? "Checking rows…" : "Waiting for a worker…";
       }

@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.jobs import job_guarded, jobs_relay
 from accounts.models import Account, ImportJob
-from accounts.services import import_job_guarded, import_job_run, imports_relay
+from accounts.services import import_job_run
 
 from ..conftest import wait_for
-from ..recompute.test_faults import row_held
+from ..recomputing import row_held
 from .test_import import GOOD
 
 
@@ -34,7 +35,7 @@ def test_a_job_whose_task_fails_ends_failed_with_the_reason_and_writes_nothing(o
 
     with in_tenant(org_a):
         job = queued(org_a, age=timedelta(0))
-        assert import_job_guarded(job.pk, overflowing) is None
+        assert job_guarded(ImportJob, job.pk, overflowing) is None
         job.refresh_from_db()
         assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
         assert "DataError" in job.errors[0]["message"]
@@ -45,10 +46,10 @@ def test_a_job_whose_task_fails_ends_failed_with_the_reason_and_writes_nothing(o
 def test_a_finished_job_is_not_run_again(org_a, bob, in_tenant):
     with in_tenant(org_a):
         job = queued(org_a, age=timedelta(0))
-        import_job_guarded(job.pk, import_job_run)
+        job_guarded(ImportJob, job.pk, import_job_run)
         assert Account.objects.count() == 2
         Account.objects.all().delete()
-        import_job_guarded(job.pk, import_job_run)  # a task sent twice
+        job_guarded(ImportJob, job.pk, import_job_run)  # a task sent twice
         assert not Account.objects.exists()
 
 
@@ -57,7 +58,7 @@ def test_the_relay_leaves_a_fresh_job_and_marks_a_stuck_one_failed(org_a, in_ten
     with in_tenant(org_a):
         fresh = queued(org_a, age=timedelta(seconds=5))
         stuck = queued(org_a, age=timedelta(seconds=settings.IMPORT_STUCK_SECONDS + 1))
-        assert imports_relay() == (0, 1)
+        assert jobs_relay() == (0, 1)
         fresh.refresh_from_db()
         stuck.refresh_from_db()
         assert fresh.status == ImportJob.Status.QUEUED
@@ -71,7 +72,7 @@ def test_the_relay_passes_by_a_job_being_imported(org_a, in_tenant, settings):
         job = queued(org_a, age=timedelta(seconds=settings.IMPORT_STUCK_SECONDS + 1))
     # The test holds the row's lock, as the job's running task would.
     with row_held(org_a, "accounts_importjob", job.pk), in_tenant(org_a):
-        assert imports_relay() == (0, 0)
+        assert jobs_relay() == (0, 0)
     with in_tenant(org_a):
         job.refresh_from_db()
         assert job.status == ImportJob.Status.QUEUED
@@ -86,7 +87,7 @@ def test_a_job_whose_task_was_lost_is_relayed_and_imported_by_the_worker(
         job = queued(
             org_a, age=timedelta(seconds=settings.IMPORT_RELAY_GRACE_SECONDS + 1), sent=sent
         )
-        assert imports_relay() == (1, 0)
+        assert jobs_relay() == (1, 0)
 
     def imported():
         """the worker imported the relayed job"""
@@ -96,4 +97,4 @@ def test_a_job_whose_task_was_lost_is_relayed_and_imported_by_the_worker(
     wait_for(imported, timeout=30)
     with in_tenant(org_a):
         assert sorted(Account.objects.values_list("name", flat=True)) == ["Alpha Corp", "Beta Ltd"]
-        assert imports_relay() == (0, 0)
+        assert jobs_relay() == (0, 0)

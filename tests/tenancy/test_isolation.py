@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import ImportJob, SavedView
+from accounts.models import BulkJob, ImportJob, SavedView
 from health.services import override_create, scorecard_create_from_template
 from integrations.models import WebhookDelivery
 from integrations.services import subscription_create
@@ -53,12 +53,16 @@ def b_objects(org_b, carol, account_b, in_tenant):
             by=carol,
             expires_at=timezone.now() + timedelta(days=3),
         )
+        bulk_job = BulkJob.objects.create(
+            organization=org_b, action="playbook", account_ids=[account_b.pk], created_by=carol
+        )
         saved_view = SavedView.objects.create(
             organization=org_b, user=carol, name="B's view", query="region=EMEA", shared=True
         )
     return {
         "account": account_b,
         "saved_view": saved_view,
+        "bulk_job": bulk_job,
         "job": job,
         "key": key,
         "membership": membership,
@@ -84,6 +88,8 @@ OBJECT_PAGES = [
     ("accounts:delete", "account", "post"),
     ("accounts:import_detail", "job", "get"),
     ("accounts:import_status", "job", "get"),
+    ("accounts:bulk_job", "bulk_job", "get"),
+    ("accounts:bulk_job_status", "bulk_job", "get"),
     ("tenancy:member_update", "membership", "post"),
     ("tenancy:api_key_revoke", "key", "post"),
     ("maturity:assessment_new", "account", "post"),
@@ -119,6 +125,8 @@ OBJECT_PAGES = [
     ("playbooks:task_close", "task", "get"),
     ("playbooks:task_close", "task", "post"),
     ("playbooks:task_reopen", "task", "post"),
+    ("outcomes:add", "account", "get"),
+    ("outcomes:add", "account", "post"),
 ]
 
 
@@ -148,6 +156,7 @@ def test_every_page_that_takes_an_object_is_covered():
         "recompute",
         "integrations",
         "playbooks",
+        "outcomes",
     ):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
