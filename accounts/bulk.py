@@ -63,9 +63,7 @@ def bulk_do(
 
 def bulk_job_run(*, job: BulkJob) -> BulkJob:
     """A worker's: the job's action as its asker may still do it, with progress."""
-    membership = (
-        Membership.objects.filter(user=job.created_by).first() if job.created_by else None
-    )
+    membership = Membership.objects.filter(user=job.created_by).first() if job.created_by else None
     action = bulk_actions_for(membership).get(job.action) if membership else None
     if action is None:
         return _finish(job, Job.Status.FAILED, "Whoever asked for this may no longer do it.")

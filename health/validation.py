@@ -7,14 +7,12 @@ active scorecard's measures) is read once per batch into the serializer's contex
 """
 
 import math
-from collections.abc import Mapping
 from typing import Any
 
 from django.utils import timezone
 from rest_framework import serializers
-from rest_framework.exceptions import ErrorDetail
 
-from accounts.models import Account
+from accounts.validation import AccountItem, accounts_context, item_of
 from core.batches import items_checked
 from core.moments import PastMomentField
 
@@ -46,34 +44,6 @@ def _number(value: Any) -> float | None:
     return number
 
 
-def _item(field: serializers.Field) -> Mapping[str, Any]:
-    """The whole item a field of MetricItem is part of (MetricItem.run_validation keeps it)."""
-    return getattr(field.parent, "item", {})
-
-
-class AccountField(serializers.Field):
-    """The account's id, among the batch's known ids."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if type(data) is not int or data not in self.context["known_ids"]:
-            raise serializers.ValidationError("No such account.", code="does_not_exist")
-        return data
-
-
-class ExternalIdField(serializers.Field):
-    """The account's external_id, resolved to its id."""
-
-    def to_internal_value(self, data: Any) -> int:
-        if _item(self).get("account") is not None:
-            raise serializers.SkipField  # the id names the account; this is not looked at
-        found = self.context["by_external"].get(data) if isinstance(data, str) else None
-        if found is None:
-            raise serializers.ValidationError(
-                "No account has this external_id.", code="does_not_exist"
-            )
-        return int(found)
-
-
 class MetricField(serializers.Field):
     """A metric key that a measure of the active scorecard reads."""
 
@@ -98,7 +68,7 @@ class ValueField(serializers.Field):
         return False, data  # absent or null is the rule's to judge (recency takes null)
 
     def to_internal_value(self, data: Any) -> tuple[float | None, str]:
-        item = _item(self)
+        item = item_of(self)
         metric = item.get("metric") if isinstance(item.get("metric"), str) else None
         measure: scoring.MeasureSpec | None = self.context["measures"].get(metric)
         if measure is None:
@@ -123,42 +93,12 @@ class ValueField(serializers.Field):
         return _number(data), ""
 
 
-class MetricItem(serializers.Serializer):
+class MetricItem(AccountItem):
     """One value: {account | external_id, metric, value, observed_at}."""
 
-    default_error_messages = {"invalid": "Each item is an object."}
-
-    account = AccountField(required=False, allow_null=True)
-    external_id = ExternalIdField(required=False, allow_null=True)
     metric = MetricField()
     value = ValueField(required=False)
     observed_at = ObservedAtField(required=False)
-
-    def run_validation(self, data: Any = serializers.empty) -> Any:
-        self.item = data if isinstance(data, Mapping) else {}  # what ValueField reads
-        return super().run_validation(data)
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        """DRF's checks of every field, at once, plus the one rule across two: an item names
-        its account by id or by external_id."""
-        named = isinstance(data, Mapping) and (
-            data.get("account") is not None or data.get("external_id") is not None
-        )
-        try:
-            attrs = super().to_internal_value(data)
-        except serializers.ValidationError as error:
-            if isinstance(data, Mapping) and not named and isinstance(error.detail, dict):
-                error.detail.setdefault("account", [ErrorDetail(self._missing_account())])
-            raise
-        if not named:
-            raise serializers.ValidationError({"account": [self._missing_account()]})
-        if attrs.get("account") is not None:
-            attrs.pop("external_id", None)  # the id wins, as the docs say
-        return attrs
-
-    @staticmethod
-    def _missing_account() -> str:
-        return "Give the account's id or its external_id."
 
 
 def metrics_context(items: list[Any]) -> dict[str, Any]:
@@ -168,19 +108,7 @@ def metrics_context(items: list[Any]) -> dict[str, Any]:
     if scorecard is not None:
         for spec in card_of(scorecard).measures:
             measures.setdefault(spec.metric, spec)
-    dicts = [item for item in items if isinstance(item, dict)]
-    ids = [i for i in (d.get("account") for d in dicts) if type(i) is int]
-    external = [
-        e for e in (d.get("external_id") for d in dicts) if isinstance(e, str) and "\x00" not in e
-    ]
-    return {
-        "measures": measures,
-        "known_ids": set(Account.objects.filter(pk__in=ids).values_list("pk", flat=True)),
-        "by_external": dict(
-            Account.objects.filter(external_id__in=external).values_list("external_id", "pk")
-        ),
-        "now": timezone.now(),
-    }
+    return {"measures": measures, **accounts_context(items), "now": timezone.now()}
 
 
 def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dict[str, str]]]:
@@ -194,7 +122,7 @@ def metrics_validate(items: list[Any]) -> tuple[list[MetricValue], dict[int, dic
         number, text = data.get("value", (None, ""))
         values.append(
             MetricValue(
-                account_id=data.get("account") or data["external_id"],
+                account_id=AccountItem.account_of(data),
                 metric=data["metric"],
                 number=number,
                 text=text,
