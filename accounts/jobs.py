@@ -24,6 +24,7 @@ IMPORT_TASKS = {
     ImportJob.Kind.ACCOUNTS: "accounts.tasks.import_accounts",
     ImportJob.Kind.METRICS: "health.tasks.import_metrics",
     ImportJob.Kind.OUTCOMES: "outcomes.tasks.import_outcomes",
+    ImportJob.Kind.ASSESSMENTS: "maturity.tasks.import_assessments",
 }
 BULK_TASK = "accounts.tasks.bulk_job_run"
 JOB_MODELS: tuple[type[Job], ...] = (ImportJob, BulkJob)

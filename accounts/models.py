@@ -132,12 +132,13 @@ class ImportJob(Job):
         ACCOUNTS = "accounts", "Accounts"
         METRICS = "metrics", "Health metrics"
         OUTCOMES = "outcomes", "Renewal outcomes"
+        ASSESSMENTS = "assessments", "Assessment history"
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", "Write nothing if any row is bad"
         GOOD_ROWS = "good", "Import the good rows, report the bad ones"
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCOUNTS)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ACCOUNTS)
     filename = models.CharField(max_length=255)
     content = models.TextField()
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)

@@ -1,8 +1,10 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.forms import ImportForm
 from core.forms import RowLabels, key_field
 
+from .history import read_assessments_csv
 from .models import Factor, Framework, SurveyLink
 from .scoring import SCALE
 from .services import TEMPLATES, template_load
@@ -152,3 +154,12 @@ def spec_from_formsets(pillars, factors, tiers) -> dict:
             if t and not t.get("DELETE")
         ],
     }
+
+
+class AssessmentImportForm(ImportForm):
+    file = forms.FileField(
+        allow_empty_file=True,
+        help_text="Columns: external_id; optionally framework and submitted_at; then the "
+        "factor keys.",
+    )
+    reader = staticmethod(read_assessments_csv)

@@ -285,6 +285,21 @@ def answers_errors(answers: dict, version: FrameworkVersion) -> dict[str, Valida
     return errors
 
 
+ANSWERS = "answers"  # the key of a problem with the answers as a whole
+
+
+def assessment_create_errors(
+    answers: dict, version: FrameworkVersion
+) -> dict[str, ValidationError]:
+    """Every reason `assessment_create` refuses these answers: per factor key, and under
+    ANSWERS when no factor is scored at all. The API and the history import ask it first."""
+    if errors := answers_errors(answers, version):
+        return errors
+    if scoring.score_answers(answers, framework_structure(version)).cmi is None:
+        return {ANSWERS: ValidationError("Score at least one factor before submitting.")}
+    return {}
+
+
 @transaction.atomic
 def assessment_save_answers(
     *,
@@ -381,11 +396,12 @@ def assessment_create(
     written as one submitted row and its answers. `submitted_at` loads a past assessment
     (history from a CRM); it is the caller's to check it is not in the future."""
     version = framework.current
-    if errors := answers_errors(answers, version):
+    errors = assessment_create_errors(answers, version)
+    if whole := errors.pop(ANSWERS, None):
+        raise whole
+    if errors:
         raise ValidationError(errors)
     score = scoring.score_answers(answers, framework_structure(version))
-    if score.cmi is None:
-        raise ValidationError("Score at least one factor before submitting.")
     assessment = Assessment.objects.create(
         organization=account.organization,
         account=account,

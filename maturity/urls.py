@@ -9,6 +9,12 @@ urlpatterns = [
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment"),
     path("survey-links/<int:pk>/revoke/", views.survey_link_revoke, name="link_revoke"),
     path("survey-links/<int:pk>/email/", views.survey_link_email, name="link_email"),
+    path("assessments/import/", views.assessments_import, name="assessments_import"),
+    path(
+        "assessments/import/template.csv",
+        views.assessments_import_template,
+        name="assessments_import_template",
+    ),
     path("frameworks/", views.framework_list, name="frameworks"),
     path("frameworks/<int:pk>/", views.framework_detail, name="framework"),
     path(

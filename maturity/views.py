@@ -1,18 +1,20 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.models import Account
+from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
+from accounts.services import import_job_create
 from core.forms import hidden_field_problems
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required, public_page
 
-from . import services, surveys
+from . import history, services, surveys
 from .forms import (
+    AssessmentImportForm,
     FactorFormSet,
     FrameworkCreateForm,
     PillarFormSet,
@@ -25,7 +27,7 @@ from .forms import (
     spec_from_formsets,
 )
 from .models import Assessment, Factor, Framework, SurveyLink
-from .selectors import assessment_previous
+from .selectors import assessment_previous, framework_structure
 from .usm import LEVELS
 
 
@@ -328,3 +330,33 @@ def framework_provider_level(request, pk):
     else:
         messages.success(request, "Your provider level was saved.")
     return redirect("maturity:framework", pk=framework.pk)
+
+
+@member_required(can_manage)
+def assessments_import(request):
+    """Past assessments from a CRM or a spreadsheet, checked row by row as the API checks."""
+    form = AssessmentImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(
+            kind=ImportJob.Kind.ASSESSMENTS,
+            organization=request.organization,
+            filename=form.cleaned_data["file"].name,
+            content=form.content,
+            mode=form.cleaned_data["mode"],
+            by=request.user,
+        )
+        return redirect("accounts:import_detail", pk=job.pk)
+    frameworks = [
+        (framework, list(framework_structure(framework.current).factors))
+        for framework in Framework.objects.select_related("current_version")
+    ]
+    return render(
+        request, "maturity/assessments_import.html", {"form": form, "frameworks": frameworks}
+    )
+
+
+@member_required(can_manage)
+def assessments_import_template(request):
+    response = HttpResponse(history.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ascend-assessments-template.csv"'
+    return response

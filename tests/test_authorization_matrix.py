@@ -53,6 +53,7 @@ BROWSER = [
     ("metric value", "own", "health:value_add", ["a"], {}),
     ("health override", "manager", "health:override_add", ["a"], {}),
     ("metrics import", "manager", "health:metrics_import", [], {}),
+    ("assessments import", "manager", "maturity:assessments_import", [], {}),
     ("scorecard edit", "manager", "health:scorecard", ["s"], {}),
     ("scorecard activate", "manager", "health:scorecard_activate", ["s"], {}),
     ("grid settings", "manager", "segments:grid", [], {}),

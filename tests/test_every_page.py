@@ -96,6 +96,7 @@ def furnished(org_a, alice, mike, bob, vera, account_a, placed, cmi_framework, i
             "/maturity/frameworks/",
             f"/maturity/frameworks/{cmi_framework.pk}/",
             f"/maturity/assessments/{draft.pk}/",
+            "/maturity/assessments/import/",
             "/health/scorecards/",
             f"/health/scorecards/{scorecard.pk}/",
             "/health/metrics/import/",
