@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from tenancy.models import Membership, Role
 
-from .importing import FIELDS, REQUIRED_COLUMNS, FileError, header_of, read_accounts_csv
+from .importing import FileError, header_of
 from .models import Account, ImportJob
 
 
@@ -42,6 +42,9 @@ class AccountForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
+    """An upload: any readable CSV here; its import's reader, or the mapping step, says the
+    rest (accounts.mapping.import_upload_accept)."""
+
     file = forms.FileField(
         allow_empty_file=True,
         help_text="A CSV with a header row; external_id and name are required.",
@@ -52,7 +55,7 @@ class ImportForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    reader = staticmethod(read_accounts_csv)
+    reader = staticmethod(header_of)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -65,15 +68,8 @@ class ImportForm(forms.Form):
         return upload
 
 
-class AccountImportForm(ImportForm):
-    """The accounts upload: any readable CSV; a file whose columns are not Ascend's goes to
-    the mapping step (importing.needs_mapping) instead of being refused."""
-
-    reader = staticmethod(header_of)
-
-
 class MappingForm(forms.Form):
-    """Ascend's fields, each matched to one of the file's columns (or none)."""
+    """The import's fields, each matched to one of the file's columns (or none)."""
 
     mode = forms.ChoiceField(
         choices=ImportJob.Mode.choices,
@@ -81,45 +77,40 @@ class MappingForm(forms.Form):
         widget=forms.RadioSelect,
         label="If some rows are bad",
     )
+    save_as = forms.CharField(
+        max_length=80,
+        required=False,
+        label="Save this mapping as (optional)",
+        help_text="A name the team will find under “Start from a preset” next time.",
+    )
 
-    def __init__(self, *args, columns, guess, **kwargs):
+    def __init__(self, *args, columns, guess, fields, **kwargs):
+        """`fields`: accounts.mapping.Field of the import, in order."""
         super().__init__(*args, **kwargs)
+        self.mapped = [each.key for each in fields]
         choices = [("", "— not imported —"), *((c, c) for c in columns)]
-        for field in FIELDS:
-            self.fields[field] = forms.ChoiceField(
+        for each in fields:
+            self.fields[each.key] = forms.ChoiceField(
                 choices=choices,
-                required=field in REQUIRED_COLUMNS,
-                initial=guess.get(field, ""),
-                label=FIELD_LABELS.get(field, field),
+                required=each.required,
+                initial=guess.get(each.key, ""),
+                label=each.label,
                 error_messages={"required": "Choose the column that holds it."},
             )
+        self.order_fields([*self.mapped, "mode", "save_as"])
 
     def mapping(self) -> dict[str, str]:
-        return {field: self.cleaned_data[field] for field in FIELDS if self.cleaned_data[field]}
+        return {key: self.cleaned_data[key] for key in self.mapped if self.cleaned_data[key]}
 
     def clean(self):
         data = super().clean()
-        used = [data[f] for f in FIELDS if data.get(f)]
+        used = [data[key] for key in self.mapped if data.get(key)]
         repeated = {column for column in used if used.count(column) > 1}
         if repeated:
             raise forms.ValidationError(
                 f"One column feeds two fields: {', '.join(sorted(repeated))}."
             )
         return data
-
-
-FIELD_LABELS = {
-    "external_id": "CRM id (external_id)",
-    "name": "Name",
-    "industry": "Industry",
-    "isic_code": "ISIC code",
-    "size_band": "Size band",
-    "region": "Region",
-    "lifecycle_stage": "Lifecycle stage",
-    "arr": "ARR",
-    "renewal_date": "Renewal date",
-    "csm_email": "CSM (email, or a member's full name)",
-}
 
 
 class NoteForm(forms.Form):

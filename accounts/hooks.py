@@ -13,6 +13,9 @@ each app returns its latest `limit` entries of the kinds asked that are its own.
 The account list's bulk menu asks bulk_actions(membership=…) → [accounts.bulk.BulkAction]:
 what else that member may do to many accounts at once (playbooks: start a playbook on each).
 
+Every CSV import describes itself for the shared mapping step: import_mappings() →
+accounts.mapping.ImportMapping, one from each app that owns an import.
+
 The grid is segments': it answers
 - cell_names(layout=…) → {key: name} of the tenant's cells of that layout, in the grid's order;
 - quadrant_cells(quadrant=…) → the 3×3 cell keys inside a 2×2 cell.
@@ -26,3 +29,4 @@ csm_changed = Hook("csm_changed")
 export_facts = Hook("export_facts")
 timeline_entries = Hook("timeline_entries")
 bulk_actions = Hook("bulk_actions")
+import_mappings = Hook("import_mappings", required=True)

@@ -205,83 +205,9 @@ def imported_fields(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-# The mapping step: a CRM's export, its columns matched to Ascend's fields ----------------------
-
-FIELDS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-# Presets that ship: a CRM's column → Ascend's field. An owner column holds names or emails.
-PRESETS: dict[str, dict[str, str]] = {
-    "salesforce": {
-        "Account ID": "external_id",
-        "Account Name": "name",
-        "Industry": "industry",
-        "Annual Revenue": "arr",
-        "Billing Country": "region",
-        "Account Owner": "csm_email",
-    },
-    "hubspot": {
-        "Record ID": "external_id",
-        "Company name": "name",
-        "Industry": "industry",
-        "Annual Revenue": "arr",
-        "Country/Region": "region",
-        "Company owner": "csm_email",
-    },
-}
-PRESET_NAMES = {"salesforce": "Salesforce Accounts", "hubspot": "HubSpot Companies"}
-
-
-def _normal(column: str) -> str:
-    return "".join(ch for ch in column.lower() if ch.isalnum())
-
-
 def header_of(raw: bytes | str) -> list[str]:
     """The file's columns, as written."""
     return [str(column) for column in csv_frame(raw).columns]
-
-
-def needs_mapping(columns: Sequence[str]) -> bool:
-    """Whether the columns are not Ascend's own (an export of Ascend needs no mapping)."""
-    names = {str(c).strip().lower().replace(" ", "_") for c in columns}
-    return not set(REQUIRED_COLUMNS) <= names or not names <= {*FIELDS, *DERIVED_COLUMNS}
-
-
-def mapping_guess(columns: Sequence[str], preset: str | None = None) -> dict[str, str]:
-    """Ascend field → the file's column: the preset's where it names a column the file has
-    (the first preset that fits, when none is chosen), then same-named columns."""
-    by_normal = {_normal(c): c for c in columns}
-    chosen = [PRESETS[preset]] if preset in PRESETS else list(PRESETS.values())
-    guess: dict[str, str] = {}
-    for table in chosen:
-        for column, field in table.items():
-            if _normal(column) in by_normal and field not in guess:
-                guess[field] = by_normal[_normal(column)]
-        if guess:
-            break
-    for field in FIELDS:
-        if field not in guess and _normal(field) in by_normal:
-            guess[field] = by_normal[_normal(field)]
-    return guess
-
-
-def mapped_csv(raw: bytes | str, mapping: dict[str, str], owners: dict[str, str]) -> str:
-    """The file rewritten with Ascend's columns, as the importer reads it (every row kept,
-    so its line numbers are the file's). An owner given by name becomes that member's email
-    where `owners` (lowercased full name → email) knows it; otherwise it is kept as written,
-    and the row is reported as an unknown CSM."""
-    frame = csv_frame(raw)
-    out = pd.DataFrame(index=frame.index)
-    for field in FIELDS:
-        column = mapping.get(field)
-        if column:
-            out[field] = frame[column].astype(str)
-    if "csm_email" in out:
-        out["csm_email"] = [
-            owners.get(value.strip().lower(), value.strip()) if "@" not in value else value
-            for value in out["csm_email"]
-        ]
-    if "arr" in out:  # "$1,200,000.00" as CRMs export it
-        out["arr"] = out["arr"].str.replace(r"[^\d.,-]", "", regex=True)
-    return out.to_csv(index=False)
 
 
 def template_csv() -> str:
@@ -298,4 +224,4 @@ def template_csv() -> str:
         "2027-03-31",
         "dana@example.com",
     ]
-    return ",".join(FIELDS) + "\n" + ",".join(example) + "\n"
+    return ",".join((*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)) + "\n" + ",".join(example) + "\n"

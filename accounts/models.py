@@ -153,6 +153,28 @@ class ImportJob(Job):
         return f"{self.filename} ({self.get_status_display()})"
 
 
+class MappingPreset(TenantModel):
+    """A mapping of a CRM's columns to an import's fields, kept under a name for the team."""
+
+    kind = models.CharField(max_length=12, choices=ImportJob.Kind.choices)
+    name = models.CharField(max_length=80)
+    mapping = models.JSONField(default=dict, help_text="Field → the file's column.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "name"], name="mapping_preset_unique_name"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class BulkJob(Job):
     """One action on many accounts at once (a playbook started on each), too many to do
     within the request: the ids chosen when it was asked, and what it did."""

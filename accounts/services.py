@@ -399,12 +399,14 @@ def _upload_key(organization: Organization, token: str) -> str:
     return f"accounts:upload:{organization.pk}:{token}"
 
 
-def import_upload_keep(*, organization: Organization, filename: str, content: str) -> str:
+def import_upload_keep(
+    *, organization: Organization, filename: str, content: str, kind: str = ImportJob.Kind.ACCOUNTS
+) -> str:
     """Keep an upload for the mapping step (an hour, in the cache); its token."""
     token = secrets.token_urlsafe(16)
     cache.set(
         _upload_key(organization, token),
-        {"filename": filename, "content": content},
+        {"filename": filename, "content": content, "kind": kind},
         UPLOAD_KEPT_SECONDS,
     )
     return token

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 from core.sorting import ASCENDING, DESCENDING, sort_headers
 from tenancy.permissions import can_manage, can_write, member_required
 
-from . import bulk, importing, jobs, selectors, services
+from . import bulk, importing, jobs, mapping, selectors, services
 from .filters import SORTS, AccountBrowserFilter
-from .forms import AccountForm, AccountImportForm, BulkForm, MappingForm, NoteForm, SavedViewForm
+from .forms import AccountForm, BulkForm, ImportForm, MappingForm, NoteForm, SavedViewForm
 from .models import Account, BulkJob, ImportJob, SavedView
 from .panels import panels_context
 from .permissions import can_delete_account, can_edit_account
@@ -141,57 +141,59 @@ def account_delete(request, pk):
 
 @member_required(can_manage)
 def import_start(request):
-    form = AccountImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        columns = importing.header_of(form.content)
-        if importing.needs_mapping(columns):
-            token = services.import_upload_keep(
-                organization=request.organization,
-                filename=form.cleaned_data["file"].name,
-                content=form.content,
-            )
-            return redirect("accounts:import_map", token=token)
         try:
-            importing.read_accounts_csv(form.content)
+            return redirect(
+                mapping.import_upload_accept(
+                    organization=request.organization,
+                    kind=ImportJob.Kind.ACCOUNTS,
+                    filename=form.cleaned_data["file"].name,
+                    content=form.content,
+                    mode=form.cleaned_data["mode"],
+                    by=request.user,
+                )
+            )
         except importing.FileError as error:
             form.add_error("file", str(error))
-    if request.method == "POST" and form.is_valid():
-        job = services.import_job_create(
-            organization=request.organization,
-            filename=form.cleaned_data["file"].name,
-            content=form.content,
-            mode=form.cleaned_data["mode"],
-            by=request.user,
-        )
-        return redirect("accounts:import_detail", pk=job.pk)
     jobs = ImportJob.objects.defer("content")[:10]
     return render(request, "accounts/import_start.html", {"form": form, "jobs": jobs})
 
 
 @member_required(can_manage)
 def import_map(request, token):
-    """The mapping step: the file's columns beside Ascend's fields, guessed from the presets
-    (Salesforce, HubSpot) and the column names, for the manager to confirm or change."""
+    """The mapping step of every CSV import: the file's columns beside the import's fields,
+    guessed from a preset (shipped or saved) and the column names, for the member to confirm
+    or change, and optionally to save as a preset."""
     upload = services.import_upload_read(organization=request.organization, token=token)
     if upload is None:
         messages.error(request, "That upload has expired. Choose the file again.")
         return redirect("accounts:import")
+    spec = mapping.mapping_of(upload.get("kind", ImportJob.Kind.ACCOUNTS))
     columns = importing.header_of(upload["content"])
     preset = request.GET.get("preset") or request.POST.get("preset") or ""
-    guess = importing.mapping_guess(columns, preset or None)
-    form = MappingForm(request.POST or None, columns=columns, guess=guess)
+    guess = mapping.mapping_guess(columns, spec, mapping.preset_table(spec, preset))
+    fields = spec.fields()
+    form = MappingForm(request.POST or None, columns=columns, guess=guess, fields=fields)
     problem = None
     if request.method == "POST" and form.is_valid():
-        content = importing.mapped_csv(
-            upload["content"], form.mapping(), services.owner_emails_by_name()
-        )
+        content = mapping.mapped_csv(upload["content"], spec, form.mapping())
         try:
-            importing.read_accounts_csv(content)
+            spec.read(content)
         except importing.FileError as error:
             problem = str(error)
         else:
+            if name := form.cleaned_data["save_as"].strip():
+                mapping.mapping_preset_save(
+                    organization=request.organization,
+                    kind=spec.kind,
+                    name=name,
+                    chosen=form.mapping(),
+                    by=request.user,
+                )
             job = services.import_job_create(
                 organization=request.organization,
+                kind=spec.kind,
                 filename=upload["filename"],
                 content=content,
                 mode=form.cleaned_data["mode"],
@@ -204,12 +206,13 @@ def import_map(request, token):
         "accounts/import_map.html",
         {
             "form": form,
+            "spec": spec,
             "filename": upload["filename"],
             "columns": columns,
-            "presets": importing.PRESET_NAMES,
+            "presets": mapping.presets_offered(spec),
             "preset": preset,
             "problem": problem,
-            "field_rows": [form[field] for field in importing.FIELDS],
+            "field_rows": [form[each.key] for each in fields],
         },
     )
 

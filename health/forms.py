@@ -9,7 +9,6 @@ from accounts.forms import ImportForm
 from core.forms import RowLabels, hidden_field_problems
 
 from . import scoring
-from .importing import read_metrics_csv
 from .models import Measure
 from .services import TEMPLATES, template_load
 
@@ -40,7 +39,6 @@ class MetricImportForm(ImportForm):
     file = forms.FileField(
         allow_empty_file=True, help_text="Columns: external_id, metric, value, observed_at."
     )
-    reader = staticmethod(read_metrics_csv)
 
 
 class ScorecardCreateForm(forms.Form):

@@ -5,6 +5,8 @@ import contextlib
 import pandas as pd
 
 from accounts.importing import columns_frame
+from accounts.mapping import Field, ImportMapping
+from accounts.models import ImportJob
 
 COLUMNS = ("external_id", "metric", "value", "observed_at")
 
@@ -29,3 +31,21 @@ def items_of(frame: pd.DataFrame) -> list[dict]:
             }
         )
     return items
+
+
+LABELS = {
+    "external_id": "CRM id (external_id)",
+    "metric": "Metric key (e.g. nps)",
+    "value": "Value",
+    "observed_at": "Observed at (ISO 8601)",
+}
+
+
+def metrics_mapping() -> ImportMapping:
+    return ImportMapping(
+        kind=ImportJob.Kind.METRICS,
+        title="health metrics",
+        upload_url="health:metrics_import",
+        fields=lambda: [Field(key, LABELS[key], required=True) for key in COLUMNS],
+        read=read_metrics_csv,
+    )

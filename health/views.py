@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.importing import FileError
+from accounts.mapping import import_upload_accept
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
-from accounts.services import import_job_create
 from tenancy.permissions import can_manage, can_write, member_required
 
 from . import services
@@ -107,15 +108,19 @@ def override_end(request, pk):
 def metrics_import(request):
     form = MetricImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            kind=ImportJob.Kind.METRICS,
-            organization=request.organization,
-            filename=form.cleaned_data["file"].name,
-            content=form.content,
-            mode=form.cleaned_data["mode"],
-            by=request.user,
-        )
-        return redirect("accounts:import_detail", pk=job.pk)
+        try:
+            return redirect(
+                import_upload_accept(
+                    organization=request.organization,
+                    kind=ImportJob.Kind.METRICS,
+                    filename=form.cleaned_data["file"].name,
+                    content=form.content,
+                    mode=form.cleaned_data["mode"],
+                    by=request.user,
+                )
+            )
+        except FileError as error:
+            form.add_error("file", str(error))
     return render(request, "health/metrics_import.html", {"form": form})
 
 

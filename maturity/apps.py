@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import export_facts, timeline_entries
+from accounts.hooks import export_facts, import_mappings, timeline_entries
 from accounts.panels import panel_register
 from core.derivation import provider_register
 from tenancy.hooks import organization_defaults
@@ -14,6 +14,7 @@ class MaturityConfig(AppConfig):
         organization_defaults.register("maturity.services.framework_defaults_install")
         export_facts.register("maturity.selectors.last_assessed")
         timeline_entries.register("maturity.timeline.entries")
+        import_mappings.register("maturity.history.assessments_mapping")
         panel_register(
             template="maturity/_account_panel.html",
             context="maturity.panels.maturity_panel",

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from accounts.forms import ImportForm
 from core.forms import RowLabels, key_field
 
-from .history import read_assessments_csv
 from .models import Factor, Framework, SurveyLink
 from .scoring import SCALE
 from .services import TEMPLATES, template_load
@@ -162,4 +161,3 @@ class AssessmentImportForm(ImportForm):
         help_text="Columns: external_id; optionally framework and submitted_at; then the "
         "factor keys.",
     )
-    reader = staticmethod(read_assessments_csv)

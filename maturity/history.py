@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 from accounts.importing import FileError, columns_frame
+from accounts.mapping import Field, ImportMapping
 from accounts.models import Account, ImportJob
 from accounts.services import rows_import_run
 from accounts.validation import AccountItem, accounts_context
@@ -175,3 +176,18 @@ def template_csv() -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([header, example])
     return out.getvalue()
+
+
+def assessments_mapping() -> ImportMapping:
+    return ImportMapping(
+        kind=ImportJob.Kind.ASSESSMENTS,
+        title="past assessments",
+        upload_url="maturity:assessments_import",
+        fields=lambda: [
+            Field("external_id", "CRM id (external_id)", required=True),
+            Field("framework", "Framework (name or id; blank: the primary)"),
+            Field("submitted_at", "Assessed on (ISO 8601)"),
+            *(Field(key, f"Factor {key} (1–5 or unknown)") for key in factor_columns()),
+        ],
+        read=read_assessments_csv,
+    )

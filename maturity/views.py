@@ -5,9 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.importing import FileError
+from accounts.mapping import import_upload_accept
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
-from accounts.services import import_job_create
 from core.forms import hidden_field_problems
 from tenancy.context import tenant_context
 from tenancy.permissions import can_manage, can_write, member_required, public_page
@@ -337,15 +338,19 @@ def assessments_import(request):
     """Past assessments from a CRM or a spreadsheet, checked row by row as the API checks."""
     form = AssessmentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            kind=ImportJob.Kind.ASSESSMENTS,
-            organization=request.organization,
-            filename=form.cleaned_data["file"].name,
-            content=form.content,
-            mode=form.cleaned_data["mode"],
-            by=request.user,
-        )
-        return redirect("accounts:import_detail", pk=job.pk)
+        try:
+            return redirect(
+                import_upload_accept(
+                    organization=request.organization,
+                    kind=ImportJob.Kind.ASSESSMENTS,
+                    filename=form.cleaned_data["file"].name,
+                    content=form.content,
+                    mode=form.cleaned_data["mode"],
+                    by=request.user,
+                )
+            )
+        except FileError as error:
+            form.add_error("file", str(error))
     frameworks = [
         (framework, list(framework_structure(framework.current).factors))
         for framework in Framework.objects.select_related("current_version")

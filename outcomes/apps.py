@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import timeline_entries
+from accounts.hooks import import_mappings, timeline_entries
 from accounts.panels import panel_register
 
 
@@ -9,6 +9,7 @@ class OutcomesConfig(AppConfig):
 
     def ready(self):
         timeline_entries.register("outcomes.timeline.entries")
+        import_mappings.register("outcomes.importing.outcomes_mapping")
         panel_register(
             template="outcomes/_account_panel.html",
             context="outcomes.panels.outcomes_panel",

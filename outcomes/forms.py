@@ -5,7 +5,6 @@ from django import forms
 from accounts.forms import ImportForm
 from maturity.scoring import weights_error
 
-from .importing import read_outcomes_csv
 from .models import Outcome
 
 
@@ -41,7 +40,6 @@ class OutcomeImportForm(ImportForm):
         allow_empty_file=True,
         help_text="Columns: external_id, kind, occurred_on, arr_before, arr_after, reason.",
     )
-    reader = staticmethod(read_outcomes_csv)
 
 
 class WeightsForm(forms.Form):

@@ -6,9 +6,10 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from accounts.importing import FileError
+from accounts.mapping import import_upload_accept
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
-from accounts.services import import_job_create
 from maturity.selectors import framework_primary
 from segments.selectors import cell_names, framework_whatif
 from segments.whatif import matrix_grid
@@ -59,15 +60,19 @@ def outcome_add(request, account_pk):
 def outcomes_import(request):
     form = OutcomeImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = import_job_create(
-            kind=ImportJob.Kind.OUTCOMES,
-            organization=request.organization,
-            filename=form.cleaned_data["file"].name,
-            content=form.content,
-            mode=form.cleaned_data["mode"],
-            by=request.user,
-        )
-        return redirect("accounts:import_detail", pk=job.pk)
+        try:
+            return redirect(
+                import_upload_accept(
+                    organization=request.organization,
+                    kind=ImportJob.Kind.OUTCOMES,
+                    filename=form.cleaned_data["file"].name,
+                    content=form.content,
+                    mode=form.cleaned_data["mode"],
+                    by=request.user,
+                )
+            )
+        except FileError as error:
+            form.add_error("file", str(error))
     return render(request, "outcomes/outcomes_import.html", {"form": form})
 
 

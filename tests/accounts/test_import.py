@@ -104,11 +104,19 @@ def test_unreadable_files_are_refused_at_upload(content, message, mike, client_f
     assert message in response.content.decode()
 
 
-@pytest.mark.parametrize("content", [b"name,arr\nX,1\n", b"external_id,name,colour\nA,B,red\n"])
+@pytest.mark.parametrize("content", [b"Account,arr\nX,1\n", b"external_id,name,colour\nA,B,red\n"])
 def test_other_columns_go_to_the_mapping_step_not_a_refusal(content, mike, client_for):
     upload = SimpleUploadedFile("accounts.csv", content, content_type="text/csv")
     response = client_for(mike).post(reverse("accounts:import"), {"file": upload, "mode": "all"})
     assert response.status_code == 302 and "/accounts/import/map/" in response["Location"]
+
+
+def test_a_file_of_ascends_own_columns_is_told_what_it_lacks(mike, client_for):
+    """No mapping can find a column the file does not have."""
+    upload = SimpleUploadedFile("accounts.csv", b"name,arr\nX,1\n", content_type="text/csv")
+    response = client_for(mike).post(reverse("accounts:import"), {"file": upload, "mode": "all"})
+    assert response.status_code == 200
+    assert "Missing required column(s): external_id." in response.content.decode()
 
 
 def test_a_file_rejected_in_the_job_writes_nothing(org_a, in_tenant):
