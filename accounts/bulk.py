@@ -1,6 +1,6 @@
-"""Actions on many accounts at once, from the account list, besides reassigning and export
-(one statement each): what the apps above offer through accounts.hooks.bulk_actions, such as
-starting a playbook on each. A small selection is done in the request; a larger one becomes
+"""Actions on many accounts at once, from the account list: reassigning them (managers),
+and what the apps above offer through accounts.hooks.bulk_actions, such as starting a
+playbook on each. A small selection is done in the request; a larger one becomes
 one BulkJob that a worker does, with progress, through the same action."""
 
 from collections.abc import Callable
@@ -11,11 +11,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tenancy.models import Membership, Organization, User
+from tenancy.models import Membership, Organization, Role, User
 
 from .hooks import bulk_actions
 from .jobs import job_progress_key, job_send
-from .models import BulkJob, Job
+from .models import Account, BulkJob, Job
+from .services import accounts_reassign
 
 Progress = Callable[[int, int], None]
 
@@ -33,10 +34,36 @@ class BulkAction:
     run: Callable[..., str]
 
 
+REASSIGN = "reassign"
+
+
+def _reassign(*, option: str, account_ids: list[int], by: User, progress: Progress | None) -> str:
+    """Reassign to the member `option` names (one who may own accounts), or to no one."""
+    owner = (
+        Membership.objects.exclude(role=Role.VIEWER).filter(user_id=int(option)).first()
+        if option
+        else None
+    )
+    if option and owner is None:
+        raise ValidationError("That member can no longer own accounts.")
+    csm = owner.user if owner else None
+    if progress:
+        progress(0, len(account_ids))
+    moved = accounts_reassign(accounts=Account.objects.filter(pk__in=account_ids), csm=csm)
+    if progress:
+        progress(len(account_ids), len(account_ids))
+    noun = "account" if moved == 1 else "accounts"
+    return f"{moved} {noun} moved to {csm or 'no one'}, with their open tasks."
+
+
 def bulk_actions_for(membership: Membership) -> dict[str, BulkAction]:
-    return {
-        action.key: action for offered in bulk_actions(membership=membership) for action in offered
-    }
+    """What this member may do to many accounts: reassign them (managers), and what the apps
+    above offer."""
+    own = (
+        [BulkAction(REASSIGN, "Reassign to", "CSM", [], _reassign)] if membership.can_manage else []
+    )
+    offered = [action for actions in bulk_actions(membership=membership) for action in actions]
+    return {action.key: action for action in [*own, *offered]}
 
 
 def bulk_do(

@@ -46,7 +46,7 @@ def account_list(request):
             "view_form": SavedViewForm(initial={"query": query.urlencode()}),
             "bulk_form": BulkForm(
                 initial={"query": query.urlencode()},
-                actions=bulk.bulk_actions_for(request.membership),
+                actions=_bulk_offered(request),
             ),
             "cell_names": selectors.cell_names_3x3(),
         },
@@ -267,8 +267,9 @@ def saved_view_delete(request, pk):
 @member_required()
 @require_POST
 def accounts_bulk(request):
-    """Reassign or export the ticked accounts, or every account the list's filter matches."""
-    form = BulkForm(request.POST, actions=bulk.bulk_actions_for(request.membership))
+    """Reassign, export or act on (accounts.bulk) the ticked accounts, or every account the
+    list's filter matches."""
+    form = BulkForm(request.POST, actions=_bulk_offered(request))
     query = request.POST.get("query", "")[:2000]
     back = reverse("accounts:list") + (f"?{query}" if query else "")
     if not form.is_valid():
@@ -284,27 +285,30 @@ def accounts_bulk(request):
         chosen = selectors.account_list().filter(pk__in=data["ids"])
     if data["action"] == "export":
         return _csv_download(chosen)
-    if action := form.actions.get(data["action"]):
-        done = bulk.bulk_do(
-            organization=request.organization,
-            action=action,
-            option=data["option"],
-            account_ids=list(chosen.values_list("pk", flat=True)),
-            by=request.user,
-        )
-        if isinstance(done, BulkJob):
-            return redirect("accounts:bulk_job", pk=done.pk)
-        messages.success(request, done)
-        return redirect(back)
-    if not request.membership.can_manage:
-        raise PermissionDenied("Only a manager reassigns accounts.")
-    moved = services.accounts_reassign(accounts=chosen, csm=data["csm"])
-    who = data["csm"] or "no one"
-    messages.success(
-        request,
-        f"{moved} account{'s' if moved != 1 else ''} moved to {who}, with their open tasks.",
+    if data["action"] == bulk.REASSIGN:
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only a manager reassigns accounts.")
+        action = bulk.bulk_actions_for(request.membership)[bulk.REASSIGN]
+        option = str(data["csm"].pk) if data["csm"] else ""
+    else:
+        action, option = form.actions[data["action"]], data["option"]
+    done = bulk.bulk_do(
+        organization=request.organization,
+        action=action,
+        option=option,
+        account_ids=list(chosen.values_list("pk", flat=True)),
+        by=request.user,
     )
+    if isinstance(done, BulkJob):
+        return redirect("accounts:bulk_job", pk=done.pk)
+    messages.success(request, done)
     return redirect(back)
+
+
+def _bulk_offered(request) -> dict:
+    """The bulk actions the form lists with their options (reassign has its CSM field)."""
+    offered = bulk.bulk_actions_for(request.membership)
+    return {key: action for key, action in offered.items() if key != bulk.REASSIGN}
 
 
 @member_required()

@@ -182,3 +182,30 @@ def test_a_manager_reassigns_in_bulk_in_the_browser_and_the_tasks_follow(
     page.click("#bulk button[type=submit]")
     page.wait_for_selector("text=1 account moved to mike@alpha.test, with their open tasks.")
     assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_reassign_is_one_job_a_worker_does_and_the_tasks_still_follow(
+    worker, org_a, account_a, mike, bob, tasks, client_for, in_tenant
+):
+    from django.test import override_settings
+
+    from accounts.models import BulkJob
+
+    from ..conftest import wait_for
+    from ..factories import AccountFactory
+
+    other = AccountFactory(organization=org_a, owner_csm=bob, name="Other")
+    before = holders(org_a, in_tenant)
+    data = {"action": "reassign", "ids": [account_a.pk, other.pk], "csm": mike.pk, "query": ""}
+    with override_settings(BULK_INLINE_ACCOUNTS=1):
+        response = client_for(mike).post("/accounts/bulk/", data)
+    assert response.status_code == 302 and "/accounts/bulk/" in response["Location"]
+
+    def done():
+        """the worker finished the reassignment"""
+        with in_tenant(org_a):
+            return BulkJob.objects.filter(status="done").first()
+
+    assert wait_for(done).summary == "2 accounts moved to mike@alpha.test, with their open tasks."
+    assert holders(org_a, in_tenant) == expected_after(before, "bob@alpha.test", "mike@alpha.test")
