@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from tenancy.models import Organization, User
@@ -22,6 +23,7 @@ from .importing import (
     DERIVED_COLUMNS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    FileError,
     csv_frame,
     header_of,
     read_accounts_csv,
@@ -163,6 +165,27 @@ def import_upload_accept(
         by=by,
     )
     return reverse("accounts:import_detail", args=[job.pk])
+
+
+def upload_page(request, *, kind: str, form_class: type, template: str, context=None):
+    """Every import's upload page: a readable CSV goes on (import_upload_accept), and what
+    its import cannot read is shown beside the file field, the rest of the form kept."""
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return redirect(
+                import_upload_accept(
+                    organization=request.organization,
+                    kind=kind,
+                    filename=form.cleaned_data["file"].name,
+                    content=form.content,
+                    mode=form.cleaned_data["mode"],
+                    by=request.user,
+                )
+            )
+        except FileError as error:
+            form.add_error("file", str(error))
+    return render(request, template, {"form": form, **(context or {})})
 
 
 # The accounts import's own description.

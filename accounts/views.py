@@ -141,23 +141,13 @@ def account_delete(request, pk):
 
 @member_required(can_manage)
 def import_start(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            return redirect(
-                mapping.import_upload_accept(
-                    organization=request.organization,
-                    kind=ImportJob.Kind.ACCOUNTS,
-                    filename=form.cleaned_data["file"].name,
-                    content=form.content,
-                    mode=form.cleaned_data["mode"],
-                    by=request.user,
-                )
-            )
-        except importing.FileError as error:
-            form.add_error("file", str(error))
-    jobs = ImportJob.objects.defer("content")[:10]
-    return render(request, "accounts/import_start.html", {"form": form, "jobs": jobs})
+    return mapping.upload_page(
+        request,
+        kind=ImportJob.Kind.ACCOUNTS,
+        form_class=ImportForm,
+        template="accounts/import_start.html",
+        context={"jobs": ImportJob.objects.defer("content")[:10]},
+    )
 
 
 @member_required(can_manage)

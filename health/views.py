@@ -6,8 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.importing import FileError
-from accounts.mapping import import_upload_accept
+from accounts.mapping import upload_page
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
 from tenancy.permissions import can_manage, can_write, member_required
@@ -106,22 +105,12 @@ def override_end(request, pk):
 
 @member_required(can_manage)
 def metrics_import(request):
-    form = MetricImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            return redirect(
-                import_upload_accept(
-                    organization=request.organization,
-                    kind=ImportJob.Kind.METRICS,
-                    filename=form.cleaned_data["file"].name,
-                    content=form.content,
-                    mode=form.cleaned_data["mode"],
-                    by=request.user,
-                )
-            )
-        except FileError as error:
-            form.add_error("file", str(error))
-    return render(request, "health/metrics_import.html", {"form": form})
+    return upload_page(
+        request,
+        kind=ImportJob.Kind.METRICS,
+        form_class=MetricImportForm,
+        template="health/metrics_import.html",
+    )
 
 
 @member_required()

@@ -5,8 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.importing import FileError
-from accounts.mapping import import_upload_accept
+from accounts.mapping import upload_page
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
 from core.forms import hidden_field_problems
@@ -336,27 +335,16 @@ def framework_provider_level(request, pk):
 @member_required(can_manage)
 def assessments_import(request):
     """Past assessments from a CRM or a spreadsheet, checked row by row as the API checks."""
-    form = AssessmentImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            return redirect(
-                import_upload_accept(
-                    organization=request.organization,
-                    kind=ImportJob.Kind.ASSESSMENTS,
-                    filename=form.cleaned_data["file"].name,
-                    content=form.content,
-                    mode=form.cleaned_data["mode"],
-                    by=request.user,
-                )
-            )
-        except FileError as error:
-            form.add_error("file", str(error))
     frameworks = [
         (framework, list(framework_structure(framework.current).factors))
         for framework in Framework.objects.select_related("current_version")
     ]
-    return render(
-        request, "maturity/assessments_import.html", {"form": form, "frameworks": frameworks}
+    return upload_page(
+        request,
+        kind=ImportJob.Kind.ASSESSMENTS,
+        form_class=AssessmentImportForm,
+        template="maturity/assessments_import.html",
+        context={"frameworks": frameworks},
     )
 
 

@@ -6,8 +6,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from accounts.importing import FileError
-from accounts.mapping import import_upload_accept
+from accounts.mapping import upload_page
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
 from maturity.selectors import framework_primary
@@ -58,22 +57,12 @@ def outcome_add(request, account_pk):
 
 @member_required(can_manage)
 def outcomes_import(request):
-    form = OutcomeImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            return redirect(
-                import_upload_accept(
-                    organization=request.organization,
-                    kind=ImportJob.Kind.OUTCOMES,
-                    filename=form.cleaned_data["file"].name,
-                    content=form.content,
-                    mode=form.cleaned_data["mode"],
-                    by=request.user,
-                )
-            )
-        except FileError as error:
-            form.add_error("file", str(error))
-    return render(request, "outcomes/outcomes_import.html", {"form": form})
+    return upload_page(
+        request,
+        kind=ImportJob.Kind.OUTCOMES,
+        form_class=OutcomeImportForm,
+        template="outcomes/outcomes_import.html",
+    )
 
 
 def _horizon(request) -> int:
