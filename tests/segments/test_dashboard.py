@@ -24,6 +24,25 @@ def portfolio(org_a, placed, in_tenant):
         accounts_recompute()
 
 
+def grid_form(org, in_tenant, *, view: str):
+    """The grid's cells, and the settings form as posted with every cell as it stands."""
+    from segments.selectors import grid_current
+
+    with in_tenant(org):
+        cells = list(grid_current().cells.all())
+    data = {"grid-view": view, "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
+    for i, cell in enumerate(cells):
+        data.update(
+            {
+                f"cells-{i}-id": cell.pk,
+                f"cells-{i}-name": cell.name,
+                f"cells-{i}-action": cell.action,
+                f"cells-{i}-colour": cell.colour,
+            }
+        )
+    return cells, data
+
+
 def shares(page):
     return {
         c.key: (c.count, round(c.share, 2), round(c.arr_share, 2))
@@ -113,21 +132,8 @@ def test_a_manager_renames_a_cell_and_sets_the_default_view(
     mike, vera, org_a, client_for, in_tenant
 ):
     from segments.models import Grid, GridCell
-    from segments.selectors import grid_current
 
-    with in_tenant(org_a):
-        grid = grid_current()
-        cells = list(grid.cells.all())
-    data = {"grid-view": "2x2", "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
-    for i, cell in enumerate(cells):
-        data.update(
-            {
-                f"cells-{i}-id": cell.pk,
-                f"cells-{i}-name": cell.name,
-                f"cells-{i}-action": cell.action,
-                f"cells-{i}-colour": cell.colour,
-            }
-        )
+    cells, data = grid_form(org_a, in_tenant, view="2x2")
     data["cells-0-name"] = "Nurture"
     assert client_for(vera).post(reverse("segments:grid"), data).status_code == 403
     assert client_for(mike).post(reverse("segments:grid"), data).status_code == 302
@@ -157,20 +163,8 @@ def test_a_blank_cell_name_is_shown_in_its_cell_and_keeps_what_was_typed(
     org_a, mike, client_for, in_tenant
 ):
     from segments.models import GridCell
-    from segments.selectors import grid_current
 
-    with in_tenant(org_a):
-        cells = list(grid_current().cells.all())
-    data = {"grid-view": "3x3", "cells-TOTAL_FORMS": len(cells), "cells-INITIAL_FORMS": len(cells)}
-    for i, cell in enumerate(cells):
-        data.update(
-            {
-                f"cells-{i}-id": cell.pk,
-                f"cells-{i}-name": cell.name,
-                f"cells-{i}-action": cell.action,
-                f"cells-{i}-colour": cell.colour,
-            }
-        )
+    cells, data = grid_form(org_a, in_tenant, view="3x3")
     data["cells-0-name"] = ""
     data["cells-1-action"] = "Typed, and kept"
     html = client_for(mike).post(reverse("segments:grid"), data).content.decode()
