@@ -81,3 +81,17 @@ document.querySelectorAll("form[data-survey]").forEach((form) => {
 });
 const surveyProblems = document.querySelector("form[data-survey] #problems");
 if (surveyProblems) surveyProblems.focus();
+
+// The account list's bulk bar: only the choice the chosen action uses (the CSM to reassign to,
+// or the action's option, such as the playbook). Without this script both are shown.
+document.querySelectorAll("form#bulk").forEach((form) => {
+  const action = form.querySelector("select[name=action]");
+  const csm = form.querySelector("select[name=csm]")?.closest("label");
+  const option = form.querySelector("select[name=option]")?.closest("label");
+  function show() {
+    if (csm) csm.style.display = action.value === "reassign" ? "" : "none";
+    if (option) option.style.display = ["reassign", "export"].includes(action.value) ? "none" : "";
+  }
+  action.addEventListener("change", show);
+  show();
+});
