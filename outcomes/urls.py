@@ -9,5 +9,6 @@ urlpatterns = [
     path("lab/", views.score_lab, name="lab"),
     path("lab/status/", views.score_lab_status, name="lab_status"),
     path("lab/weights/", views.weights_candidate, name="weights"),
+    path("lab/weights/preview/", views.weights_preview, name="weights_preview"),
     path("lab/export.csv", views.score_lab_export, name="lab_export"),
 ]

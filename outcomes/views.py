@@ -205,3 +205,23 @@ def weights_candidate(request):
         "next_version": framework.current.number + 1,
     }
     return render(request, "outcomes/weights_candidate.html", context)
+
+
+@member_required(can_manage)
+def weights_preview(request):
+    """The what-if of the pillar weights a manager is typing in the framework editor, as a
+    fragment the editor shows before a save (the primary framework's pillars, by key)."""
+    framework = framework_primary()
+    if framework is None:
+        raise Http404("No primary framework.")
+    pillars = [(key, name, 0) for key, name in pillar_names().items()]
+    form = WeightsForm(request.GET, pillars=pillars)
+    if not form.is_valid():
+        problems = [m for messages in form.errors.values() for m in messages]
+        return render(request, "outcomes/_whatif.html", {"problems": problems})
+    moves = framework_whatif({k: float(v) for k, v in form.weights().items()})
+    return render(
+        request,
+        "outcomes/_whatif.html",
+        {"moves": moves, "matrix": matrix_grid(moves, cell_names(layout="3x3")) if moves else None},
+    )

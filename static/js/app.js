@@ -95,3 +95,25 @@ document.querySelectorAll("form#bulk").forEach((form) => {
   action.addEventListener("change", show);
   show();
 });
+
+// The framework editor's what-if: the pillar weights as typed, scored on today's accounts by
+// the server (the Score Lab's own what-if), shown before anything is saved.
+document.querySelectorAll("button[data-whatif]").forEach((button) => {
+  const out = document.getElementById("whatif");
+  button.addEventListener("click", async () => {
+    const params = new URLSearchParams();
+    document.querySelectorAll("#pillar-weights tr").forEach((row) => {
+      const key = row.querySelector("input[name$='-key']");
+      const weight = row.querySelector("input[name$='-weight']");
+      if (key && weight) params.set(key.value, weight.value);
+    });
+    out.textContent = "Computing…";
+    try {
+      const response = await fetch(`${button.dataset.whatif}?${params}`, { headers: { Accept: "text/html" } });
+      out.innerHTML = await response.text();
+      document.dispatchEvent(new Event("ascend:content"));
+    } catch (error) {
+      out.textContent = "The preview could not be computed; try again.";
+    }
+  });
+});
