@@ -24,14 +24,22 @@ from .selectors import card_of, scorecard_active
 VALUE_BOUND = 10**15
 
 
-def _number(value: Any) -> float | None:
-    """The value as a finite float, or ValidationError. A JSON number outside the schema's
-    bounds, or a boolean (the schema takes neither), is malformed (400); text that is no
-    number is what the schema allows but this metric does not take (409, wrong_kind)."""
-    if isinstance(value, bool) or (
-        isinstance(value, int | float) and not -VALUE_BOUND <= value <= VALUE_BOUND
-    ):
+def _in_schema(value: Any) -> None:
+    """What the schema says of any value, whatever its metric: a number within ±VALUE_BOUND,
+    text, or null. Anything else (a boolean, a list, a number past the bounds) is malformed:
+    400, and in a partial batch the whole request, as schema errors are."""
+    if value is serializers.empty or value is None or isinstance(value, str):
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise serializers.ValidationError("A number, text or null.", code="invalid")
+    if not -VALUE_BOUND <= value <= VALUE_BOUND:
         raise serializers.ValidationError("A number from -10^15 to 10^15.", code="invalid")
+
+
+def _number(value: Any) -> float | None:
+    """The value as a finite float, or ValidationError. Text that is no number is what the
+    schema allows but this metric does not take (409, wrong_kind)."""
+    _in_schema(value)
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
@@ -68,6 +76,7 @@ class ValueField(serializers.Field):
         return False, data  # absent or null is the rule's to judge (recency takes null)
 
     def to_internal_value(self, data: Any) -> tuple[float | None, str]:
+        _in_schema(data)  # checked even when the metric is unknown
         item = item_of(self)
         metric = item.get("metric") if isinstance(item.get("metric"), str) else None
         measure: scoring.MeasureSpec | None = self.context["measures"].get(metric)
