@@ -125,38 +125,16 @@ def score_frame(
             raw[m.key] = np.full(count, np.nan, dtype=object)
             raw[m.key][at] = np.where(np.isnan(numbers[rows]), texts[rows], numbers[rows])
 
-    # Weights as arrays; `member` is measures × groups, one-hot.
-    groups = list(card.groups)
-    group_weights = np.array([card.groups[g] for g in groups], dtype=float)
-    group_of = np.array([groups.index(m.group) for m in measures], dtype=int)
-    weights = np.array([m.weight for m in measures], dtype=float)
-    member = np.zeros((len(measures), len(groups)))
-    member[np.arange(len(measures)), group_of] = 1.0
-
-    usable = ~np.isnan(pts)
-    # Within a group: the usable measures' weights, renormalized; across groups: the groups
-    # with a usable measure, renormalized.
-    usable_weight = usable * weights
-    group_usable = usable_weight @ member
-    across = (group_usable > 0) * group_weights
-    across_total = across.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_in_group = usable_weight / group_usable[:, group_of]
-        group_share = across[:, group_of] / across_total[:, None]  # 0 / 0: no group usable
-    effective = share_in_group * group_share
-    effective[np.isnan(effective)] = 0.0
-    contribution = np.nan_to_num(pts) * effective  # an unusable measure weighs 0
-    group_total = weights @ member
-    nominal = weights / group_total[group_of] * group_weights[group_of] / group_weights.sum()
-
+    score, effective, completeness = combined(pts, card)
     summary = pd.DataFrame(index=index)
-    summary["score"] = np.where(across_total > 0, contribution.sum(axis=1), np.nan)
-    summary["completeness"] = (usable * nominal).sum(axis=1)
+    summary["score"] = score
+    summary["completeness"] = completeness
     summary["stale"] = stale_any
     summary["level"] = level_of(summary["score"], card.levels)
     if not detail:
         return summary, None
 
+    contribution = np.nan_to_num(pts) * effective  # an unusable measure weighs 0
     keys = [m.key for m in measures]
 
     def stacked(values: Any) -> pd.Series:
@@ -173,6 +151,37 @@ def score_frame(
     )
     table.index.names = ["account", "measure"]
     return summary, table
+
+
+def combined(pts: np.ndarray, card: Card) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores from points (accounts × the card's measures, NaN where a measure cannot be
+    scored): within a group, the usable measures' weights renormalized; across groups, the
+    groups with a usable measure, renormalized. Returns each account's score (NaN with no
+    usable measure), each measure's effective weight, and the completeness. The one place the
+    CHS is made of its points: production's scoring and the Score Lab's candidates alike."""
+    measures = list(card.measures)
+    groups = list(card.groups)
+    # Weights as arrays; `member` is measures × groups, one-hot.
+    group_weights = np.array([card.groups[g] for g in groups], dtype=float)
+    group_of = np.array([groups.index(m.group) for m in measures], dtype=int)
+    weights = np.array([m.weight for m in measures], dtype=float)
+    member = np.zeros((len(measures), len(groups)))
+    member[np.arange(len(measures)), group_of] = 1.0
+
+    usable = ~np.isnan(pts)
+    usable_weight = usable * weights
+    group_usable = usable_weight @ member
+    across = (group_usable > 0) * group_weights
+    across_total = across.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_in_group = usable_weight / group_usable[:, group_of]
+        group_share = across[:, group_of] / across_total[:, None]  # 0 / 0: no group usable
+    effective = share_in_group * group_share
+    effective[np.isnan(effective)] = 0.0
+    score = np.where(across_total > 0, (np.nan_to_num(pts) * effective).sum(axis=1), np.nan)
+    group_total = weights @ member
+    nominal = weights / group_total[group_of] * group_weights[group_of] / group_weights.sum()
+    return score, effective, (usable * nominal).sum(axis=1)
 
 
 def level_of(score: pd.Series, levels: Sequence[tuple[str, float]]) -> pd.Series:

@@ -109,9 +109,9 @@ def asof_frame(
     model: Model | None = None,
     progress: Callable[[float], None] = lambda share: None,
 ) -> pd.DataFrame:
-    """One row per outcome (COLUMNS, then "pillar:<key>" per pillar): its as-of CHS, level,
-    CMI, tier, cell and pillar scores. A score the account had no inputs for at t0 is NaN,
-    its level, tier or cell ''."""
+    """One row per outcome (COLUMNS, then "pillar:<key>" per pillar and "measure:<key>" per
+    measure): its as-of CHS, level, CMI, tier, cell, pillar scores and measure points. A
+    score the account had no inputs for at t0 is NaN, its level, tier or cell ''."""
     model = model or model_current()
     outcomes = outcomes_frame(since, until)
     outcomes["t0"] = _t0_end(outcomes["occurred_on"], horizon_days)
@@ -124,6 +124,8 @@ def asof_frame(
 
     chs = pd.Series(np.nan, index=outcomes["outcome"], dtype=float)
     level = pd.Series("", index=outcomes["outcome"], dtype=object)
+    measure_keys = [m.key for m in model.card.measures] if model.card else []
+    measure_points = pd.DataFrame(np.nan, index=outcomes["outcome"], columns=measure_keys)
     if model.card is not None and ids and model.card.measures:
         metrics = sorted({m.metric for m in model.card.measures})
         values = frame_read(
@@ -145,11 +147,16 @@ def asof_frame(
         for t0, group in outcomes.groupby("t0", sort=False):
             subjects = group["outcome"].tolist()
             rows = latest[latest["outcome"].isin(subjects)]
-            summary, _ = chs_scoring.score_frame(
-                rows, model.card, accounts=subjects, as_of=pd.Timestamp(t0), detail=False
+            summary, detail = chs_scoring.score_frame(
+                rows, model.card, accounts=subjects, as_of=pd.Timestamp(t0)
             )
             chs.loc[subjects] = summary["score"].to_numpy()
             level.loc[subjects] = summary["level"].to_numpy()
+            by_measure = detail["points"].unstack("measure") if detail is not None else None
+            if by_measure is not None and len(by_measure):
+                measure_points.loc[subjects, measure_keys] = by_measure.reindex(
+                    index=subjects, columns=measure_keys
+                ).to_numpy()
     progress(0.7)
 
     cmi = pd.Series(np.nan, index=outcomes["outcome"], dtype=float)
@@ -203,4 +210,7 @@ def asof_frame(
     ).dt.date
     for key in pillar_keys:  # what the calibration refits the pillar weights on
         outcomes[f"pillar:{key}"] = pillars[key]
-    return outcomes.reset_index(drop=True)[COLUMNS + [f"pillar:{key}" for key in pillar_keys]]
+    for key in measure_keys:  # and the scorecard's measure weights
+        outcomes[f"measure:{key}"] = measure_points[key]
+    extra = [f"pillar:{key}" for key in pillar_keys] + [f"measure:{key}" for key in measure_keys]
+    return outcomes.reset_index(drop=True)[COLUMNS + extra]

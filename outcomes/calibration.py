@@ -1,5 +1,5 @@
-"""Pillar weights fitted to renewal outcomes: proposed beside the current ones, never imposed.
-Pure: no ORM.
+"""Pillar weights, and a scorecard's weights, fitted to renewal outcomes: proposed beside the
+current ones, never imposed. Pure: no ORM.
 
 The CMI is a weighted mean of pillar scores, so a churn model that is linear in
 (5 − pillar) with non-negative coefficients is a CMI with other weights: the coefficients,
@@ -9,6 +9,7 @@ the current weights on the same later rows, with a paired bootstrap of the AUC g
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
+
+from health.scoring import Card, combined
 
 from .backtest import BOOTSTRAP, FOLDS, MIN_CHURNED, SEED, auc_with_interval, enough, rank_auc
 
@@ -133,3 +136,118 @@ def _paired_gain(y: np.ndarray, now: np.ndarray, new: np.ndarray) -> dict[str, A
     draws = draws[~np.isnan(draws)]
     low, high = np.percentile(draws, [2.5, 97.5])
     return {"value": value, "low": float(low), "high": float(high)}
+
+
+def scorecard_calibration(table: pd.DataFrame, card: Card) -> dict[str, Any]:
+    """The proposal for the scorecard's weights: each measure's effective weight (its group's
+    weight × its weight in the group) fitted like the pillars, on each measure's points at t0
+    (a missing one stands at its mean among the fitting rows), then factored back into group
+    weights and in-group weights that each total 100. Candidates are scored by production's
+    `health.scoring.combined`, so a missing measure is left out as in the CHS itself."""
+    keys = [m.key for m in card.measures]
+    columns = [f"measure:{key}" for key in keys]
+    rows = table[table[columns].notna().any(axis=1)] if columns else table.iloc[0:0]
+    y, points = rows["churned"].to_numpy(int), rows[columns].to_numpy(float)
+    now = effective_weights(card)
+    result: dict[str, Any] = {
+        "target": "scorecard",
+        "outcomes": len(rows),
+        "churned": int(y.sum()),
+        "left_out": len(table) - len(rows),
+        "enough_data": enough(len(rows), int(y.sum())) and bool(keys),
+        "current": now,
+        "groups": {g: {"current": float(w)} for g, w in card.groups.items()},
+    }
+    unknown = {"value": None, "low": None, "high": None, "n": 0}
+    if not result["enough_data"]:
+        return result | {
+            "proposed": None,
+            "auc_current": unknown,
+            "auc_proposed": unknown,
+            "gain": {"value": None, "low": None, "high": None},
+            "verdict": "keep",
+            "message": "Not enough data to fit weights: keep your weights.",
+        }
+    risk_now, risk_new = np.full(len(y), np.nan), np.full(len(y), np.nan)
+    for train, test in TimeSeriesSplit(n_splits=FOLDS).split(points):
+        churns = int(y[train].sum())
+        if min(churns, len(train) - churns) < MIN_CHURNED:
+            continue
+        fitted = _measure_fit(points[train], y[train])
+        candidate = card_with(card, fitted) if fitted is not None else card
+        risk_now[test] = -combined(points[test], card)[0]
+        risk_new[test] = -combined(points[test], candidate)[0]
+    judged = ~np.isnan(risk_now) & ~np.isnan(risk_new)
+    ys = y[judged]
+    auc_now = auc_with_interval(ys, risk_now[judged])
+    auc_new = auc_with_interval(ys, risk_new[judged])
+    gain = _paired_gain(ys, risk_now[judged], risk_new[judged])
+    fitted = _measure_fit(points, y)
+    proposal = card_with(card, fitted) if fitted is not None else None
+    adopt = proposal is not None and gain["low"] is not None and gain["low"] > 0
+    if proposal is not None:
+        for group, weight in proposal.groups.items():
+            result["groups"][group]["proposed"] = float(weight)
+    if proposal is not None:
+        result["proposed_card"] = {
+            "groups": dict(proposal.groups),
+            "measures": {m.key: float(m.weight) for m in proposal.measures},
+        }
+    result |= {
+        "proposed": effective_weights(proposal) if proposal is not None else None,
+        "auc_current": auc_now,
+        "auc_proposed": auc_new,
+        "gain": gain,
+        "verdict": "adopt" if adopt else "keep",
+        "message": (
+            f"These weights rank churners better out of sample: AUC {auc_new['value']:.2f} "
+            f"against {auc_now['value']:.2f} (gain {gain['low']:+.2f} to {gain['high']:+.2f})."
+            if adopt
+            else "The fitted weights do not rank churners better beyond noise: keep your weights."
+        ),
+    }
+    return result
+
+
+def _measure_fit(points: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Effective weights (percent) fitted on points; a missing point stands at the measure's
+    mean among these rows (50 when it never has one)."""
+    seen = (~np.isnan(points)).sum(axis=0)
+    means = np.where(seen > 0, np.nansum(points, axis=0) / np.maximum(seen, 1), 50.0)
+    filled = np.where(np.isnan(points), means, points)
+    return pillar_fit(filled / 20.0, y)  # 0-100 points on the fit's 0-5 scale
+
+
+def effective_weights(card: Card) -> dict[str, float]:
+    """Each measure's share of the score when every measure is usable, in percent."""
+    total = sum(card.groups.values()) or 1.0
+    in_group = {g: sum(m.weight for m in card.measures if m.group == g) or 1.0 for g in card.groups}
+    return {
+        m.key: round(100 * card.groups[m.group] / total * m.weight / in_group[m.group], 1)
+        for m in card.measures
+    }
+
+
+def card_with(card: Card, effective: np.ndarray) -> Card:
+    """The card with these effective weights (percent, one per measure): each group weighs
+    its measures' sum, and each measure its share of its group; both rounded to 0.1 and
+    totalling exactly 100."""
+    measures = list(card.measures)
+    groups = list(card.groups)
+    sums = np.array(
+        [sum(w for w, m in zip(effective, measures, strict=True) if m.group == g) for g in groups]
+    )
+    group_weights = dict(zip(groups, _percent(100 * sums / sums.sum()).tolist(), strict=True))
+    weights: dict[str, float] = {}
+    for g, total in zip(groups, sums, strict=True):
+        members = [i for i, m in enumerate(measures) if m.group == g]
+        shares = _percent(100 * effective[members] / total) if total > 0 else None
+        for n, i in enumerate(members):
+            weights[measures[i].key] = (
+                float(shares[n]) if shares is not None else 100 / len(members)
+            )
+    return replace(
+        card,
+        groups=group_weights,
+        measures=[replace(m, weight=weights[m.key]) for m in measures],
+    )

@@ -18,6 +18,7 @@ from accounts.models import Account, LifecycleStage
 from core.frames import frame_read
 from core.queue import task_send_on_commit
 from health.models import MetricValue
+from health.scoring import Card
 from health.selectors import scorecard_active
 from maturity.models import Assessment
 from maturity.selectors import framework_primary
@@ -152,6 +153,18 @@ def calibration_framework(*, horizon_days: int = HORIZON_DEFAULT) -> dict:
         return {"horizon_days": horizon_days} | calibration.framework_calibration(table, current)
 
     return _cached("calibration", horizon_days, compute)
+
+
+def calibration_scorecard(*, horizon_days: int = HORIZON_DEFAULT) -> dict:
+    """The calibrated proposal for the active scorecard's weights, kept like the framework's."""
+
+    def compute():
+        model = model_current()
+        card = model.card or Card(groups={}, measures=[], levels=[])
+        table = asof_frame(horizon_days, model=model)
+        return {"horizon_days": horizon_days} | calibration.scorecard_calibration(table, card)
+
+    return _cached("calibration-scorecard", horizon_days, compute)
 
 
 def pillar_names() -> dict[str, str]:

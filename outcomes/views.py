@@ -9,19 +9,21 @@ from django.utils import timezone
 from accounts.mapping import upload_page
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
+from health.selectors import scorecard_active, scorecard_spec
 from maturity.selectors import framework_primary
 from segments.selectors import cell_names, framework_whatif
 from segments.whatif import matrix_grid
 from tenancy.permissions import can_manage, member_required
 
 from . import backtest, charts, services
-from .asof import asof_frame
+from .asof import asof_frame, model_current
 from .forms import OutcomeForm, OutcomeImportForm, WeightsForm
 from .models import BacktestReport, Outcome
 from .reports import (
     HORIZON_DEFAULT,
     backtest_report,
     calibration_framework,
+    calibration_scorecard,
     pillar_names,
     renewal_forecast,
     report_progress,
@@ -117,6 +119,25 @@ def score_lab(request):
             context["pillar_rows"] = [
                 (names.get(key, key), weight, (proposal["proposed"] or {}).get(key))
                 for key, weight in proposal["current"].items()
+            ]
+            card = calibration_scorecard(horizon_days=horizon)
+            active = model_current().card
+            measures = {m.key: m for m in active.measures} if active else {}
+            scorecard = scorecard_active()
+            groups = (
+                {g["key"]: g["name"] for g in scorecard_spec(scorecard)["groups"]}
+                if scorecard
+                else {}
+            )
+            context["card_calibration"] = card
+            context["measure_rows"] = [
+                (
+                    measures[key].name if key in measures else key,
+                    groups.get(measures[key].group, "") if key in measures else "",
+                    weight,
+                    (card["proposed"] or {}).get(key),
+                )
+                for key, weight in card["current"].items()
             ]
     return render(request, "outcomes/score_lab.html", context)
 

@@ -177,23 +177,54 @@ class WhatIfOut(serializers.Serializer):
     )
 
 
+class GroupWeightsOut(serializers.Serializer):
+    current = serializers.FloatField(help_text="The group's weight (percent) today.")
+    proposed = serializers.FloatField(
+        required=False, help_text="Its fitted weight (percent); absent without a fit."
+    )
+
+
+class ProposedCardOut(serializers.Serializer):
+    groups = serializers.DictField(
+        child=serializers.FloatField(), help_text="Group key → weight (percent, totalling 100)."
+    )
+    measures = serializers.DictField(
+        child=serializers.FloatField(),
+        help_text="Measure key → weight in its group (percent, each group totalling 100).",
+    )
+
+
 class CalibrationProposalOut(serializers.Serializer):
-    target = serializers.ChoiceField(choices=["framework"])
+    target = serializers.ChoiceField(choices=["framework", "scorecard"])
     horizon_days = serializers.IntegerField()
-    outcomes = serializers.IntegerField(help_text="Outcomes with every pillar scored at t0.")
+    outcomes = serializers.IntegerField(
+        help_text="Outcomes scored at t0: every pillar (framework), or any measure (scorecard)."
+    )
     churned = serializers.IntegerField()
-    left_out = serializers.IntegerField(help_text="Outcomes missing a pillar score at t0.")
+    left_out = serializers.IntegerField(help_text="Outcomes left out for want of those scores.")
     enough_data = serializers.BooleanField()
     current = serializers.DictField(
-        child=serializers.FloatField(), help_text="Pillar key → weight (percent) today."
+        child=serializers.FloatField(),
+        help_text="Pillar key (framework) or measure key (scorecard) → its weight in the score "
+        "today, in percent: a measure's is its group's weight × its weight in the group.",
     )
     proposed = serializers.DictField(
         child=serializers.FloatField(),
         allow_null=True,
-        help_text="Pillar key → fitted weight (percent, totalling 100); null without a fit.",
+        help_text="The same keys → fitted weights (percent, totalling 100); null without a fit.",
     )
-    auc_current = AucOut(help_text="−CMI under today's weights, out of sample.")
-    auc_proposed = AucOut(help_text="−CMI under weights fitted on earlier outcomes only.")
+    groups = serializers.DictField(
+        child=GroupWeightsOut(),
+        required=False,
+        help_text="Scorecard only: each group's weight today and fitted.",
+    )
+    proposed_card = ProposedCardOut(
+        required=False,
+        help_text="Scorecard only, with a fit: the fitted weights as the scorecard editor "
+        "takes them.",
+    )
+    auc_current = AucOut(help_text="−CMI (or −CHS) under today's weights, out of sample.")
+    auc_proposed = AucOut(help_text="The same under weights fitted on earlier outcomes only.")
     gain = GainOut()
     verdict = serializers.ChoiceField(
         choices=["adopt", "keep"], help_text="keep unless the gain's interval lies above 0."

@@ -18,7 +18,13 @@ from segments.selectors import framework_whatif
 
 from .. import backtest
 from ..models import BacktestReport, Outcome
-from ..reports import HORIZON_DEFAULT, backtest_report, calibration_framework, report_progress
+from ..reports import (
+    HORIZON_DEFAULT,
+    backtest_report,
+    calibration_framework,
+    calibration_scorecard,
+    report_progress,
+)
 from ..services import MAX_OUTCOMES_PER_REQUEST, outcomes_record
 from ..validation import outcomes_validate
 from .serializers import (
@@ -192,9 +198,10 @@ class BacktestFailed(APIException):
 
 class CalibrationQuery(serializers.Serializer):
     target = serializers.ChoiceField(
-        choices=["framework"],
+        choices=["framework", "scorecard"],
         default="framework",
-        help_text="What to refit: the primary framework's pillar weights.",
+        help_text="What to refit: the primary framework's pillar weights, or the active "
+        "scorecard's group and measure weights.",
     )
     horizon_days = serializers.IntegerField(min_value=1, max_value=730, default=HORIZON_DEFAULT)
 
@@ -202,8 +209,10 @@ class CalibrationQuery(serializers.Serializer):
 class CalibrationView(APIView):
     @extend_schema(
         summary="Propose weights fitted to renewal outcomes",
-        description="Pillar weights of the primary framework fitted to the outcomes (a "
-        "ridge-regularized logistic model with non-negative weights totalling 100%), shown "
+        description="Pillar weights of the primary framework (`target=framework`), or the "
+        "active scorecard's measure weights factored into group and in-group weights "
+        "(`target=scorecard`), fitted to the outcomes (a ridge-regularized logistic model "
+        "with non-negative weights totalling 100%), shown "
         "beside today's, with both out-of-sample AUCs (time-ordered folds) and a paired "
         "bootstrap interval of the gain. `verdict` is `keep` unless the gain is above noise. "
         "With a proposal, `whatif` counts the accounts that would change tier and cell, with "
@@ -214,7 +223,11 @@ class CalibrationView(APIView):
     def get(self, request):
         query = CalibrationQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        proposal = calibration_framework(horizon_days=query.validated_data["horizon_days"])
+        horizon = query.validated_data["horizon_days"]
+        if query.validated_data["target"] == "scorecard":
+            proposal = calibration_scorecard(horizon_days=horizon)
+            return Response(CalibrationProposalOut(proposal).data)
+        proposal = calibration_framework(horizon_days=horizon)
         if proposal["proposed"]:
             proposal = proposal | {"whatif": framework_whatif(proposal["proposed"])}
         return Response(CalibrationProposalOut(proposal).data)
