@@ -129,7 +129,8 @@ class BacktestQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
-            raise ValidationError({"until": ["On or after since."]})
+            # Schema-valid, but contradicting itself: no schema can say so (409, core.api).
+            raise ValidationError({"until": [ErrorDetail("On or after since.", code="conflict")]})
         return attrs
 
 
@@ -156,6 +157,7 @@ class BacktestView(APIView):
         responses={
             200: BacktestOut,
             202: OpenApiResponse(BacktestPending, description="Being computed: ask again."),
+            409: OpenApiResponse(description="`until` is before `since`."),
             503: OpenApiResponse(description="The computation failed; ask again to retry."),
         },
     )

@@ -234,3 +234,12 @@ def test_a_csv_missing_a_column_is_refused_as_a_file(mike, client_for):
     assert "Missing required column(s): occurred_on, arr_before, arr_after." in str(
         response.context["form"].errors
     )
+
+
+def test_a_backtest_window_that_ends_before_it_starts_is_a_conflict(org_a, key_for):
+    """Schema-valid (no schema can order two parameters), contradicting itself: 409."""
+    response = key_for(org_a).get(
+        "/api/v1/insights/backtest/", {"since": "2026-05-01", "until": "2026-04-01"}
+    )
+    assert response.status_code == 409
+    assert errors(response) == {"until": ["On or after since."]}
