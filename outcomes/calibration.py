@@ -8,7 +8,7 @@ minimized under bounds (scipy); it is judged out of sample by time-ordered folds
 the current weights on the same later rows, with a paired bootstrap of the AUC gain.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -75,35 +75,61 @@ def framework_calibration(table: pd.DataFrame, current: Mapping[str, float]) -> 
         "enough_data": enough(len(rows), int(y.sum())) and bool(keys),
         "current": dict(zip(keys, weights_now.round(1).tolist(), strict=True)),
     }
-    unknown = {"value": None, "low": None, "high": None, "n": 0}
     if not result["enough_data"]:
-        return result | {
-            "proposed": None,
-            "auc_current": unknown,
-            "auc_proposed": unknown,
-            "gain": {"value": None, "low": None, "high": None},
-            "verdict": "keep",
-            "message": "Not enough data to fit weights: keep your weights.",
-        }
+        return result | _not_enough()
+    risk_now, risk_new = _folds(
+        y, pillars, pillar_fit, lambda x, w: -_cmi(x, weights_now if w is None else w)
+    )
+    proposal = pillar_fit(pillars, y)
+    result |= _judged(y, risk_now, risk_new, proposal is not None)
+    result["proposed"] = (
+        dict(zip(keys, _percent(proposal).tolist(), strict=True)) if proposal is not None else None
+    )
+    return result
+
+
+def _not_enough() -> dict[str, Any]:
+    return {
+        "proposed": None,
+        "auc_current": {"value": None, "low": None, "high": None, "n": 0},
+        "auc_proposed": {"value": None, "low": None, "high": None, "n": 0},
+        "gain": {"value": None, "low": None, "high": None},
+        "verdict": "keep",
+        "message": "Not enough data to fit weights: keep your weights.",
+    }
+
+
+def _folds(
+    y: np.ndarray,
+    x: np.ndarray,
+    fit: Callable[[np.ndarray, np.ndarray], np.ndarray | None],
+    risk: Callable[[np.ndarray, np.ndarray | None], np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-sample risks by time-ordered folds: today's (`risk(x, None)`) and the one of
+    weights fitted on the earlier rows only; NaN where no fold judged a row (too few churns
+    before it)."""
     risk_now, risk_new = np.full(len(y), np.nan), np.full(len(y), np.nan)
-    for train, test in TimeSeriesSplit(n_splits=FOLDS).split(pillars):
+    for train, test in TimeSeriesSplit(n_splits=FOLDS).split(x):
         churns = int(y[train].sum())
         if min(churns, len(train) - churns) < MIN_CHURNED:
             continue
-        weights = pillar_fit(pillars[train], y[train])
-        risk_now[test] = -_cmi(pillars[test], weights_now)
-        risk_new[test] = -_cmi(pillars[test], weights if weights is not None else weights_now)
-    judged = ~np.isnan(risk_now)
+        risk_now[test] = risk(x[test], None)
+        risk_new[test] = risk(x[test], fit(x[train], y[train]))
+    return risk_now, risk_new
+
+
+def _judged(
+    y: np.ndarray, risk_now: np.ndarray, risk_new: np.ndarray, proposed: bool
+) -> dict[str, Any]:
+    """Both AUCs with their intervals, the paired gain, and the verdict: adopt only when the
+    gain's interval lies above 0."""
+    judged = ~np.isnan(risk_now) & ~np.isnan(risk_new)
     ys = y[judged]
     auc_now = auc_with_interval(ys, risk_now[judged])
     auc_new = auc_with_interval(ys, risk_new[judged])
     gain = _paired_gain(ys, risk_now[judged], risk_new[judged])
-    proposal = pillar_fit(pillars, y)
-    adopt = proposal is not None and gain["low"] is not None and gain["low"] > 0
-    result |= {
-        "proposed": dict(zip(keys, _percent(proposal).tolist(), strict=True))
-        if proposal is not None
-        else None,
+    adopt = proposed and gain["low"] is not None and gain["low"] > 0
+    return {
         "auc_current": auc_now,
         "auc_proposed": auc_new,
         "gain": gain,
@@ -115,7 +141,6 @@ def framework_calibration(table: pd.DataFrame, current: Mapping[str, float]) -> 
             else "The fitted weights do not rank churners better beyond noise: keep your weights."
         ),
     }
-    return result
 
 
 def _percent(weights: np.ndarray) -> np.ndarray:
@@ -158,54 +183,25 @@ def scorecard_calibration(table: pd.DataFrame, card: Card) -> dict[str, Any]:
         "current": now,
         "groups": {g: {"current": float(w)} for g, w in card.groups.items()},
     }
-    unknown = {"value": None, "low": None, "high": None, "n": 0}
     if not result["enough_data"]:
-        return result | {
-            "proposed": None,
-            "auc_current": unknown,
-            "auc_proposed": unknown,
-            "gain": {"value": None, "low": None, "high": None},
-            "verdict": "keep",
-            "message": "Not enough data to fit weights: keep your weights.",
-        }
-    risk_now, risk_new = np.full(len(y), np.nan), np.full(len(y), np.nan)
-    for train, test in TimeSeriesSplit(n_splits=FOLDS).split(points):
-        churns = int(y[train].sum())
-        if min(churns, len(train) - churns) < MIN_CHURNED:
-            continue
-        fitted = _measure_fit(points[train], y[train])
-        candidate = card_with(card, fitted) if fitted is not None else card
-        risk_now[test] = -combined(points[test], card)[0]
-        risk_new[test] = -combined(points[test], candidate)[0]
-    judged = ~np.isnan(risk_now) & ~np.isnan(risk_new)
-    ys = y[judged]
-    auc_now = auc_with_interval(ys, risk_now[judged])
-    auc_new = auc_with_interval(ys, risk_new[judged])
-    gain = _paired_gain(ys, risk_now[judged], risk_new[judged])
+        return result | _not_enough()
+
+    def risk(x: np.ndarray, fitted: np.ndarray | None) -> np.ndarray:
+        score: np.ndarray = combined(x, card if fitted is None else card_with(card, fitted))[0]
+        return -score
+
+    risk_now, risk_new = _folds(y, points, _measure_fit, risk)
     fitted = _measure_fit(points, y)
     proposal = card_with(card, fitted) if fitted is not None else None
-    adopt = proposal is not None and gain["low"] is not None and gain["low"] > 0
+    result |= _judged(y, risk_now, risk_new, proposal is not None)
+    result["proposed"] = effective_weights(proposal) if proposal is not None else None
     if proposal is not None:
         for group, weight in proposal.groups.items():
             result["groups"][group]["proposed"] = float(weight)
-    if proposal is not None:
         result["proposed_card"] = {
             "groups": dict(proposal.groups),
             "measures": {m.key: float(m.weight) for m in proposal.measures},
         }
-    result |= {
-        "proposed": effective_weights(proposal) if proposal is not None else None,
-        "auc_current": auc_now,
-        "auc_proposed": auc_new,
-        "gain": gain,
-        "verdict": "adopt" if adopt else "keep",
-        "message": (
-            f"These weights rank churners better out of sample: AUC {auc_new['value']:.2f} "
-            f"against {auc_now['value']:.2f} (gain {gain['low']:+.2f} to {gain['high']:+.2f})."
-            if adopt
-            else "The fitted weights do not rank churners better beyond noise: keep your weights."
-        ),
-    }
     return result
 
 
