@@ -38,6 +38,29 @@ class Card:
     levels: Sequence[tuple[str, float]]  # (name, lower), ascending
 
 
+def card_from_spec(spec: Mapping[str, Any]) -> Card:
+    """What scoring needs of a template-shaped scorecard spec (the editor's, as typed and
+    checked by `card_errors`): a scorecard not saved yet, for a what-if."""
+    return Card(
+        groups={g["key"]: float(g["weight"]) for g in spec["groups"]},
+        measures=[
+            MeasureSpec(
+                key=m["key"],
+                name=m["name"],
+                group=g["key"],
+                metric=m["metric"],
+                weight=float(m["weight"]),
+                rule=m["rule"],
+                params=m["params"],
+                stale_after_days=m.get("stale_after_days"),
+            )
+            for g in spec["groups"]
+            for m in g["measures"]
+        ],
+        levels=[(lv["name"], float(lv["lower"])) for lv in spec["levels"]],
+    )
+
+
 def points(rule: str, params: Mapping[str, Any], number: Any, text: Any, age_days: Any) -> Any:
     """0-100 points per value; NaN where the rule cannot score the value. Takes and gives
     arrays: numpy, not a Series per step, since one account pays pandas' fixed cost per

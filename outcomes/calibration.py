@@ -247,3 +247,12 @@ def card_with(card: Card, effective: np.ndarray) -> Card:
         groups=group_weights,
         measures=[replace(m, weight=weights[m.key]) for m in measures],
     )
+
+
+def card_proposed(card: Card, proposed: Mapping[str, Mapping[str, float]]) -> Card:
+    """The card with a proposal's group and in-group weights (`proposed_card`)."""
+    return replace(
+        card,
+        groups=dict(proposed["groups"]),
+        measures=[replace(m, weight=proposed["measures"][m.key]) for m in card.measures],
+    )

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from accounts.forms import ImportForm
+from health.scoring import card_errors
 from maturity.scoring import weights_error
 
 from .models import Outcome
@@ -67,3 +68,64 @@ class WeightsForm(forms.Form):
 
     def weights(self) -> dict[str, Decimal]:
         return {key: self.cleaned_data[key] for key in self.fields}
+
+
+def _weight(label: str, weight: float) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        decimal_places=2,
+        initial=Decimal(str(weight)).quantize(Decimal("0.1")),
+        widget=forms.NumberInput(attrs={"step": "0.1", "class": "weight"}),
+    )
+
+
+class ScorecardWeightsForm(forms.Form):
+    """Candidate group and in-group weights for a scorecard (`spec`, as
+    health.selectors.scorecard_spec gives it): a calibrated proposal, or a manager's edit of
+    it. Totals are checked by health.scoring.card_errors, as in the scorecard editor."""
+
+    def __init__(self, *args, spec: dict, start: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base = spec
+        for group in spec["groups"]:
+            key = group["key"]
+            self.fields[f"group-{key}"] = _weight(
+                f"{group['name']} (% of the CHS)", start["groups"].get(key, group["weight"])
+            )
+            for measure in group["measures"]:
+                self.fields[f"measure-{measure['key']}"] = _weight(
+                    f"{measure['name']} (% of {group['name']})",
+                    start["measures"].get(measure["key"], measure["weight"]),
+                )
+
+    def clean(self):
+        cleaned = super().clean()
+        if all(cleaned.get(name) is not None for name in self.fields):
+            for message in card_errors(self.spec()).values():
+                self.add_error(None, message)
+        return cleaned
+
+    def spec(self) -> dict:
+        """The scorecard with these weights (as typed once checked; as offered before), every
+        other part as it is."""
+        weights = (
+            self.cleaned_data
+            if self.is_bound
+            else {name: field.initial for name, field in self.fields.items()}
+        )
+        return {
+            **self.base,
+            "groups": [
+                {
+                    **group,
+                    "weight": float(weights[f"group-{group['key']}"]),
+                    "measures": [
+                        {**m, "weight": float(weights[f"measure-{m['key']}"])}
+                        for m in group["measures"]
+                    ],
+                }
+                for group in self.base["groups"]
+            ],
+        }

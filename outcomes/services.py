@@ -8,6 +8,9 @@ from django.db import transaction
 from accounts.models import Account, ImportJob, LifecycleStage
 from accounts.services import rows_import_run
 from core.events import event_emitted
+from health.models import Scorecard
+from health.selectors import scorecard_spec
+from health.services import scorecard_update
 from maturity.models import Framework
 from maturity.services import FrameworkChange, framework_update, version_spec
 from tenancy.models import Organization, User
@@ -90,3 +93,19 @@ def framework_weights_apply(
     for pillar in spec["pillars"]:
         pillar["weight"] = weights[pillar["key"]]
     return framework_update(framework=framework, spec=spec, by=by)
+
+
+def scorecard_weights_apply(
+    *,
+    scorecard: Scorecard,
+    groups: Mapping[str, Decimal | float],
+    measures: Mapping[str, Decimal | float],
+) -> Scorecard:
+    """ "Use these weights" for a scorecard: the edit a manager would make in the scorecard
+    editor, with its checks and recompute; only the group and in-group weights change."""
+    spec = scorecard_spec(scorecard)
+    for group in spec["groups"]:
+        group["weight"] = float(groups[group["key"]])
+        for measure in group["measures"]:
+            measure["weight"] = float(measures[measure["key"]])
+    return scorecard_update(scorecard=scorecard, spec=spec)

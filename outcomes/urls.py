@@ -10,5 +10,7 @@ urlpatterns = [
     path("lab/status/", views.score_lab_status, name="lab_status"),
     path("lab/weights/", views.weights_candidate, name="weights"),
     path("lab/weights/preview/", views.weights_preview, name="weights_preview"),
+    path("lab/scorecard/", views.scorecard_candidate, name="scorecard_weights"),
+    path("lab/scorecards/<int:pk>/preview/", views.scorecard_preview, name="scorecard_preview"),
     path("lab/export.csv", views.score_lab_export, name="lab_export"),
 ]

@@ -5,19 +5,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from accounts.mapping import upload_page
 from accounts.models import Account, ImportJob
 from accounts.permissions import can_edit_account
+from health.forms import ScorecardEditor
+from health.models import Scorecard
+from health.scoring import card_from_spec
 from health.selectors import scorecard_active, scorecard_spec
 from maturity.selectors import framework_primary
-from segments.selectors import cell_names, framework_whatif
+from segments.selectors import cell_names, framework_whatif, scorecard_whatif
 from segments.whatif import matrix_grid
 from tenancy.permissions import can_manage, member_required
 
 from . import backtest, charts, services
 from .asof import asof_frame, model_current
-from .forms import OutcomeForm, OutcomeImportForm, WeightsForm
+from .forms import OutcomeForm, OutcomeImportForm, ScorecardWeightsForm, WeightsForm
 from .models import BacktestReport, Outcome
 from .reports import (
     HORIZON_DEFAULT,
@@ -211,7 +215,6 @@ def weights_candidate(request):
     if not form.is_bound:
         candidate = {key: form.fields[key].initial for key, _, _ in pillars}
     moves = framework_whatif({k: float(v) for k, v in candidate.items()}) if candidate else None
-    cells = cell_names(layout="3x3")
     context = {
         "framework": framework,
         "horizon": horizon,
@@ -221,10 +224,8 @@ def weights_candidate(request):
             (form[key], name, proposal["current"][key], (proposal["proposed"] or {}).get(key))
             for key, name, _ in pillars
         ],
-        "moves": moves,
-        "matrix": matrix_grid(moves, cells) if moves else None,
         "next_version": framework.current.number + 1,
-    }
+    } | _whatif_context(moves, "framework")
     return render(request, "outcomes/weights_candidate.html", context)
 
 
@@ -241,8 +242,93 @@ def weights_preview(request):
         problems = [m for messages in form.errors.values() for m in messages]
         return render(request, "outcomes/_whatif.html", {"problems": problems})
     moves = framework_whatif({k: float(v) for k, v in form.weights().items()})
-    return render(
-        request,
-        "outcomes/_whatif.html",
-        {"moves": moves, "matrix": matrix_grid(moves, cell_names(layout="3x3")) if moves else None},
-    )
+    return render(request, "outcomes/_whatif.html", _whatif_context(moves, "framework"))
+
+
+def _whatif_context(moves, target: str) -> dict:
+    names = cell_names(layout="3x3")
+    return {
+        "moves": moves,
+        "matrix": matrix_grid(moves, names) if moves else None,
+        "target": target,
+    }
+
+
+@member_required()
+def scorecard_candidate(request):
+    """A candidate for the active scorecard's group and in-group weights (the calibrated
+    proposal, or a manager's edit of it) with its what-if on today's accounts; a manager
+    applies it as a scorecard edit."""
+    scorecard = scorecard_active()
+    if scorecard is None:
+        raise Http404("No active scorecard.")
+    horizon = _horizon(request)
+    proposal = calibration_scorecard(horizon_days=horizon)
+    spec = scorecard_spec(scorecard)
+    fitted = proposal.get("proposed_card") or {"groups": {}, "measures": {}}
+    data = request.POST if request.method == "POST" else None
+    if data is None and any(name.startswith(("group-", "measure-")) for name in request.GET):
+        data = request.GET
+    form = ScorecardWeightsForm(data, spec=spec, start=fitted)
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only managers change a scorecard's weights.")
+        if form.is_valid():
+            services.scorecard_weights_apply(
+                scorecard=scorecard,
+                groups={g["key"]: g["weight"] for g in form.spec()["groups"]},
+                measures={
+                    m["key"]: m["weight"] for g in form.spec()["groups"] for m in g["measures"]
+                },
+            )
+            messages.success(
+                request,
+                f"Saved the new weights in {scorecard.name}. "
+                "Every account's health score is being recomputed.",
+            )
+            return redirect("health:scorecard", pk=scorecard.pk)
+    valid = not form.is_bound or form.is_valid()
+    candidate = card_from_spec(form.spec()) if valid else None
+    moves = scorecard_whatif(candidate) if candidate is not None else None
+    groups = [
+        {
+            "name": g["name"],
+            "field": form[f"group-{g['key']}"],
+            "now": g["weight"],
+            "fitted": fitted["groups"].get(g["key"]),
+            "measures": [
+                {
+                    "name": m["name"],
+                    "field": form[f"measure-{m['key']}"],
+                    "now": m["weight"],
+                    "fitted": fitted["measures"].get(m["key"]),
+                    "effective_now": proposal["current"].get(m["key"]),
+                    "effective_fitted": (proposal.get("proposed") or {}).get(m["key"]),
+                }
+                for m in g["measures"]
+            ],
+        }
+        for g in spec["groups"]
+    ]
+    context = {
+        "scorecard": scorecard,
+        "horizon": horizon,
+        "calibration": proposal,
+        "form": form,
+        "groups": groups,
+    } | _whatif_context(moves, "scorecard")
+    return render(request, "outcomes/scorecard_candidate.html", context)
+
+
+@member_required(can_manage)
+@require_POST
+def scorecard_preview(request, pk):
+    """The what-if of the scorecard as typed in its editor (every part of it: rules, weights,
+    levels), against the active scorecard, as a fragment the editor shows before a save."""
+    scorecard = get_object_or_404(Scorecard, pk=pk)
+    editor = ScorecardEditor(request.POST, scorecard_spec(scorecard))
+    if not editor.is_valid() or editor.spec is None:
+        problems = ["Fix the problems marked in the editor to preview what it would change."]
+        return render(request, "outcomes/_whatif.html", {"problems": problems})
+    moves = scorecard_whatif(card_from_spec(editor.spec))
+    return render(request, "outcomes/_whatif.html", _whatif_context(moves, "scorecard"))

@@ -34,6 +34,8 @@ from core.chunks import Chunk
 from core.frames import frame_read
 from health.models import HealthLevel, MetricValue
 from health.provider import card_current, latest_values
+from health.provider import compute as health_compute
+from health.scoring import Card
 from maturity import scoring as cmi_scoring
 from maturity.models import Assessment, Factor
 from maturity.provider import latest_answers
@@ -325,6 +327,37 @@ def framework_whatif(weights: Mapping[str, float]) -> dict[str, Any] | None:
         return pd.DataFrame({"band": tier, "cell": cell})
 
     return cell_moves(placed(structure), placed(candidate), accounts["arr"].astype(float), names)
+
+
+def scorecard_whatif(card: Card) -> dict[str, Any] | None:
+    """What scorecard `card` would change for the accounts not churned: each one's CHS level
+    and cell as the recompute would make them (health.provider.compute, overrides included)
+    from its latest metric values, with the active scorecard and with `card`; its CMI tier as
+    it stands. None without an active scorecard."""
+    current = card_current()
+    if current is None:
+        return None
+    accounts = frame_read(
+        Account.objects.exclude(lifecycle_stage=LifecycleStage.CHURNED)
+        .order_by("pk")
+        .values_list("pk", "arr", "cmi_tier"),
+        columns=["account", "arr", "cmi_tier"],
+        text=["cmi_tier"],
+    ).set_index("account")
+    names = cell_names(layout="3x3")
+    if accounts.empty:
+        empty = pd.DataFrame({"band": [], "cell": []})
+        return cell_moves(empty, empty, pd.Series(dtype=float), names)
+    framework = framework_primary()
+    tiers = [name for name, _ in framework_structure(framework.current).tiers] if framework else []
+    chunk, now = Chunk.of(accounts.index.tolist()), timezone.now()
+
+    def placed(used: Card) -> pd.DataFrame:
+        level = health_compute(chunk, now=now, card=used)["chs_level"].reindex(accounts.index)
+        cell = segment_of(level, accounts["cmi_tier"], [name for name, _ in used.levels], tiers)
+        return pd.DataFrame({"band": level, "cell": cell})
+
+    return cell_moves(placed(current), placed(card), accounts["arr"].astype(float), names)
 
 
 TRIAGE_SHOWN = 5

@@ -109,6 +109,7 @@ def furnished(org_a, alice, mike, bob, vera, account_a, placed, cmi_framework, i
             f"/playbooks/tasks/{task.pk}/close/",
             "/outcomes/lab/",
             "/outcomes/lab/weights/",
+            "/outcomes/lab/scorecard/",
             "/outcomes/import/",
             f"/outcomes/accounts/{a}/record/",
             "/org/members/",

@@ -167,7 +167,9 @@ class WhatIfMoveOut(serializers.Serializer):
 
 class WhatIfOut(serializers.Serializer):
     accounts = serializers.IntegerField(help_text="Accounts not churned.")
-    band_changes = serializers.IntegerField(help_text="Accounts whose CMI tier would change.")
+    band_changes = serializers.IntegerField(
+        help_text="Accounts whose CMI tier (framework) or CHS level (scorecard) would change.",
+    )
     cell_changes = serializers.IntegerField(help_text="Accounts whose cell would change.")
     arr_moving = serializers.DecimalField(
         max_digits=18, decimal_places=2, help_text="ARR of the accounts that change cell."

@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 from accounts.models import Account
 from accounts.permissions import acting_membership, can_edit_account
 from core.api import IdFilter, TenantQuerysetMixin, bulk_limit
-from segments.selectors import framework_whatif
+from segments.selectors import framework_whatif, scorecard_whatif
 
 from .. import backtest
+from ..asof import model_current
+from ..calibration import card_proposed
 from ..models import BacktestReport, Outcome
 from ..reports import (
     HORIZON_DEFAULT,
@@ -217,8 +219,9 @@ class CalibrationView(APIView):
         "with non-negative weights totalling 100%), shown "
         "beside today's, with both out-of-sample AUCs (time-ordered folds) and a paired "
         "bootstrap interval of the gain. `verdict` is `keep` unless the gain is above noise. "
-        "With a proposal, `whatif` counts the accounts that would change tier and cell, with "
-        "the ARR that moves. Nothing is changed: applying weights is a framework edit.",
+        "With a proposal, `whatif` counts the accounts that would change CMI tier (framework) "
+        "or CHS level (scorecard) and cell, with the ARR that moves. Nothing is changed: "
+        "applying weights is a framework or scorecard edit.",
         parameters=[CalibrationQuery],
         responses={200: CalibrationProposalOut},
     )
@@ -228,6 +231,10 @@ class CalibrationView(APIView):
         horizon = query.validated_data["horizon_days"]
         if query.validated_data["target"] == "scorecard":
             proposal = calibration_scorecard(horizon_days=horizon)
+            card = model_current().card
+            if proposal.get("proposed_card") and card is not None:
+                candidate = card_proposed(card, proposal["proposed_card"])
+                proposal = proposal | {"whatif": scorecard_whatif(candidate)}
             return Response(CalibrationProposalOut(proposal).data)
         proposal = calibration_framework(horizon_days=horizon)
         if proposal["proposed"]:

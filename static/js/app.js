@@ -98,6 +98,26 @@ document.querySelectorAll("form#bulk").forEach((form) => {
 
 // The framework editor's what-if: the pillar weights as typed, scored on today's accounts by
 // the server (the Score Lab's own what-if), shown before anything is saved.
+// The scorecard editor's what-if: the whole form as typed (rules, weights, levels), posted.
+document.querySelectorAll("button[data-whatif-form]").forEach((button) => {
+  const out = document.getElementById("whatif");
+  button.addEventListener("click", async () => {
+    out.textContent = "Computing…";
+    try {
+      const response = await fetch(button.dataset.whatifForm, {
+        method: "POST",
+        body: new FormData(button.form),
+        headers: { Accept: "text/html" },
+        credentials: "same-origin",
+      });
+      out.innerHTML = await response.text();
+      document.dispatchEvent(new Event("ascend:content"));
+    } catch (error) {
+      out.textContent = "The preview could not be computed; try again.";
+    }
+  });
+});
+
 document.querySelectorAll("button[data-whatif]").forEach((button) => {
   const out = document.getElementById("whatif");
   button.addEventListener("click", async () => {

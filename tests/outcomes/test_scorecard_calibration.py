@@ -8,6 +8,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import TimeSeriesSplit
 
+from accounts.models import Account, LifecycleStage
 from health.scoring import Card, MeasureSpec, combined
 from outcomes.backtest import FOLDS
 from outcomes.calibration import card_with, effective_weights, scorecard_calibration
@@ -99,7 +100,20 @@ def test_the_api_and_the_score_lab_give_the_scorecards_proposal(
     assert body["target"] == "scorecard" and body["enough_data"]
     assert body["outcomes"] == 200 and sum(body["current"].values()) == pytest.approx(100, abs=1)
     assert sum(body["proposed"].values()) == pytest.approx(100, abs=1)
+    # Each generated account has one measure's value, and a CHS of one measure is its points
+    # whatever the weights: the fitted card moves no account.
+    with in_tenant(org_a):
+        active = Account.objects.exclude(lifecycle_stage=LifecycleStage.CHURNED).count()
+    assert body["whatif"]["accounts"] == active > 0 and body["whatif"]["band_changes"] == 0
     page = client_for(mike).get("/outcomes/lab/", {"horizon_days": HORIZON})
     html = page.content.decode()
     assert 'id="scorecard-weights"' in html and "Product usage" in html
     assert page.context["card_calibration"]["verdict"] == body["verdict"]
+    assert 'id="scorecard-weights-link"' in html
+    candidate = client_for(mike).get("/outcomes/lab/scorecard/", {"horizon_days": HORIZON})
+    fitted = {
+        f"group-{key}": weight for key, weight in body["proposed_card"]["groups"].items()
+    } | {f"measure-{key}": weight for key, weight in body["proposed_card"]["measures"].items()}
+    form = candidate.context["form"]
+    assert {name: float(form[name].value()) for name in fitted} == pytest.approx(fitted)
+    assert candidate.context["moves"]["accounts"] == body["whatif"]["accounts"]

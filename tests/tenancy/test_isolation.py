@@ -127,6 +127,7 @@ OBJECT_PAGES = [
     ("playbooks:task_reopen", "task", "post"),
     ("outcomes:add", "account", "get"),
     ("outcomes:add", "account", "post"),
+    ("outcomes:scorecard_preview", "scorecard", "post"),
 ]
 
 
