@@ -115,8 +115,10 @@ def tenant_seed(slug: str, accounts: int, *, score: int | None, metrics: dict):
         step("  accounts written; assessments")
         execute(
             """INSERT INTO maturity_assessment (status, created_at, submitted_at, tier,
-                 pillar_scores, is_partial, account_id, organization_id, version_id)
-               SELECT 'submitted', %s, %s - interval '1 day', '', '{}', false, a.id, %s, %s
+                 pillar_scores, is_partial, unscored_comments, account_id, organization_id,
+                 version_id)
+               SELECT 'submitted', %s, %s - interval '1 day', '', '{}', false, '{}', a.id, %s,
+                 %s
                FROM accounts_account a""",
             [moment, moment, org, version.id],
         )

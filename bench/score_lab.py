@@ -38,9 +38,10 @@ def widen(organization, months: int, outcomes: int) -> None:
         step("  three older quarterly assessments per account")
         execute(
             """INSERT INTO maturity_assessment (status, created_at, submitted_at, tier,
-                 pillar_scores, is_partial, account_id, organization_id, version_id)
+                 pillar_scores, is_partial, unscored_comments, account_id, organization_id,
+                 version_id)
                SELECT s.status, s.created_at, s.submitted_at - d * interval '3 months', '',
-                 '{}', false, s.account_id, s.organization_id, s.version_id
+                 '{}', false, '{}', s.account_id, s.organization_id, s.version_id
                FROM maturity_assessment s CROSS JOIN generate_series(1, 3) AS d"""
         )
         execute(
