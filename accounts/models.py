@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import TenantModel
 
 
@@ -23,6 +24,21 @@ class LifecycleStage(models.TextChoices):
 isic_code_validator = RegexValidator(r"^\d{4}$", "An ISIC Rev.4 class is four digits, e.g. 4651.")
 
 
+@audited(
+    fields=[
+        "organization",
+        "name",
+        "external_id",
+        "industry",
+        "isic_code",
+        "size_band",
+        "region",
+        "lifecycle_stage",
+        "arr",
+        "renewal_date",
+        "owner_csm",
+    ]
+)
 class Account(TenantModel):
     """A customer of the vendor that uses Ascend."""
 
@@ -123,6 +139,19 @@ class Job(TenantModel):
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
 
 
+@audited(
+    fields=[
+        "organization",
+        "kind",
+        "filename",
+        "mode",
+        "status",
+        "total_rows",
+        "created_count",
+        "updated_count",
+        "created_by",
+    ]
+)
 class ImportJob(Job):
     """One CSV upload of accounts: its file, its outcome and the report of bad rows."""
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.timeline import AccountNotesView, AccountTimelineView
 from accounts.api.views import AccountDeletionViewSet, AccountViewSet
+from audit.api.views import AuditEventsView
 from health.api.views import (
     AccountHealthHistoryView,
     AccountHealthView,
@@ -36,6 +37,7 @@ router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
+    path("audit-events/", AuditEventsView.as_view(), name="audit-events"),
     path("health-metrics/", HealthMetricsView.as_view(), name="health-metrics"),
     path(
         "accounts/<int:account_pk>/health/",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="segments:dashboard"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("org/webhooks/", include("integrations.urls")),
+    path("org/audit/", include("audit.urls")),
     path("org/", include("tenancy.urls")),
     path("maturity/", include("maturity.urls")),
     path("health/", include("health.urls")),

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import (
     TenantModel,
     account_keyed_with_organization,
@@ -11,6 +12,7 @@ from tenancy.models import (
 )
 
 
+@audited(fields=["organization", "name", "description", "is_active"])
 class Scorecard(TenantModel):
     """How the Customer Health Score is computed: measure groups, measures, levels.
 
@@ -35,6 +37,7 @@ class Scorecard(TenantModel):
         return self.name
 
 
+@audited(fields=["organization", "scorecard", "key", "name", "weight", "position"])
 class MeasureGroup(TenantModel):
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="groups")
     key = models.SlugField(max_length=60)
@@ -49,6 +52,21 @@ class MeasureGroup(TenantModel):
         return self.name
 
 
+@audited(
+    fields=[
+        "organization",
+        "group",
+        "key",
+        "name",
+        "metric",
+        "weight",
+        "rule",
+        "params",
+        "stale_after_days",
+        "manual",
+        "position",
+    ]
+)
 class Measure(TenantModel):
     class Rule(models.TextChoices):
         BANDS = "bands", "Numeric bands"
@@ -76,6 +94,7 @@ class Measure(TenantModel):
         return self.name
 
 
+@audited(fields=["organization", "scorecard", "name", "lower", "colour"])
 class HealthLevel(TenantModel):
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="levels")
     name = models.CharField(max_length=40)
@@ -172,6 +191,9 @@ class MetricLatest(Observed, TenantModel):
         ]
 
 
+@audited(
+    fields=["organization", "account", "score", "reason", "expires_at", "created_by", "ended_at"]
+)
 class HealthOverride(TenantModel):
     """A manager's judgement that replaces the computed score until it expires. Kept for audit."""
 

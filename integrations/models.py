@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import TenantModel
 
 EVENTS = (
@@ -22,6 +23,17 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+@audited(
+    fields=[
+        "organization",
+        "url",
+        "events",
+        "is_active",
+        "description",
+        "previous_secret_expires_at",
+        "created_by",
+    ]
+)
 class WebhookSubscription(TenantModel):
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text="Event names this endpoint receives.")

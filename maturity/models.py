@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import TenantModel
 
 from .scoring import SCALE
@@ -9,6 +10,17 @@ from .scoring import SCALE
 SCALE_MIN, SCALE_MAX = SCALE
 
 
+@audited(
+    fields=[
+        "organization",
+        "name",
+        "kind",
+        "description",
+        "is_primary",
+        "provider_level",
+        "current_version",
+    ]
+)
 class Framework(TenantModel):
     """A maturity model a tenant scores accounts against. Its structure lives in versions."""
 
@@ -58,6 +70,7 @@ class Framework(TenantModel):
         return self.current_version
 
 
+@audited(fields=["organization", "framework", "number", "created_by"])
 class FrameworkVersion(TenantModel):
     """The pillars, factors and tiers as they were when assessments were scored against them."""
 
@@ -81,6 +94,7 @@ class FrameworkVersion(TenantModel):
         return f"{self.framework.name} v{self.number}"
 
 
+@audited(fields=["organization", "version", "key", "name", "weight", "position", "survey_question"])
 class Pillar(TenantModel):
     version = models.ForeignKey(FrameworkVersion, on_delete=models.CASCADE, related_name="pillars")
     key = models.SlugField(max_length=60)
@@ -101,6 +115,19 @@ class Pillar(TenantModel):
         return self.name
 
 
+@audited(
+    fields=[
+        "organization",
+        "pillar",
+        "key",
+        "name",
+        "question",
+        "low",
+        "high",
+        "direction",
+        "position",
+    ]
+)
 class Factor(TenantModel):
     class Direction(models.TextChoices):
         NORMAL = "normal", "Normal: 5 is most mature"
@@ -129,6 +156,7 @@ class Factor(TenantModel):
         return self.direction == self.Direction.INVERTED
 
 
+@audited(fields=["organization", "version", "name", "lower", "colour"])
 class Tier(TenantModel):
     """A named band of the index, from `lower` (inclusive) up to the next tier's lower bound."""
 

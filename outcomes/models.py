@@ -4,9 +4,23 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import TenantModel
 
 
+@audited(
+    fields=[
+        "organization",
+        "account",
+        "kind",
+        "occurred_on",
+        "arr_before",
+        "arr_after",
+        "reason",
+        "source",
+        "created_by",
+    ]
+)
 class Outcome(TenantModel):
     """One renewal's outcome: kept as history, never edited by a recompute."""
 

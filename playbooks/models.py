@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import TenantModel
 
 
@@ -10,6 +11,20 @@ class OwnerRole(models.TextChoices):
     MANAGER = "manager", "A manager"
 
 
+@audited(
+    fields=[
+        "organization",
+        "key",
+        "name",
+        "purpose",
+        "cells",
+        "tiers",
+        "isic_codes",
+        "size_bands",
+        "is_active",
+        "cooldown_days",
+    ]
+)
 class Playbook(TenantModel):
     """What to do with accounts in some grid cells: ordered steps, started by migrations.
 
@@ -43,6 +58,17 @@ class Playbook(TenantModel):
         return self.name
 
 
+@audited(
+    fields=[
+        "organization",
+        "playbook",
+        "position",
+        "title",
+        "guidance",
+        "due_offset_days",
+        "owner_role",
+    ]
+)
 class PlaybookStep(TenantModel):
     playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField(default=0)

@@ -1,5 +1,6 @@
 from django.db import models
 
+from core.audit import audited
 from tenancy.models import (
     TenantModel,
     account_keyed_with_organization,
@@ -7,6 +8,7 @@ from tenancy.models import (
 )
 
 
+@audited(fields=["organization", "view"])
 class Grid(TenantModel):
     """The tenant's CHS × CMI grid: how its cells are named and which view managers see."""
 
@@ -20,6 +22,7 @@ class Grid(TenantModel):
         constraints = [models.UniqueConstraint(fields=["organization"], name="one_grid")]
 
 
+@audited(fields=["organization", "grid", "layout", "key", "name", "action", "colour"])
 class GridCell(TenantModel):
     grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="cells")
     layout = models.CharField(max_length=3, choices=Grid.View.choices)

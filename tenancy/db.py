@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
+from core.audit import audit_models
+
 
 @contextmanager
 def as_owner(alias: str = "default") -> Iterator[None]:
@@ -31,10 +33,15 @@ def grant_app_role(alias: str = "default") -> None:
     role = settings.APP_DATABASE_ROLE
     if connection.vendor != "postgresql" or not role or role == connection.settings_dict["USER"]:
         return
-    quoted = connection.ops.quote_name(role)
+    quote = connection.ops.quote_name
+    quoted = quote(role)
     with connection.cursor() as cursor:
         cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
         cursor.execute(
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"
         )
         cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+        for table in (model._meta.db_table for model in audit_models()):
+            # The audit trail is append-only for the app: the database refuses it any change
+            # or removal of an event; only the owner role prunes (audit.tasks.audit_prune).
+            cursor.execute(f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {quoted}")

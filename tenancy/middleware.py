@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from core.audit import API_KEY, USER, acting
+
 from .context import api_key_lookup_context, tenant_context, user_context
 from .models import Membership, OrganizationAPIKey
 
@@ -53,7 +55,8 @@ class TenantMiddleware:
                 OrganizationAPIKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
             request.api_key = api_key
             request.organization = api_key.organization
-            return self.get_response(request)
+            with acting(API_KEY, api_key.prefix, api_key.name):
+                return self.get_response(request)
 
     def _with_session(self, request):
         with user_context(request.user.pk):
@@ -70,5 +73,8 @@ class TenantMiddleware:
             request.memberships = memberships
             request.membership = membership
             request.organization = membership.organization
-            with tenant_context(membership.organization_id):
+            with (
+                tenant_context(membership.organization_id),
+                acting(USER, request.user.pk, request.user.email),
+            ):
                 return self.get_response(request)

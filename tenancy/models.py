@@ -4,8 +4,11 @@ from typing import ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django_scopes import ScopedManager
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+
+from core.audit import audited
 
 
 class UserManager(BaseUserManager):
@@ -27,6 +30,11 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
 
+    # Raised to sign the person out of every session at once (tenancy.services
+    # .member_sessions_end): each session keeps a hash of it, and Django drops a session
+    # whose hash no longer matches on its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
@@ -34,6 +42,18 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's hash of the password, and of the generation once it has been raised (at
+        0 it is Django's own, so no session ends when this ships)."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "tenancy.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Organization(models.Model):
@@ -99,12 +119,15 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
+@audited(fields=["organization", "user", "role", "sessions_ended_at"])
 class Membership(TenantModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.CSM)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When an owner last signed the member out everywhere: audited, so the trail says who.
+    sessions_ended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -129,6 +152,7 @@ class Membership(TenantModel):
         return self.role != Role.VIEWER
 
 
+@audited(fields=["organization", "name", "prefix", "revoked", "expiry_date", "created_by"])
 class OrganizationAPIKey(AbstractAPIKey, TenantModel):
     """A hashed, named, revocable key; the plain key is shown once, at creation."""
 

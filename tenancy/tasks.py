@@ -2,6 +2,8 @@
 
 from celery import current_app, shared_task
 
+from core.audit import TASK, acting
+
 from .context import organization_list_context, tenant_context
 from .models import Organization
 
@@ -21,7 +23,10 @@ def tenant_task(**celery_options):
         def run(organization_id, *args, **kwargs):
             if not organization_id:
                 raise TenantRequired(f"{function.__name__} needs an organization id")
-            with tenant_context(organization_id):
+            with (
+                tenant_context(organization_id),
+                acting(TASK, label=f"{function.__module__}.{function.__name__}"),
+            ):
                 return function(*args, **kwargs)
 
         run.__name__ = function.__name__

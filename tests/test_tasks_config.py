@@ -11,6 +11,7 @@ from integrations.services import retry_delay
 VISIBILITY = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
 OURS = (
     "accounts.",
+    "audit.",
     "maturity.",
     "health.",
     "segments.",

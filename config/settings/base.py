@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import pghistory
 import plotly
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -41,6 +42,8 @@ INSTALLED_APPS = [
     "django_scopes",
     "csp",
     "axes",
+    "pgtrigger",
+    "pghistory",
     "core",
     "tenancy",
     "accounts",
@@ -51,8 +54,14 @@ INSTALLED_APPS = [
     "outcomes",
     "playbooks",
     "integrations",
+    "audit",
     "demo",
 ]
+
+# The audit trail (core.audit): each event keeps its actor on its own row, as JSON, rather
+# than in pghistory's shared context table, which no tenant policy could cover.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=400)
 
 MIDDLEWARE = [
     "core.problems.RequestIdMiddleware",
@@ -333,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenancy.tasks.for_each_organization",
         "schedule": IMPORT_RELAY_SECONDS,
         "args": ["accounts.tasks.jobs_relay"],
+    },
+    "audit-prune": {
+        "task": "tenancy.tasks.for_each_organization",
+        "schedule": crontab(hour=3, minute=30),
+        "args": ["audit.tasks.audit_prune"],
     },
     "webhooks-relay": {
         "task": "tenancy.tasks.for_each_organization",

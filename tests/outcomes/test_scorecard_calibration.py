@@ -111,9 +111,9 @@ def test_the_api_and_the_score_lab_give_the_scorecards_proposal(
     assert page.context["card_calibration"]["verdict"] == body["verdict"]
     assert 'id="scorecard-weights-link"' in html
     candidate = client_for(mike).get("/outcomes/lab/scorecard/", {"horizon_days": HORIZON})
-    fitted = {
-        f"group-{key}": weight for key, weight in body["proposed_card"]["groups"].items()
-    } | {f"measure-{key}": weight for key, weight in body["proposed_card"]["measures"].items()}
+    fitted = {f"group-{key}": weight for key, weight in body["proposed_card"]["groups"].items()} | {
+        f"measure-{key}": weight for key, weight in body["proposed_card"]["measures"].items()
+    }
     form = candidate.context["form"]
     assert {name: float(form[name].value()) for name in fitted} == pytest.approx(fitted)
     assert candidate.context["moves"]["accounts"] == body["whatif"]["accounts"]

@@ -91,6 +91,7 @@ OBJECT_PAGES = [
     ("accounts:bulk_job", "bulk_job", "get"),
     ("accounts:bulk_job_status", "bulk_job", "get"),
     ("tenancy:member_update", "membership", "post"),
+    ("tenancy:member_sign_out", "membership", "post"),
     ("tenancy:api_key_revoke", "key", "post"),
     ("maturity:assessment_new", "account", "post"),
     ("maturity:link_create", "account", "post"),

@@ -6,11 +6,13 @@ from django.db import connection
 from django_scopes import ScopeError
 
 from accounts.models import Account
+from core.audit import audit_models
 from tenancy.models import Membership, Organization, TenantModel
 
 TENANT_TABLES = sorted(
     {model._meta.db_table for model in apps.get_models() if issubclass(model, TenantModel)}
     | {Organization._meta.db_table}
+    | {model._meta.db_table for model in audit_models()}  # the audit trail's event tables
 )
 
 
