@@ -5,8 +5,10 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -94,6 +96,20 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
+@transaction.atomic
+def member_sessions_end(*, membership: Membership) -> Membership:
+    """Sign the member out of every session, on every device, at once: their sessions hold a
+    hash of their session generation (User._get_session_auth_hash), so raising it makes
+    Django end each of them on its next request. The membership records when (and the audit
+    trail who). Their API keys are the organization's, not theirs, and stay."""
+    User.objects.filter(pk=membership.user_id).update(
+        session_generation=F("session_generation") + 1
+    )
+    membership.sessions_ended_at = timezone.now()
+    membership.save(update_fields=["sessions_ended_at"])
+    return membership
+
+
 def membership_remove(*, membership: Membership) -> None:
     _ensure_another_owner(membership)
     membership.delete()

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -59,6 +60,21 @@ def member_update(request, pk):
                 messages.success(request, f"{membership.user} is now {membership.role}.")
     except services.LastOwnerError as error:
         messages.error(request, str(error))
+    return redirect("tenancy:members")
+
+
+@member_required(is_owner)
+@require_POST
+def member_sign_out(request, pk):
+    """End every session of a member, on every device (the owner's own, this one aside)."""
+    membership = get_object_or_404(Membership, pk=pk)
+    services.member_sessions_end(membership=membership)
+    if membership.user_id == request.user.pk:
+        request.user.refresh_from_db(fields=["session_generation"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, "Your other sessions were signed out.")
+    else:
+        messages.success(request, f"{membership.user} was signed out everywhere.")
     return redirect("tenancy:members")
 
 
