@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("org/webhooks/", include("integrations.urls")),
     path("org/audit/", include("audit.urls")),
+    path("scim/v2/", include("scim.urls")),
+    path("sso/", include("sso.urls")),
     path("org/", include("tenancy.urls")),
     path("maturity/", include("maturity.urls")),
     path("health/", include("health.urls")),

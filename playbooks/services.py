@@ -12,13 +12,13 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from accounts.models import Account
 from segments.cells import GRID_3X3
 from segments.models import TierMigration
-from tenancy.models import Membership, Organization, User
+from tenancy.models import Membership, Organization, Role, User
 
 from .models import OwnerRole, Playbook, PlaybookRun, PlaybookStep, PlaybookTask
 
@@ -293,6 +293,20 @@ def tasks_reassign(*, tasks: list[PlaybookTask], assignee: User | None) -> int:
     return PlaybookTask.objects.filter(pk__in=ids).update(
         assignee=assignee, updated_at=timezone.now()
     )
+
+
+def tasks_hand_off(*, organization, user: User) -> int:
+    """A person leaving the organization hands their open tasks to a manager (the first by
+    email; an owner if there is none), who can pass them on from the inbox."""
+    heir = (
+        Membership.objects.filter(role__in=[Role.MANAGER, Role.OWNER])
+        .exclude(user=user)
+        .order_by(Case(When(role=Role.MANAGER, then=0), default=1), "user__email")
+        .select_related("user")
+        .first()
+    )
+    tasks = list(PlaybookTask.objects.filter(open_tasks(), assignee=user))
+    return tasks_reassign(tasks=tasks, assignee=heir.user if heir else None)
 
 
 def open_tasks() -> "Q":

@@ -9,3 +9,8 @@ organization_created = Hook("organization_created")
 # Called with organization and by (its first owner), in its tenant, when an operator creates
 # a real tenant (`createtenant`): the starting framework, scorecard and playbooks.
 organization_defaults = Hook("organization_defaults")
+
+# Called with organization and user, in its tenant, as a person leaves it (removed by an
+# owner or deactivated by SCIM), before their membership goes: what they hold is handed on
+# (their open playbook tasks, to a manager).
+member_leaving = Hook("member_leaving")

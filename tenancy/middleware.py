@@ -1,16 +1,31 @@
 from datetime import timedelta
+from typing import cast
 
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from core.audit import API_KEY, USER, acting
+from core.audit import API_KEY, SCIM, USER, acting
 
 from .context import api_key_lookup_context, tenant_context, user_context
-from .models import Membership, OrganizationAPIKey
+from .models import KeyScope, Membership, OrganizationAPIKey, Role
 
 SESSION_KEY = "organization_id"
 LAST_USED_EVERY = timedelta(minutes=1)
 API_KEY_SCHEME = "Api-Key "
+BEARER_SCHEME = "Bearer "
+SCIM_PREFIX = "/scim/"
+
+
+SSO_SESSION_KEY = "sso_organizations"
+
+
+def signed_in_well(request, membership: Membership) -> bool:
+    """Whether this session may enter the membership's organization: one that requires
+    single sign-on admits only sessions signed in through its provider, owners aside (their
+    password is the way in when the provider is down)."""
+    if not membership.organization.sso_required or membership.role == Role.OWNER:
+        return True
+    return str(membership.organization_id) in request.session.get(SSO_SESSION_KEY, [])
 
 
 class TenantMiddleware:
@@ -29,21 +44,41 @@ class TenantMiddleware:
         request.membership = None
         request.memberships = []
         request.api_key = None
+        request.scim_token = None
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if header.startswith(API_KEY_SCHEME):
             return self._with_api_key(request, header[len(API_KEY_SCHEME) :].strip())
+        if header.startswith(BEARER_SCHEME) and request.path_info.startswith(SCIM_PREFIX):
+            return self._with_scim_token(request, header[len(BEARER_SCHEME) :].strip())
         if request.user.is_authenticated:
             return self._with_session(request)
         return self.get_response(request)
 
-    def _with_api_key(self, request, key):
+    @staticmethod
+    def _key(key: str, scope: str) -> OrganizationAPIKey | None:
+        """The live key of this scope that `key` is, or None."""
         prefix = key.partition(".")[0]
         with api_key_lookup_context(prefix), scopes_disabled():
             try:
-                api_key = OrganizationAPIKey.objects.get_from_key(key)
+                api_key = cast(OrganizationAPIKey, OrganizationAPIKey.objects.get_from_key(key))
             except OrganizationAPIKey.DoesNotExist:
-                api_key = None
-        if api_key is None or api_key.has_expired:
+                return None
+        if api_key.has_expired or api_key.scope != scope:
+            return None
+        return api_key
+
+    def _with_scim_token(self, request, key):
+        token = self._key(key, KeyScope.SCIM)
+        if token is None:  # scim.views answers 401 in SCIM's own error format
+            return self.get_response(request)
+        with tenant_context(token.organization_id), acting(SCIM, token.prefix, token.name):
+            request.scim_token = token
+            request.organization = token.organization
+            return self.get_response(request)
+
+    def _with_api_key(self, request, key):
+        api_key = self._key(key, KeyScope.API)
+        if api_key is None:
             # DRF's ApiKeyAuthentication turns this into a 401.
             return self.get_response(request)
         with tenant_context(api_key.organization_id):
@@ -64,6 +99,7 @@ class TenantMiddleware:
                 memberships = list(
                     Membership.objects.filter(user=request.user).select_related("organization")
                 )
+            memberships = [m for m in memberships if signed_in_well(request, m)]
             if not memberships:
                 return self.get_response(request)
             chosen = request.session.get(SESSION_KEY)

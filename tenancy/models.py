@@ -63,6 +63,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Members sign in through the organization's identity provider only (tenancy
+    # .middleware); owners keep their password, to get in when the provider is down.
+    sso_required = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
@@ -152,9 +155,18 @@ class Membership(TenantModel):
         return self.role != Role.VIEWER
 
 
-@audited(fields=["organization", "name", "prefix", "revoked", "expiry_date", "created_by"])
+class KeyScope(models.TextChoices):
+    API = "api", "REST API"
+    SCIM = "scim", "SCIM provisioning"
+
+
+@audited(fields=["organization", "name", "prefix", "scope", "revoked", "expiry_date", "created_by"])
 class OrganizationAPIKey(AbstractAPIKey, TenantModel):
-    """A hashed, named, revocable key; the plain key is shown once, at creation."""
+    """A hashed, named, revocable key; the plain key is shown once, at creation. Its scope
+    says where it is good: the REST API (`Api-Key` scheme) or SCIM provisioning (a bearer
+    token at /scim/v2/), never both."""
+
+    scope = models.CharField(max_length=4, choices=KeyScope.choices, default=KeyScope.API)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -190,3 +202,67 @@ class IdempotencyRecord(TenantModel):
 
     def __str__(self):
         return f"{self.key} → {self.status}"
+
+
+# From least to most: a person in several mapped groups gets the highest of their roles.
+ROLE_RANK = [Role.VIEWER, Role.CSM, Role.MANAGER, Role.OWNER]
+
+
+@audited(
+    fields=[
+        "organization",
+        "default_role",
+        "oidc_issuer",
+        "oidc_client_id",
+        "allowed_domains",
+    ]
+)
+class IdentitySettings(TenantModel):
+    """How people come into the organization from its identity provider: by single sign-on
+    (OpenID Connect: the provider's issuer and this organization's client at it, and the
+    email domains it may sign in) and by SCIM provisioning; and the role of someone in no
+    mapped group. The client secret is not audited, only that the settings changed."""
+
+    default_role = models.CharField(max_length=10, choices=Role.choices, default=Role.CSM)
+    oidc_issuer = models.URLField("issuer URL", blank=True)
+    oidc_client_id = models.CharField("client id", max_length=200, blank=True)
+    oidc_client_secret = models.CharField("client secret", max_length=300, blank=True)
+    allowed_domains = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Email domains that may sign in through the provider, comma-separated.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="identity_settings_one")
+        ]
+
+    def __str__(self):
+        return f"New people join as {self.get_default_role_display()}"
+
+    @property
+    def sso_configured(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def domains(self) -> list[str]:
+        return [d.strip().lower() for d in self.allowed_domains.split(",") if d.strip()]
+
+
+@audited(fields=["organization", "group", "role"])
+class GroupRole(TenantModel):
+    """An identity provider's group (a SCIM group's displayName) and the role its members
+    get. While an organization maps no group, roles are set by hand and provisioning leaves
+    them alone."""
+
+    group = models.CharField(max_length=200)
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "group"], name="group_role_unique")
+        ]
+        ordering = ["group"]
+
+    def __str__(self):
+        return f"{self.group} → {self.get_role_display()}"

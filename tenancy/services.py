@@ -1,4 +1,6 @@
 import uuid
+from collections.abc import Iterable
+from contextlib import suppress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,9 +14,19 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .context import tenant_context
-from .hooks import organization_created, organization_defaults
-from .models import Membership, Organization, OrganizationAPIKey, Role, User
+from .context import current_organization_id, tenant_context
+from .hooks import member_leaving, organization_created, organization_defaults
+from .models import (
+    ROLE_RANK,
+    GroupRole,
+    IdentitySettings,
+    KeyScope,
+    Membership,
+    Organization,
+    OrganizationAPIKey,
+    Role,
+    User,
+)
 
 
 @transaction.atomic
@@ -110,18 +122,81 @@ def member_sessions_end(*, membership: Membership) -> Membership:
     return membership
 
 
+@transaction.atomic
 def membership_remove(*, membership: Membership) -> None:
+    """A person leaves the organization, at once: their open tasks are handed on, every one
+    of their sessions ends, the API and SCIM keys they created are revoked, and their
+    membership goes (the next request finds no organization)."""
     _ensure_another_owner(membership)
+    member_leaving(organization=membership.organization, user=membership.user)
+    member_sessions_end(membership=membership)
+    OrganizationAPIKey.objects.filter(created_by=membership.user_id, revoked=False).update(
+        revoked=True
+    )
     membership.delete()
+
+
+def role_for_groups(groups: Iterable[str]) -> str | None:
+    """The role of someone in these identity-provider groups: the highest that a mapped group
+    gives, else the default role; None while the organization maps no group (roles are then
+    set by hand, and provisioning leaves them alone)."""
+    mapped = dict(GroupRole.objects.values_list("group", "role"))
+    if not mapped:
+        return None
+    roles = [mapped[group] for group in groups if group in mapped]
+    if roles:
+        return max(roles, key=lambda role: ROLE_RANK.index(Role(role)))
+    return identity_settings().default_role
+
+
+def identity_settings() -> IdentitySettings:
+    """The active organization's provisioning settings, made with their defaults if need be."""
+    settings_, _ = IdentitySettings.objects.get_or_create(organization_id=current_organization_id())
+    return settings_
+
+
+@transaction.atomic
+def membership_provision(*, user: User, role: str | None) -> Membership:
+    """Make `user` a member (SCIM), with `role`, or the default role when None and new."""
+    membership = Membership.objects.filter(user=user).first()
+    if membership is None:
+        return Membership.objects.create(
+            organization_id=current_organization_id(),
+            user=user,
+            role=role or identity_settings().default_role,
+        )
+    if role is not None and role != membership.role:
+        with suppress(LastOwnerError):  # the last owner stays one, whatever the groups say
+            membership_change_role(membership=membership, role=role)
+    return membership
 
 
 @transaction.atomic
 def api_key_create(
-    *, organization: Organization, name: str, created_by: User | None = None
+    *,
+    organization: Organization,
+    name: str,
+    created_by: User | None = None,
+    scope: str = KeyScope.API,
 ) -> tuple[OrganizationAPIKey, str]:
+    """A key for the REST API, or (scope scim) a SCIM provisioning bearer token."""
     return OrganizationAPIKey.objects.create_key(  # type: ignore[return-value]
-        organization=organization, name=name, created_by=created_by
+        organization=organization, name=name, created_by=created_by, scope=scope
     )
+
+
+@transaction.atomic
+def group_role_set(*, group: str, role: str | None) -> None:
+    """Map an identity provider's group to a role (None: unmap it); every provisioned
+    person's role follows at their next provisioning change."""
+    if role is None:
+        GroupRole.objects.filter(group=group).delete()
+    else:
+        GroupRole.objects.update_or_create(
+            group=group,
+            defaults={"role": role},
+            create_defaults={"role": role, "organization_id": current_organization_id()},
+        )
 
 
 @transaction.atomic

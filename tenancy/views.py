@@ -7,9 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services
-from .forms import ApiKeyForm, MemberAddForm, MemberRoleForm
+from .forms import (
+    ApiKeyForm,
+    DefaultRoleForm,
+    GroupRoleForm,
+    MemberAddForm,
+    MemberRoleForm,
+    SsoForm,
+)
 from .middleware import SESSION_KEY
-from .models import Membership, OrganizationAPIKey, Role
+from .models import GroupRole, KeyScope, Membership, OrganizationAPIKey, Role
 from .permissions import is_owner, member_required
 
 
@@ -89,9 +96,79 @@ def api_key_list(request):
             created_by=request.user,
         )
         form = ApiKeyForm()
-    keys = OrganizationAPIKey.objects.select_related("created_by").order_by("-created")
+    keys = (
+        OrganizationAPIKey.objects.filter(scope=KeyScope.API)
+        .select_related("created_by")
+        .order_by("-created")
+    )
     return render(
         request, "tenancy/api_key_list.html", {"form": form, "keys": keys, "plain_key": plain_key}
+    )
+
+
+@member_required(is_owner)
+def provisioning(request):
+    """How people come in: single sign-on (OpenID Connect), SCIM provisioning with its
+    bearer tokens, and how the provider's groups map to roles (for both)."""
+    settings_ = services.identity_settings()
+    token_form = ApiKeyForm(request.POST if "token" in request.POST else None)
+    group_form = GroupRoleForm(request.POST if "map" in request.POST else None)
+    default_form = DefaultRoleForm(
+        request.POST if "default" in request.POST else None,
+        initial={"default_role": settings_.default_role},
+    )
+    sso_form = SsoForm(
+        request.POST if "sso" in request.POST else None,
+        instance=settings_,
+        initial={"sso_required": request.organization.sso_required},
+    )
+    plain_token = None
+    if sso_form.is_bound and sso_form.is_valid():
+        sso_form.save()
+        request.organization.sso_required = sso_form.cleaned_data["sso_required"]
+        request.organization.save(update_fields=["sso_required"])
+        messages.success(request, "Single sign-on settings saved.")
+        return redirect("tenancy:provisioning")
+    if token_form.is_bound and token_form.is_valid():
+        _, plain_token = services.api_key_create(
+            organization=request.organization,
+            name=token_form.cleaned_data["name"],
+            created_by=request.user,
+            scope=KeyScope.SCIM,
+        )
+        token_form = ApiKeyForm()
+    elif group_form.is_bound and group_form.is_valid():
+        services.group_role_set(**group_form.cleaned_data)
+        messages.success(request, f"Members of “{group_form.cleaned_data['group']}” map to a role.")
+        return redirect("tenancy:provisioning")
+    elif "unmap" in request.POST:
+        services.group_role_set(group=request.POST["unmap"], role=None)
+        return redirect("tenancy:provisioning")
+    elif default_form.is_bound and default_form.is_valid():
+        settings_.default_role = default_form.cleaned_data["default_role"]
+        settings_.save(update_fields=["default_role"])
+        messages.success(request, "Saved.")
+        return redirect("tenancy:provisioning")
+    tokens = (
+        OrganizationAPIKey.objects.filter(scope=KeyScope.SCIM)
+        .select_related("created_by")
+        .order_by("-created")
+    )
+    return render(
+        request,
+        "tenancy/provisioning.html",
+        {
+            "token_form": token_form,
+            "sso_form": sso_form,
+            "sso_start": request.build_absolute_uri(f"/sso/{request.organization.slug}/"),
+            "sso_callback": request.build_absolute_uri("/sso/callback/"),
+            "group_form": group_form,
+            "default_form": default_form,
+            "tokens": tokens,
+            "plain_token": plain_token,
+            "mappings": GroupRole.objects.all(),
+            "endpoint": request.build_absolute_uri("/scim/v2/"),
+        },
     )
 
 
@@ -101,7 +178,9 @@ def api_key_revoke(request, prefix):
     api_key = get_object_or_404(OrganizationAPIKey, prefix=prefix)
     services.api_key_revoke(api_key=api_key)
     messages.success(request, f"The key “{api_key.name}” was revoked.")
-    return redirect("tenancy:api_keys")
+    return redirect(
+        "tenancy:provisioning" if api_key.scope == KeyScope.SCIM else "tenancy:api_keys"
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

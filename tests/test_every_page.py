@@ -116,6 +116,7 @@ def furnished(org_a, alice, mike, bob, vera, account_a, placed, cmi_framework, i
             "/org/api-keys/",
             "/org/webhooks/",
             "/org/audit/",
+            "/org/provisioning/",
             f"/org/webhooks/{hook.pk}/",
             f"/org/webhooks/deliveries/{delivery.pk}/",
             "/password_change/",

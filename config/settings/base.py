@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "playbooks",
     "integrations",
     "audit",
+    "scim",
+    "sso",
     "demo",
 ]
 
@@ -107,7 +109,15 @@ CONTENT_SECURITY_POLICY = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "sso.backend.OrganizationOIDCBackend",  # only on /sso/callback/
 ]
+# Single sign-on (sso): mozilla-django-oidc's code flow, with PKCE and a nonce; each
+# organization's provider, client and keys come from its identity settings.
+OIDC_USE_PKCE = True
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile groups"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_TIMEOUT = 10
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
