@@ -13,6 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection
 from django.db.models import Model, QuerySet
 from pghistory.models import Events
 
@@ -51,7 +52,10 @@ class AuditFilter:
 
 
 def audit_events(filters: AuditFilter = AuditFilter()) -> QuerySet[Events]:
-    """The active organization's events matching `filters`, newest first."""
+    """The active organization's events matching `filters`, newest first. None off
+    PostgreSQL, where no trigger records them (and pghistory's union is PostgreSQL's SQL)."""
+    if connection.vendor != "postgresql":
+        return Events.objects.none()
     models = [
         m
         for m in audit_models()
