@@ -12,6 +12,7 @@ class AuditFilterForm(forms.Form):
 
     who = forms.ChoiceField(label="Who", required=False)
     object_type = forms.ChoiceField(label="What", required=False)
+    object_id = forms.CharField(label="Its id", required=False, max_length=64)
     action = forms.ChoiceField(
         label="Change", required=False, choices=[("", "Any change"), *ACTIONS.items()]
     )
@@ -44,6 +45,7 @@ class AuditFilterForm(forms.Form):
             actor=actor,
             actor_id=actor_id,
             object_type=data.get("object_type") or "",
+            object_id=data.get("object_id") or "",
             action=data.get("action") or "",
             since=data.get("since"),
             until=data.get("until"),

@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from pghistory.models import Events
 
 from core.audit import ACTOR_KINDS, SYSTEM, audit_models
@@ -63,8 +63,10 @@ def audit_events(filters: AuditFilter = AuditFilter()) -> QuerySet[Events]:
     ]
     if not models:
         return Events.objects.none()
+    organization = str(current_organization_id())
     events = Events.objects.across(*models).filter(
-        pgh_data__organization_id=str(current_organization_id())
+        Q(pgh_data__organization_id=organization)
+        | Q(pgh_obj_model="tenancy.Organization", pgh_obj_id=organization)
     )
     if filters.action:
         events = events.filter(pgh_label=filters.action)

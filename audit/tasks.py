@@ -19,8 +19,13 @@ def audit_prune(organization_id: str) -> int:
     removed = 0
     with as_owner(), tenant_context(organization_id):
         for model in audit_models():
-            count, _ = model.objects.filter(
-                organization_id=organization_id, pgh_created_at__lt=cutoff
-            ).delete()
+            # An event is the tenant's by its organization, or (the organization's own
+            # settings) by the organization it is about.
+            mine = (
+                {"organization_id": organization_id}
+                if any(f.name == "organization" for f in model._meta.fields)
+                else {"pgh_obj_id": organization_id}
+            )
+            count, _ = model.objects.filter(pgh_created_at__lt=cutoff, **mine).delete()
             removed += count
     return removed

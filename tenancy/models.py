@@ -56,6 +56,7 @@ class User(AbstractUser):
         ).hexdigest()
 
 
+@audited(fields=["name", "slug", "sso_required"])
 class Organization(models.Model):
     """The tenant. Its id is chosen before insert so the row-level policy can admit it."""
 

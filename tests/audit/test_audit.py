@@ -178,3 +178,43 @@ def test_the_retention_task_prunes_only_old_events_of_its_organization(org_a, or
 
     wait_for(pruned)
     assert names(org_b) == ["Other old"]
+
+
+def test_an_accounts_history_is_one_click_from_its_page(org_a, mike, client_for):
+    account = AccountFactory(organization=org_a, name="Storied")
+    other = AccountFactory(organization=org_a, name="Elsewhere")
+    page = client_for(mike).get(f"/accounts/{account.pk}/").content.decode()
+    link = f"/org/audit/?object_type=accounts.Account&amp;object_id={account.pk}"
+    assert link in page
+    history = client_for(mike).get(link.replace("&amp;", "&"))
+    assert [e.object_label for e in history.context["entries"]] == ["Storied"]
+    assert other.name not in history.content.decode()
+
+
+def test_sso_settings_and_their_requirement_are_in_the_trail(
+    org_a, org_b, alice, carol, client_for, in_tenant
+):
+    settings = {
+        "sso": "1",
+        "oidc_issuer": "https://idp.example.com",
+        "oidc_client_id": "ascend",
+        "oidc_client_secret": "s3cret",
+        "allowed_domains": "alpha.test",
+        "sso_required": "on",
+    }
+    for who in (alice, carol):
+        assert client_for(who).post("/org/provisioning/", settings).status_code == 302
+    with in_tenant(org_a):
+        [required] = entries(
+            audit_events(AuditFilter(object_type="tenancy.Organization", action="update"))
+        )
+        [configured] = entries(
+            audit_events(AuditFilter(object_type="tenancy.IdentitySettings", action="update"))
+        )
+    assert required.object_id == str(org_a.pk) and required.actor_label == "alice@alpha.test"
+    assert [(c.field, c.before, c.after) for c in required.changes] == [
+        ("sso required", False, True)
+    ]
+    shown = {c.field: c.after for c in configured.changes}
+    assert shown["issuer URL"] == "https://idp.example.com"
+    assert "s3cret" not in str(configured.data)  # the secret is not in the trail
