@@ -1,7 +1,9 @@
 """Recomputes as the tests start them: through the production code, never a copy of it;
 and a row lock a test holds, to stop a worker's recompute at a known point."""
 
+import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 from django.db import connection
@@ -47,3 +49,17 @@ def row_held(org, table: str, pk: int):
             yield waiting
         finally:
             holder.rollback()
+
+
+WORKER_LOG = Path(__file__).resolve().parent / ".worker.log"
+
+
+def worker_log_caught_up(task: str, offset: int = 0) -> bool:
+    """Whether every `task` the shared worker received (after `offset` in its log) has its
+    outcome logged too. The worker commits before it logs, so a test that sees a task's rows
+    must wait for this before reading what the log says of it."""
+    text = WORKER_LOG.read_text(errors="replace")[offset:]
+    name = re.escape(task)
+    received = len(re.findall(rf"{name}\[[^\]]+\] received", text))
+    done = len(re.findall(rf"{name}\[[^\]]+\] (?:succeeded|raised|failed)", text))
+    return received == done

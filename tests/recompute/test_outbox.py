@@ -16,6 +16,7 @@ from recompute.services import nudge_key as _nudge_key
 from recompute.tasks import _drained, drain
 
 from ..conftest import uniform, wait_for
+from ..recomputing import worker_log_caught_up
 
 WORKER_LOG = Path(__file__).resolve().parents[1] / ".worker.log"
 
@@ -83,8 +84,13 @@ def settled(org, in_tenant) -> None:
     tenant's nudge flag (it does so after its commit: recompute.tasks._drained)."""
 
     def let_go():
-        """the outbox is empty and no drain holds the flag"""
-        return not pending(org, in_tenant) and cache.get(_nudge_key(str(org.id))) is None
+        """the outbox is empty, no drain holds the flag, and the worker has logged every
+        drain it took (it commits, then logs)"""
+        return (
+            not pending(org, in_tenant)
+            and cache.get(_nudge_key(str(org.id))) is None
+            and worker_log_caught_up("recompute.tasks.drain")
+        )
 
     wait_for(let_go, timeout=30)
 

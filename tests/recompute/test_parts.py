@@ -17,7 +17,7 @@ from recompute.services import progress_set as _progress_set
 from recompute.services import recompute_progress
 from recompute.tasks import drain, recompute_part, sweep
 from segments.models import TierMigration
-from tests.recomputing import recompute_run
+from tests.recomputing import recompute_run, worker_log_caught_up
 
 from ..conftest import uniform, wait_for
 
@@ -136,9 +136,11 @@ def test_the_worker_takes_the_parts_and_progress_follows_them(
     recompute_run(str(org_a.id), None, ["framework", 9])
 
     def finished():
-        """the parts' rows are gone and the progress says so"""
+        """the parts' rows are gone, the progress says so, and the worker has logged every
+        part it took (it commits, then logs)"""
         with in_tenant(org_a):
-            return recompute_progress(org_a.id)["finished"] and not parts(org_a, in_tenant)
+            done = recompute_progress(org_a.id)["finished"] and not parts(org_a, in_tenant)
+        return done and worker_log_caught_up("recompute.tasks.recompute_part", offset)
 
     wait_for(finished, timeout=30)
     assert sorted(parts_done_since(offset)) == [1, 3, 3]
