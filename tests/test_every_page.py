@@ -122,7 +122,12 @@ def furnished(org_a, alice, mike, bob, vera, account_a, placed, cmi_framework, i
             "/password_change/",
             "/api/v1/docs/",
         ]
-        anonymous = ["/login/", "/password_reset/", f"/maturity/s/{survey_link_token(link)}/"]
+        anonymous = [
+            "/login/",
+            "/password_reset/",
+            "/sso/",
+            f"/maturity/s/{survey_link_token(link)}/",
+        ]
     return {"pages": pages, "anonymous": anonymous, "expires": timezone.now() + timedelta(days=1)}
 
 
