@@ -88,10 +88,10 @@ def audit_events(filters: AuditFilter = AuditFilter()) -> QuerySet[Events]:
 @dataclass(frozen=True)
 class Change:
     field: str
+    related: type[Model] | None  # where a foreign key's id points
     before: Any
     after: Any
     column: str = ""
-    related: type[Model] | None = None  # where a foreign key's id points
 
     def shown(self, names: dict[tuple[type[Model], Any], str]) -> "Change":
         """The change with ids of related rows as their names (a person's email)."""
@@ -167,10 +167,7 @@ def entry_of(event: Events, kinds: dict[str, str]) -> Entry:
         actor_id=context.get("actor_id") or "",
         request_id=context.get("request_id") or "",
         changes=sorted(
-            (
-                Change(*_field_of(model, k)[:1], before, after, k, _field_of(model, k)[1])
-                for k, before, after in pairs
-            ),
+            (Change(*_field_of(model, k), before, after, k) for k, before, after in pairs),
             key=lambda change: change.field,
         ),
         data=data,

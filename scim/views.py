@@ -184,7 +184,7 @@ def _page(request: HttpRequest, rows, out: Callable[[Any], dict], lookups: dict)
             )
         assert match is not None  # a lookup was found for it
         value = json.loads(f'"{match[2]}"')
-        if lookup == "scim_id" and not re.fullmatch(r"[0-9a-fA-F-]{32,36}", value):
+        if lookup == "scim_id" and not _is_uuid(value):
             rows = rows.none()
         else:
             rows = rows.filter(**{lookup: value})
@@ -244,23 +244,33 @@ def users(request: HttpRequest) -> HttpResponse:
     return _response(body, 201, body["meta"]["location"])
 
 
-def _person(scim_id: str) -> ScimUser | None:
-    try:
-        return ScimUser.objects.filter(scim_id=scim_id).first()
-    except ValueError:  # not a UUID: no such resource
-        return None
+def _find(model: type[ScimUser] | type[ScimGroup], scim_id: str) -> Any:
+    """The organization's resource with this id; None for any other id, a non-UUID too."""
+    return model.objects.filter(scim_id=scim_id).first() if _is_uuid(scim_id) else None
 
 
-def _group(scim_id: str) -> ScimGroup | None:
-    try:
-        return ScimGroup.objects.filter(scim_id=scim_id).first()
-    except ValueError:
+def _written(request: HttpRequest, model: Any, current: dict) -> Any:
+    """The resource a PUT replaces `current` with, or `current` with a PATCH applied; None
+    for another method."""
+    if request.method == "PUT":
+        return model.model_validate(_body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST)
+    if request.method != "PATCH":
         return None
+    patch = PatchOp[model].model_validate(_body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+    resource = model.model_validate(current, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    patch.patch(resource)
+    return resource
+
+
+def _written_context(request: HttpRequest) -> Context:
+    if request.method == "PATCH":
+        return Context.RESOURCE_PATCH_RESPONSE
+    return Context.RESOURCE_REPLACEMENT_RESPONSE
 
 
 @scim_endpoint
 def user(request: HttpRequest, scim_id: str) -> HttpResponse:
-    person = _person(scim_id)
+    person = _find(ScimUser, scim_id)
     if person is None:
         return _error(404, "No such user in this organization.")
     if request.method == "GET":
@@ -268,48 +278,31 @@ def user(request: HttpRequest, scim_id: str) -> HttpResponse:
     if request.method == "DELETE":
         services.user_delete(person=person)
         return HttpResponse(status=204)
-    if request.method == "PUT":
-        resource: Any = User.model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
-        )
-    elif request.method == "PATCH":
-        patch = PatchOp[User].model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
-        )
-        current = {**person.data, "id": str(person.scim_id)}
-        resource = User.model_validate(current, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-        patch.patch(resource)
-    else:
+    resource = _written(request, User, {**person.data, "id": str(person.scim_id)})
+    if resource is None:
         return _error(405, "GET, PUT, PATCH or DELETE.")
     data = _stored(resource)
     others = ScimUser.objects.filter(user_name__iexact=data["userName"]).exclude(pk=person.pk)
     if others.exists():
         return _error(409, "Another user has this userName.", "uniqueness")
     services.user_replace(person=person, data=data)
-    context = (
-        Context.RESOURCE_PATCH_RESPONSE
-        if request.method == "PATCH"
-        else Context.RESOURCE_REPLACEMENT_RESPONSE
-    )
-    return _response(_user_out(request, person, context))
+    return _response(_user_out(request, person, _written_context(request)))
 
 
 def _members_of(resource: Group) -> list[ScimUser] | HttpResponse:
     ids = [m.value for m in resource.members or [] if m.value]
-    people = {str(p.scim_id): p for p in ScimUser.objects.filter(scim_id__in=_uuids(ids))}
+    people = {
+        str(p.scim_id): p
+        for p in ScimUser.objects.filter(scim_id__in=[i for i in ids if _is_uuid(i)])
+    }
     missing = [i for i in ids if i not in people]
     if missing:
         return _error(400, f"No such user in this organization: {missing[0]}.", "invalidValue")
     return list(dict.fromkeys(people[i] for i in ids))
 
 
-def _uuids(ids: list[str]) -> list[str]:
-    return [i for i in ids if re.fullmatch(r"[0-9a-fA-F-]{32,36}", i)]
-
-
-def _group_data(resource: Group) -> dict:
-    """The group as written; its members are also kept as ids on the row, which decide."""
-    return _stored(resource)
+def _is_uuid(value: str) -> bool:
+    return re.fullmatch(r"[0-9a-fA-F-]{32,36}", value) is not None
 
 
 @scim_endpoint
@@ -326,14 +319,14 @@ def groups(request: HttpRequest) -> HttpResponse:
     members = _members_of(resource)
     if isinstance(members, HttpResponse):
         return members
-    group = services.group_save(group=ScimGroup(), data=_group_data(resource), members=members)
+    group = services.group_save(group=ScimGroup(), data=_stored(resource), members=members)
     body = _group_out(request, group, Context.RESOURCE_CREATION_RESPONSE)
     return _response(body, 201, body["meta"]["location"])
 
 
 @scim_endpoint
 def group(request: HttpRequest, scim_id: str) -> HttpResponse:
-    found = _group(scim_id)
+    found = _find(ScimGroup, scim_id)
     if found is None:
         return _error(404, "No such group in this organization.")
     if request.method == "GET":
@@ -341,18 +334,8 @@ def group(request: HttpRequest, scim_id: str) -> HttpResponse:
     if request.method == "DELETE":
         services.group_delete(group=found)
         return HttpResponse(status=204)
-    if request.method == "PUT":
-        resource: Any = Group.model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_REPLACEMENT_REQUEST
-        )
-    elif request.method == "PATCH":
-        patch = PatchOp[Group].model_validate(
-            _body(request), scim_ctx=Context.RESOURCE_PATCH_REQUEST
-        )
-        current = _group_out(request, found)
-        resource = Group.model_validate(current, scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-        patch.patch(resource)
-    else:
+    resource = _written(request, Group, _group_out(request, found))
+    if resource is None:
         return _error(405, "GET, PUT, PATCH or DELETE.")
     others = ScimGroup.objects.filter(display_name=resource.display_name).exclude(pk=found.pk)
     if others.exists():
@@ -360,7 +343,7 @@ def group(request: HttpRequest, scim_id: str) -> HttpResponse:
     members = _members_of(resource)
     if isinstance(members, HttpResponse):
         return members
-    services.group_save(group=found, data=_group_data(resource), members=members)
+    services.group_save(group=found, data=_stored(resource), members=members)
     context = (
         Context.RESOURCE_PATCH_RESPONSE
         if request.method == "PATCH"

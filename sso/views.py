@@ -3,7 +3,6 @@ the provider (mozilla-django-oidc's, with PKCE), and the callback, where the per
 or updated as a member of that organization, and of no other, with the role their groups
 map to (tenancy.services.role_for_groups)."""
 
-from contextlib import suppress
 from urllib.parse import parse_qs, urlsplit
 
 from django import forms
@@ -15,10 +14,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from tenancy.context import tenant_context
 from tenancy.middleware import SESSION_KEY, SSO_SESSION_KEY
-from tenancy.models import Membership
 from tenancy.services import (
-    LastOwnerError,
-    membership_change_role,
     membership_provision,
     role_for_groups,
 )
@@ -117,12 +113,7 @@ class Callback(OIDCAuthenticationCallbackView):
         groups = claims.get("groups") or []
         with tenant_context(provider.organization_id):
             role = role_for_groups(groups if isinstance(groups, list) else [groups])
-            membership = Membership.objects.filter(user=self.user).first()
-            if membership is None:
-                membership = membership_provision(user=self.user, role=role)
-            elif role is not None and role != membership.role:
-                with suppress(LastOwnerError):  # the last owner stays one
-                    membership_change_role(membership=membership, role=role)
+            membership_provision(user=self.user, role=role)
         request.session[SESSION_KEY] = provider.organization_id
         signed = set(request.session.get(SSO_SESSION_KEY, []))
         request.session[SSO_SESSION_KEY] = sorted(signed | {provider.organization_id})
