@@ -4,6 +4,10 @@ An account's CSM changing is announced to the apps above:
 - csm_changed(moves=[(account_id, old_csm_id, new_csm_id), …]), inside the writing
   transaction, once per write; playbooks hands the accounts' open CSM tasks to the new CSM.
 
+An account being deleted is announced as account_deleting(account=…, tombstone=…), inside
+the deleting transaction, before the account goes: what should outlive it moves to its
+tombstone (segments: its tier migrations stay in the feed, marked deleted).
+
 The export asks export_facts(account_ids=[…]) → {column: {account_id: value}}, the same
 columns for any ids (an empty list gives the columns): maturity adds the last assessment's date.
 
@@ -26,6 +30,7 @@ from core.hooks import Hook
 cell_names = Hook("cell_names", required=True)
 quadrant_cells = Hook("quadrant_cells", required=True)
 csm_changed = Hook("csm_changed")
+account_deleting = Hook("account_deleting")
 export_facts = Hook("export_facts")
 timeline_entries = Hook("timeline_entries")
 bulk_actions = Hook("bulk_actions")

@@ -17,7 +17,7 @@ from tenancy.models import Membership, Organization, Role, User
 
 from . import importing
 from .filters import AccountBrowserFilter
-from .hooks import csm_changed
+from .hooks import account_deleting, csm_changed
 from .jobs import job_progress_key, job_send
 from .models import Account, AccountDeletion, ImportJob, Note, SavedView
 
@@ -91,15 +91,18 @@ def _csm_of(fields: dict[str, Any], default: int | None) -> int | None:
 
 
 @transaction.atomic
+@transaction.atomic
 def account_delete(*, account: Account) -> None:
-    """Delete the account, leave its tombstone (polling integrations see it go) and announce
-    `account.deleted` (webhooks)."""
+    """Delete the account, leave its tombstone (polling integrations see it go), hand the
+    apps above what should outlive it (account_deleting) and announce `account.deleted`
+    (webhooks)."""
     tombstone = AccountDeletion.objects.create(
         organization_id=account.organization_id,
         account_id=account.pk,
         external_id=account.external_id,
         name=account.name,
     )
+    account_deleting(account=account, tombstone=tombstone)
     account.delete()
     event_emitted(
         organization_id=account.organization_id,

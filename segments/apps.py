@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from accounts.hooks import cell_names, quadrant_cells, timeline_entries
+from accounts.hooks import account_deleting, cell_names, quadrant_cells, timeline_entries
 from accounts.panels import panel_register
 from core.derivation import provider_register
 from tenancy.hooks import organization_created
@@ -20,3 +20,4 @@ class SegmentsConfig(AppConfig):
         cell_names.register("segments.selectors.cell_names")
         timeline_entries.register("segments.timeline.entries")
         quadrant_cells.register("segments.selectors.quadrant_cells")
+        account_deleting.register("segments.services.migrations_keep")

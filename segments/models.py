@@ -44,6 +44,10 @@ class GridCell(TenantModel):
 class TierMigration(TenantModel):
     """An account moving from one cell to another, written once per real change.
 
+    It outlives its account: deleting the account unlinks it (`account` becomes null) and
+    links the account's tombstone instead (`deletion`, which keeps the id, CRM id and name),
+    so the feed still serves it, marked deleted, and a CRM can reconcile.
+
     `txid` is the feed position of the write (segments.feed; it held the writing transaction's
     id until positions replaced it, and the old values stay below the new ones): the feed
     serves events in (txid, id) order and only below the positions writers of the tenant
@@ -51,7 +55,16 @@ class TierMigration(TenantModel):
     """
 
     # A recompute writes a migration per account that moves: indexed first in Meta.indexes.
-    account = account_keyed_with_organization("migrations")
+    account = account_keyed_with_organization("migrations", keep=True)
+    deletion = models.ForeignKey(
+        "accounts.AccountDeletion",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,  # read through the feed, never by tombstone
+    )
     from_segment = models.CharField(max_length=40, blank=True)
     to_segment = models.CharField(max_length=40, blank=True)
     cause = models.CharField(max_length=20, blank=True)
@@ -69,6 +82,23 @@ class TierMigration(TenantModel):
             # The dashboard's flows: the tenant's moves over a period.
             models.Index(fields=["organization", "-occurred_at", "-id"]),
         ]
+        constraints = [
+            # Deleting an account hands its migrations to its tombstone in the same statement
+            # (segments.services.migrations_keep); a deletion that skipped it fails here.
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=False) | models.Q(deletion__isnull=False),
+                name="migration_of_an_account_or_its_tombstone",
+            )
+        ]
+
+    @property
+    def account_ids(self) -> tuple[int, str | None]:
+        """The account's id and CRM id, whether it still exists or was deleted."""
+        if self.account is not None:
+            return self.account.pk, self.account.external_id
+        assert self.deletion is not None  # migration_of_an_account_or_its_tombstone
+        return self.deletion.account_id, self.deletion.external_id
 
     def __str__(self):
-        return f"{self.account}: {self.from_segment or '—'} → {self.to_segment or '—'}"
+        whose = self.account or self.deletion
+        return f"{whose}: {self.from_segment or '—'} → {self.to_segment or '—'}"

@@ -270,7 +270,7 @@ def migrations_feed(*, after: tuple[int, int] = (0, 0), limit: int = 100):
     horizon = feed.horizon()
     if horizon is not None:
         events = events.filter(txid__lt=horizon)
-    page = list(events.select_related("account").order_by("txid", "id")[:limit])
+    page = list(events.select_related("account", "deletion").order_by("txid", "id")[:limit])
     last = (page[-1].txid, page[-1].pk) if page else after
     return page, encode_cursor(*last), len(page) == limit
 

@@ -1,10 +1,11 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.models import Account, AccountDeletion
 from tenancy.models import Organization
 
 from .cells import DEFAULT_CELLS
-from .models import Grid, GridCell
+from .models import Grid, GridCell, TierMigration
 
 
 @transaction.atomic
@@ -34,3 +35,9 @@ def cell_update(*, cell: GridCell, name: str, action: str, colour: str) -> GridC
     cell.full_clean()
     cell.save(update_fields=["name", "action", "colour"])
     return cell
+
+
+def migrations_keep(*, account: Account, tombstone: AccountDeletion) -> int:
+    """Keep a deleted account's tier migrations in the feed: unlinked from the account and
+    linked to its tombstone (account_deleting). How many were kept."""
+    return TierMigration.objects.filter(account=account).update(account=None, deletion=tombstone)

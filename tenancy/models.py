@@ -88,14 +88,16 @@ class TenantModel(models.Model):
         abstract = True
 
 
-def account_keyed_with_organization(related_name: str) -> models.ForeignKey:
+def account_keyed_with_organization(related_name: str, *, keep: bool = False) -> models.ForeignKey:
     """The `account` of a tenant log written a row per account by a recompute: indexed only
     first in the model's own composite, and keyed with the organization to an account of the
     same tenant by one constraint (tenancy.rls.AccountOfSameTenant), since each key check
-    costs every row written."""
+    costs every row written. With `keep`, a row outlives its account (the key becomes null;
+    a null account is not checked)."""
     return models.ForeignKey(
         "accounts.Account",
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL if keep else models.CASCADE,
+        null=keep,
         related_name=related_name,
         db_index=False,
         db_constraint=False,

@@ -22,7 +22,20 @@ class GridOut(serializers.Serializer):
 
 
 class MigrationOut(serializers.ModelSerializer):
-    external_id = serializers.CharField(source="account.external_id", allow_null=True)
+    """A migration as the feed serves it: the account it was written for, named by the
+    ids the CRM knows, whether or not the account still exists."""
+
+    account = serializers.SerializerMethodField(
+        help_text="The account's id, kept after it is deleted."
+    )
+    external_id = serializers.SerializerMethodField(help_text="The account's CRM id.")
+    account_deleted_at = serializers.DateTimeField(
+        source="deletion.deleted_at",
+        allow_null=True,
+        read_only=True,
+        help_text="When the account was deleted; null while it exists. Its deletion is also "
+        "in /api/v1/account-deletions/.",
+    )
 
     class Meta:
         model = TierMigration
@@ -30,12 +43,19 @@ class MigrationOut(serializers.ModelSerializer):
             "id",
             "account",
             "external_id",
+            "account_deleted_at",
             "from_segment",
             "to_segment",
             "cause",
             "cause_id",
             "occurred_at",
         ]
+
+    def get_account(self, migration: TierMigration) -> int:
+        return migration.account_ids[0]
+
+    def get_external_id(self, migration: TierMigration) -> str | None:
+        return migration.account_ids[1]
 
 
 class FeedOut(serializers.Serializer):

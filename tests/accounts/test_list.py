@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import AccountFactory
 
@@ -84,10 +85,14 @@ def test_a_manager_sorts_the_list_by_chs_in_the_browser(
         accounts_recompute()
     page = login("mike@alpha.test")
     page.goto(f"{live_server.url}/accounts/")
-    page.click("#accounts th >> text=CHS")
-    page.wait_for_selector("#accounts th[aria-sort=descending] >> text=CHS")
-    assert page.locator("#accounts td.name").all_inner_texts() == ["High", "Mid", "Low", "Unscored"]
-    page.click("#accounts th >> text=CHS")
-    page.wait_for_selector("#accounts th[aria-sort=ascending] >> text=CHS")
-    assert page.locator("#accounts td.name").all_inner_texts() == ["Low", "Mid", "High", "Unscored"]
+    names = page.locator("#accounts td.name")
+    # expect() waits for the page the click loads, instead of reading whichever is showing.
+    with page.expect_navigation():
+        page.click("#accounts th >> text=CHS")
+    expect(page.locator("#accounts th[aria-sort=descending]")).to_contain_text("CHS")
+    expect(names).to_have_text(["High", "Mid", "Low", "Unscored"])
+    with page.expect_navigation():
+        page.click("#accounts th >> text=CHS")
+    expect(page.locator("#accounts th[aria-sort=ascending]")).to_contain_text("CHS")
+    expect(names).to_have_text(["Low", "Mid", "High", "Unscored"])
     assert page.locator(".flash.error").count() == 0

@@ -1,5 +1,6 @@
 """A CRM polling `changed_since` sees every derived change, and only changes."""
 
+import pytest
 from django.utils import timezone
 
 from health.models import MetricValue
@@ -100,3 +101,45 @@ def test_deleting_an_account_announces_account_deleted_to_its_subscribers(
         (delivery,) = WebhookDelivery.objects.all()
     assert delivery.event == "account.deleted"
     assert (delivery.payload["account"], delivery.payload["external_id"]) == (gone.pk, "SF-9")
+
+
+@pytest.mark.django_db(transaction=True)  # the migrations feed serves committed events only
+def test_a_crm_polling_sees_new_scores_then_the_deletion_with_the_history_kept(
+    org_a, org_b, placed, in_tenant, key_for
+):
+    from recompute.pipeline import accounts_recompute
+
+    from ..conftest import uniform, wait_for
+    from ..segments.test_migrations import feed
+
+    with in_tenant(org_a):
+        gone = AccountFactory(organization=org_a, name="Gone", external_id="SF/9")
+    client = key_for(org_a)
+    mark = timezone.now()
+    placed(gone, nps=50, answers=uniform(5))
+    with in_tenant(org_a):
+        accounts_recompute(account_ids=[gone.pk])
+    polled = _changed(client, mark)["Gone"]
+    assert (polled["segment"], polled["chs"]) == ("expand_and_leverage", 100.0)
+    wait_for(lambda: len(feed(client)["results"]) == 1)
+    (moved,) = feed(client)["results"]
+    assert (moved["account"], moved["external_id"], moved["account_deleted_at"]) == (
+        gone.pk,
+        "SF/9",
+        None,
+    )
+
+    assert client.delete(f"/api/v1/accounts/{gone.pk}/").status_code == 204
+    assert _changed(client, mark) == {}
+    (tombstone,) = client.get("/api/v1/account-deletions/", {"since": mark.isoformat()}).json()[
+        "results"
+    ]
+    assert (tombstone["account"], tombstone["external_id"]) == (gone.pk, "SF/9")
+    # The move is still in the feed, at the same place, now marked deleted.
+    (kept,) = feed(client)["results"]
+    assert {k: kept[k] for k in ("id", "from_segment", "to_segment", "occurred_at")} == {
+        k: moved[k] for k in ("id", "from_segment", "to_segment", "occurred_at")
+    }
+    assert (kept["account"], kept["external_id"]) == (gone.pk, "SF/9")
+    assert kept["account_deleted_at"] == tombstone["deleted_at"]
+    assert feed(key_for(org_b))["results"] == []

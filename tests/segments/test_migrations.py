@@ -220,3 +220,40 @@ def test_another_tenants_writer_in_flight_does_not_hold_the_feed_back(
     finally:
         release.set()
         thread.join()
+
+
+def test_a_deleted_accounts_migrations_are_handed_to_its_tombstone(
+    org_a, account_a, placed, in_tenant, alice, client_for
+):
+    from accounts.models import AccountDeletion
+
+    placed(account_a, nps=50, answers=uniform(5))
+    with in_tenant(org_a):
+        accounts_recompute(account_ids=[account_a.pk], cause=Cause(CauseKind.METRICS))
+    alice.is_staff = alice.is_superuser = True
+    alice.save()
+    # The admin's delete is the app's: tombstone, kept history.
+    response = client_for(alice).post(
+        f"/admin/accounts/account/{account_a.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    with in_tenant(org_a):
+        tombstone = AccountDeletion.objects.get()
+        (kept,) = TierMigration.objects.all()
+        assert (kept.account, kept.deletion, kept.account_ids) == (
+            None,
+            tombstone,
+            (account_a.pk, account_a.external_id),
+        )
+
+
+def test_deleting_an_account_around_its_tombstone_is_refused(org_a, account_a, placed, in_tenant):
+    from django.db import IntegrityError
+
+    placed(account_a, nps=50, answers=uniform(5))
+    with in_tenant(org_a):
+        accounts_recompute(account_ids=[account_a.pk], cause=Cause(CauseKind.METRICS))
+        refused = pytest.raises(IntegrityError, match="migration_of_an_account_or_its_tombstone")
+        with refused, transaction.atomic():
+            Account.objects.filter(pk=account_a.pk).delete()
+        assert TierMigration.objects.filter(account=account_a).count() == 1
