@@ -78,8 +78,9 @@ class ActorOut(serializers.Serializer):
 
 class ChangeOut(serializers.Serializer):
     field = serializers.CharField(help_text="The field's name as the app shows it.")
-    before = serializers.JSONField(allow_null=True, help_text="Null on a creation.")
-    after = serializers.JSONField(allow_null=True, help_text="Null on a deletion.")
+    # Any JSON value, null included (no `nullable`: OpenAPI 3.0 ties it to a `type`).
+    before = serializers.JSONField(help_text="Null on a creation.")
+    after = serializers.JSONField(help_text="Null on a deletion.")
 
 
 class AuditEventOut(serializers.Serializer):

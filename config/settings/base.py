@@ -275,7 +275,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # What a client sends and what it receives are two models: no client has to send `id`.
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"OutcomeKindEnum": "outcomes.models.Outcome.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeKindEnum": "outcomes.models.Outcome.Kind",
+        "OutcomeSourceEnum": "outcomes.models.Outcome.Source",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.add_error_responses",
@@ -284,7 +287,10 @@ SPECTACULAR_SETTINGS = {
         "core.api.blank_text_once",
         "core.api.add_partial_bulk",
         "core.api.add_links",
+        "integrations.api.payloads.webhooks_published",
     ],
+    # What Ascend POSTs to a subscribed endpoint, one entry per event.
+    "WEBHOOKS": "integrations.api.payloads.WEBHOOKS",
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")

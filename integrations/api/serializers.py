@@ -1,4 +1,5 @@
 from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import ModelSerializer
@@ -6,6 +7,7 @@ from core.api import ModelSerializer
 from .. import egress
 from ..models import EVENTS, DeliveryAttempt, WebhookDelivery, WebhookSubscription
 from ..services import MAX_OVERLAP_HOURS
+from .payloads import EventPayload
 
 
 class SubscriptionSerializer(ModelSerializer):
@@ -69,8 +71,14 @@ class AttemptSerializer(serializers.ModelSerializer):
         fields = ["attempted_at", "status_code", "response_body", "error", "duration_ms"]
 
 
+@extend_schema_field(EventPayload)
+class PayloadField(serializers.JSONField):
+    pass
+
+
 class DeliverySerializer(serializers.ModelSerializer):
     log = AttemptSerializer(many=True, read_only=True)
+    payload = PayloadField(read_only=True, help_text="The event's `data`, as it was sent.")
 
     class Meta:
         model = WebhookDelivery
