@@ -80,9 +80,9 @@ bench-latency: install db  ## bench 2: submission to segment latency at 20/s wit
 bench-api: install db bench-deps  ## bench 3: the API under wrk vs a trivial DRF view
 	$(BIN)/python bench/api_load.py
 
-lint-schema: install  ## Redocly's recommended rules on the served schema (npx; needs the npm registry)
+lint-schema: install node-deps  ## Redocly's recommended rules on the served schema (also tests/api/test_schema_lint.py)
 	env -u DATABASE_URL $(BIN)/python manage.py spectacular --format openapi-json --file .schema.json
-	npx -y @redocly/cli@2.77.0 lint .schema.json --config redocly.yaml
+	node_modules/.bin/redocly lint .schema.json --config redocly.yaml
 
 bench-deps:  ## wrk, the load generator of bench-api
 	@command -v wrk >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk)
