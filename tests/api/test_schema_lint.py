@@ -13,7 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_redocly_finds_no_error_in_the_served_schema(tmp_path):
     schema = tmp_path / "schema.json"
     schema.write_text(json.dumps(served_spec()))
-    report = tmp_path / "report.json"
     result = subprocess.run(
         [
             str(ROOT / "node_modules" / ".bin" / "redocly"),
