@@ -48,7 +48,7 @@ class TierMigration(TenantModel):
     links the account's tombstone instead (`deletion`, which keeps the id, CRM id and name),
     so the feed still serves it, marked deleted, and a CRM can reconcile.
 
-    `txid` is the feed position of the write (segments.feed; it held the writing transaction's
+    `txid` is the feed position of the write (tenancy.feed; it held the writing transaction's
     id until positions replaced it, and the old values stay below the new ones): the feed
     serves events in (txid, id) order and only below the positions writers of the tenant
     still hold, so a poller never misses one that commits late, and waits on no one else.

@@ -11,9 +11,9 @@ from core.derivation import Cause
 from core.events import event_emitted
 from core.frames import frame_insert, python_value
 from tenancy.context import current_organization_id
+from tenancy.feed import position_take
 
 from .cells import segment_of
-from .feed import position_take
 from .hooks import cells_changed
 from .models import TierMigration
 

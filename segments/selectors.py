@@ -3,8 +3,6 @@
 Everything is aggregated in the database: 100,000 accounts arrive as a few dozen rows.
 """
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,8 +38,9 @@ from maturity import scoring as cmi_scoring
 from maturity.models import Assessment, Factor
 from maturity.provider import latest_answers
 from maturity.selectors import framework_primary, framework_structure
+from tenancy import feed
 
-from . import feed, nextmoves
+from . import nextmoves
 from .cells import (
     DEFAULT_CELLS,
     GRID_3X3,
@@ -244,35 +243,11 @@ def segment_metrics(
     return result
 
 
-# The migrations feed: (position, id) cursors, served only below the positions that writers of
-# this tenant still hold (segments.feed). The position is stored in the column named txid.
-
-
-def encode_cursor(txid: int, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{txid}:{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, int]:
-    """Raises ValueError on anything that is not a cursor this API gave out."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        txid, pk = (int(part) for part in raw.split(":"))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise ValueError("Not a cursor from this feed.") from error
-    if txid < 0 or pk < 0:
-        raise ValueError("Not a cursor from this feed.")
-    return txid, pk
-
-
 def migrations_feed(*, after: tuple[int, int] = (0, 0), limit: int = 100):
-    txid, pk = after
-    events = TierMigration.objects.filter(Q(txid__gt=txid) | Q(txid=txid, id__gt=pk))
-    horizon = feed.horizon()
-    if horizon is not None:
-        events = events.filter(txid__lt=horizon)
-    page = list(events.select_related("account", "deletion").order_by("txid", "id")[:limit])
-    last = (page[-1].txid, page[-1].pk) if page else after
-    return page, encode_cursor(*last), len(page) == limit
+    """Tier migrations after the cursor position `after`, in commit order (tenancy.feed). The
+    position is stored in the column named txid."""
+    events = TierMigration.objects.select_related("account", "deletion")
+    return feed.page_after(events, "txid", after=after, limit=limit)
 
 
 def grid_current() -> Grid:

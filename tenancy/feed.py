@@ -1,10 +1,12 @@
-"""The migrations feed's positions: in commit order per tenant, without waiting on anyone
-else's transactions.
+"""Feeds in commit order per tenant (the tier migrations feed, the account changes feed),
+without waiting on anyone else's transactions.
 
-A writer of tier migrations (`position_take`, in its transaction) first takes a shared
-advisory lock naming its tenant, then a position from one sequence, then a shared advisory
-lock naming that position; both are held until it commits or rolls back. Its migrations carry
-the position (the `txid` column, which before held the writer's transaction id).
+A writer (`position_take`, in its transaction; for accounts, the trigger of accounts'
+migration 0025, which does the same in SQL) first takes a shared advisory lock naming its
+tenant, then a position from one sequence, then a shared advisory lock naming that position;
+both are held until it commits or rolls back. Its rows carry the position (a tier migration's
+`txid` column, which before held the writer's transaction id; an account's
+`change_position`).
 
 A reader (`horizon`) serves only positions below the smallest one a writer of its tenant
 still holds. Every position at or below the sequence's last value was taken by a writer that
@@ -16,11 +18,15 @@ running anywhere on the server: a 25 s transaction in another database delayed e
 tenant's new migrations by as long.
 """
 
+import base64
+import binascii
+
 from django.db import connection
+from django.db.models import Q, QuerySet
 
-from tenancy.context import current_organization_id
+from .context import current_organization_id
 
-SEQUENCE = "segments_feed_position"
+SEQUENCE = "segments_feed_position"  # created by segments' migration 0013, kept by name
 TENANT_LOCKS = 0x5E6F  # advisory lock namespaces (the first key of the two-key form)
 POSITION_LOCKS = 0x5E70
 
@@ -83,3 +89,32 @@ def horizon() -> int | None:
     if unplaced:
         return 0  # a writer between its position and that position's lock: nothing new now
     return lowest_held if lowest_held is not None else last + 1
+
+
+def encode_cursor(position: int, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{position}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """Raises ValueError on anything that is not a cursor this API gave out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        position, pk = (int(part) for part in raw.split(":"))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise ValueError("Not a cursor from this feed.") from error
+    if position < 0 or pk < 0:
+        raise ValueError("Not a cursor from this feed.")
+    return position, pk
+
+
+def page_after(rows: QuerySet, field: str, *, after: tuple[int, int], limit: int):
+    """The rows after the cursor `after` in (`field`, id) order, only below the horizon: the
+    page, the cursor to pass next, and whether another page is ready now."""
+    position, pk = after
+    rows = rows.filter(Q(**{f"{field}__gt": position}) | Q(**{field: position, "id__gt": pk}))
+    limit_below = horizon()
+    if limit_below is not None:
+        rows = rows.filter(**{f"{field}__lt": limit_below})
+    page = list(rows.order_by(field, "id")[:limit])
+    last = (getattr(page[-1], field), page[-1].pk) if page else after
+    return page, encode_cursor(*last), len(page) == limit

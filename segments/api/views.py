@@ -1,5 +1,3 @@
-import re
-
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -11,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.filters import AccountFilter
 from accounts.models import Account
 from health.api.serializers import RawValueField
+from tenancy.api.feed import FEED_PARAMETERS, feed_query
 
 from .. import selectors
 from ..models import Grid
@@ -63,29 +62,11 @@ class MigrationFeedView(APIView):
         summary="Tier migrations, in commit order",
         description="Poll with `since` set to the previous page's `next`: no migration is "
         "missed or repeated, even one whose transaction commits late.",
-        parameters=[
-            OpenApiParameter("since", str, required=False),
-            OpenApiParameter(
-                "limit", {"type": "integer", "minimum": 1, "maximum": 1000}, required=False
-            ),
-        ],
+        parameters=FEED_PARAMETERS,
         responses={200: FeedOut, 400: OpenApiResponse(description="A bad cursor or limit.")},
     )
     def get(self, request):
-        since = request.query_params.get("since")
-        try:
-            after = selectors.decode_cursor(since) if since else (0, 0)
-        except ValueError as error:
-            raise ValidationError({"since": [str(error)]}, code="does_not_exist") from None
-        try:
-            given = request.query_params.get("limit") or "100"
-            if not re.fullmatch(r"[0-9]+", given):  # int() takes " 5" and "+5"
-                raise ValueError
-            limit = int(given)
-            if not 1 <= limit <= 1000:
-                raise ValueError
-        except ValueError:
-            raise ValidationError({"limit": ["A whole number from 1 to 1000."]}) from None
+        after, limit = feed_query(request)
         page, cursor, more = selectors.migrations_feed(after=after, limit=limit)
         return Response(FeedOut({"results": page, "next": cursor, "more": more}).data)
 

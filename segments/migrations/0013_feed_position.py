@@ -1,10 +1,10 @@
-"""The feed's positions (segments.feed): one sequence, starting above every transaction id
+"""The feed's positions (tenancy.feed): one sequence, starting above every transaction id
 stored so far (each was an earlier transaction's, so below this one's), so that cursors
 given before keep their place."""
 
 from django.db import migrations
 
-from segments.feed import SEQUENCE
+from tenancy.feed import SEQUENCE
 
 
 def create(apps, schema_editor):

@@ -196,7 +196,7 @@ def test_an_unrelated_long_transaction_does_not_hold_the_feed_back(
 def test_another_tenants_writer_in_flight_does_not_hold_the_feed_back(
     org_a, org_b, account_a, placed, in_tenant, key_for
 ):
-    from segments.feed import position_take
+    from tenancy.feed import position_take
 
     holding, release = threading.Event(), threading.Event()
 
