@@ -82,7 +82,8 @@ class AccountFilter(django_filters.FilterSet):
         label="Changed since",
         help_text="Accounts whose fields or derived scores (CHS, CMI, level, tier, cell) "
         "changed at or after this moment. Overlap your polls by a few minutes: a recompute "
-        "stamps its changes with the moment it started.",
+        "stamps its changes with the moment it started. To miss nothing without overlapping, "
+        "poll /api/v1/accounts/changes/ instead.",
     )
     external_id = django_filters.CharFilter(label="CRM id")
     chs_level = django_filters.CharFilter(label="CHS level")

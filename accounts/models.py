@@ -89,6 +89,10 @@ class Account(TenantModel):
     # would keep its UPDATEs from being HOT (see the table's fillfactor, migration 0009).
     segment = models.CharField(max_length=40, blank=True, editable=False)
     segment_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where the account's last change (a move of updated_at or of a score stamp above) sits
+    # in the changes feed (tenancy.feed), set by a trigger in the writing transaction
+    # (migration 0025), whoever writes. Not indexed, like `segment`: the recompute moves it.
+    change_position = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -1,9 +1,11 @@
 from collections.abc import Iterator
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import QuerySet
 
 from core.spreadsheets import csv_text
+from tenancy import feed
 from tenancy.context import current_organization_id
 
 from .hooks import cell_names, export_facts
@@ -25,6 +27,19 @@ EXPORT_COLUMNS = [
 
 def account_list() -> QuerySet[Account]:
     return Account.objects.select_related("owner_csm")
+
+
+def account_changes(*, after: tuple[int, int] = (0, 0), limit: int = 100):
+    """The accounts whose last change comes after the cursor position `after`, in commit
+    order (tenancy.feed): each changed account once, as it stands. Off PostgreSQL there are no
+    positions, so the last page's cursor starts over and a poller reads everything again:
+    slower, but it misses nothing."""
+    page, cursor, more = feed.page_after(
+        account_list(), "change_position", after=after, limit=limit
+    )
+    if connection.vendor != "postgresql" and not more:
+        cursor = feed.encode_cursor(0, 0)
+    return page, cursor, more
 
 
 # What the recompute derives, exported after the importable columns; an import of an export

@@ -6,8 +6,9 @@ In one process and one run: `POST /api/v1/accounts/bulk/` with `--items` account
 Django's test client: parsing, validation, the write, the response), first as creations, then
 as updates of the same external ids, `--rounds` times each with fresh ids; and, as the
 baseline, a single `INSERT … ON CONFLICT (organization_id, external_id) DO UPDATE` of the same
-rows from Python values. Prints medians, rows/s and the ratio to the baseline; writes
-bench/results/bulk_upsert.json.
+rows from Python values. Each round also times the API with the changes feed's trigger off
+(accounts' migration 0025), for what the trigger costs. Prints medians, rows/s and the ratio
+to the baseline; writes bench/results/bulk_upsert.json.
 """
 
 import argparse
@@ -17,7 +18,7 @@ import pstats
 import statistics
 import time
 
-from common import execute, result_write, setup, step, unique
+from common import execute, owner_run, result_write, setup, step, unique
 
 
 def items(prefix: str, count: int, arr: int) -> list[dict]:
@@ -111,6 +112,16 @@ def main():
     post(items("warm", 50, 1))
     baseline(items("warm-sql", 50, 1))
     api_create, api_update, sql_create, sql_update = [], [], [], []
+    bare_create, bare_update = [], []  # the API with the changes feed's trigger off
+
+    def feed_trigger(state: str) -> None:
+        owner_run(
+            *(
+                f"ALTER TABLE accounts_account {state} TRIGGER accounts_change_position_{event}"
+                for event in ("insert", "update")
+            )
+        )
+
     profiler = cProfile.Profile()
     for round_ in range(options.rounds):
         step(f"round {round_ + 1} of {options.rounds}")
@@ -124,6 +135,12 @@ def main():
         rows = items(f"s{round_}", options.items, 1000)
         sql_create.append(timed(baseline, rows))
         sql_update.append(timed(baseline, items(f"s{round_}", options.items, 2000)))
+        feed_trigger("DISABLE")
+        try:
+            bare_create.append(timed(post, items(f"b{round_}", options.items, 1000)))
+            bare_update.append(timed(post, items(f"b{round_}", options.items, 2000)))
+        finally:
+            feed_trigger("ENABLE")
     if options.profile:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
     execute("SELECT 1")
@@ -134,6 +151,8 @@ def main():
         "api_update_ms": statistics.median(api_update),
         "sql_create_ms": statistics.median(sql_create),
         "sql_update_ms": statistics.median(sql_update),
+        "api_create_without_feed_trigger_ms": statistics.median(bare_create),
+        "api_update_without_feed_trigger_ms": statistics.median(bare_update),
     }
     for kind in ("create", "update"):
         result[f"api_{kind}_rows_per_s"] = round(options.items / result[f"api_{kind}_ms"] * 1000)

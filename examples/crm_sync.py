@@ -5,7 +5,9 @@
 1. pushes accounts (bulk upsert by the CRM's ids), safely retryable with an Idempotency-Key;
 2. pushes health metrics for them;
 3. submits a maturity assessment for the first, so it reaches a grid cell;
-4. pulls tier migrations from the feed, remembering the cursor in a file between runs.
+4. pulls tier migrations from their feed, and every account whose scores or fields changed
+   from the changes feed, remembering both cursors in a file between runs (nothing is missed
+   or repeated, so no overlap between runs is needed).
 
 A server that cannot be reached, or an error the API answers, ends it with a one-line message
 (the API's problem `detail` and request id), not a traceback; a 429 waits as `Retry-After`
@@ -133,21 +135,37 @@ def main():
     )
     print(f"assessment: CMI {assessed['cmi']:.1f} for {crm_accounts[0]['external_id']}")
 
-    cursor = CURSOR_FILE.read_text().strip() if CURSOR_FILE.exists() else ""
-    events = 0
-    while True:
-        page = api("GET", f"migrations/?limit=500{'&since=' + cursor if cursor else ''}")
-        for event in page["results"]:
-            events += 1
-            source = event["from_segment"] or "unsegmented"
-            target = event["to_segment"] or "unsegmented"
-            print(f"migration: {event['external_id'] or event['account']} {source} -> {target}")
-        cursor = page["next"]
-        CURSOR_FILE.write_text(cursor)
-        if not page["more"]:
-            break
-    print(f"migrations pulled: {events}")
+    cursors = json.loads(CURSOR_FILE.read_text()) if CURSOR_FILE.exists() else {}
 
+    def pull(feed: str, path: str, show) -> None:
+        """Every page of a commit-ordered feed after the remembered cursor."""
+        pulled = 0
+        while True:
+            cursor = cursors.get(feed)
+            page = api("GET", f"{path}?limit=500{'&since=' + cursor if cursor else ''}")
+            for item in page["results"]:
+                pulled += 1
+                print(show(item))
+            cursors[feed] = page["next"]
+            CURSOR_FILE.write_text(json.dumps(cursors))
+            if not page["more"]:
+                break
+        print(f"{feed} pulled: {pulled}")
+
+    def migration(event) -> str:
+        source = event["from_segment"] or "unsegmented"
+        target = event["to_segment"] or "unsegmented"
+        gone = " (account deleted)" if event["account_deleted_at"] else ""
+        return f"migration: {event['external_id'] or event['account']} {source} -> {target}{gone}"
+
+    def change(account) -> str:
+        chs = "-" if account["chs"] is None else f"{account['chs']:.0f} ({account['chs_level']})"
+        cmi = "-" if account["cmi"] is None else f"{account['cmi']:.1f} ({account['cmi_tier']})"
+        cell = account["segment"] or "unsegmented"
+        return f"changed: {account['external_id']} CHS {chs}, CMI {cmi}, cell {cell}"
+
+    pull("migrations", "migrations/", migration)
+    pull("changes", "accounts/changes/", change)
 
 if __name__ == "__main__":
     main()

@@ -145,6 +145,12 @@ class AccountBulkItem(AccountSerializer):
         return value
 
 
+class AccountChangesOut(serializers.Serializer):
+    results = AccountSerializer(many=True)
+    next = serializers.CharField(help_text="Pass as ?since= to get the changes after these.")
+    more = serializers.BooleanField(help_text="True when another page is ready now.")
+
+
 class AccountDeletionSerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="account_id", help_text="The deleted account's id.")
 

@@ -24,6 +24,7 @@ from core.api import (
     non_blank_pattern,
     refuse_malformed,
 )
+from tenancy.api.feed import FEED_PARAMETERS, feed_query
 
 from .. import selectors, services
 from ..filters import AccountFilter
@@ -32,6 +33,7 @@ from ..permissions import acting_membership, can_delete_account, can_edit_accoun
 from .serializers import (
     AccountBulkItem,
     AccountByExternalIdSerializer,
+    AccountChangesOut,
     AccountDeletionSerializer,
     AccountSerializer,
     CsmField,
@@ -112,6 +114,22 @@ class AccountViewSet(TenantQuerysetMixin, ValuesListMixin, viewsets.ModelViewSet
         if not kwargs.get("partial"):  # PUT replaces: what the body leaves out is reset
             request._full_data = replacement(AccountSerializer, _dict(request.data))
         return super().update(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Accounts changed, in commit order",
+        description="Every account whose fields or derived scores (CHS, CMI, level, tier, "
+        "cell) changed after the cursor, once each, as it stands now. Poll with `since` set to "
+        "the previous page's `next`: no change is missed or repeated, even one whose "
+        "transaction commits late, so no overlap between polls is needed. Deletions are in "
+        "/api/v1/account-deletions/.",
+        parameters=FEED_PARAMETERS,
+        responses={200: AccountChangesOut},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def changes(self, request):
+        after, limit = feed_query(request)
+        page, cursor, more = selectors.account_changes(after=after, limit=limit)
+        return Response(AccountChangesOut({"results": page, "next": cursor, "more": more}).data)
 
     @extend_schema(
         methods=["GET"],

@@ -47,6 +47,7 @@ ENDPOINTS = [
     ("get", "/api/v1/accounts/{account}/health/history/", None, 404),
     ("get", "/api/v1/segments/grid/", None, "list"),
     ("get", "/api/v1/migrations/", None, "list"),
+    ("get", "/api/v1/accounts/changes/", None, "list"),
     ("get", "/api/v1/playbooks/", None, "list"),
     ("get", "/api/v1/playbooks/{playbook}/", None, 404),
     ("get", "/api/v1/playbook-runs/", None, "list"),

@@ -55,7 +55,16 @@ def test_the_crm_example_pushes_and_pulls(
     second = run()
     assert "accounts: 0 created, 2 updated" in second
     assert "migration: SF-0001 unsegmented -> expand_and_leverage" in second
-    assert "migrations pulled: 0" in run()  # the cursor file: nothing is repeated
+    with in_tenant(org_a):
+        globex = Account.objects.get(pk=globex.pk)
+    assert (
+        f"changed: SF-0001 CHS {globex.chs:.0f} ({globex.chs_level}), CMI 4.8 "
+        f"({globex.cmi_tier}), cell expand_and_leverage"
+    ) in second
+    third = run()
+    assert "migrations pulled: 0" in third  # the cursor file: nothing is repeated
+    # The run's own upsert touched both accounts again; nothing else changed.
+    assert "changes pulled: 2" in third
 
 
 def test_the_crm_example_says_plainly_when_the_server_is_down(tmp_path):

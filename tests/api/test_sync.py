@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from accounts.models import Account
 from health.models import MetricValue
 
 from ..factories import AccountFactory
@@ -143,3 +144,101 @@ def test_a_crm_polling_sees_new_scores_then_the_deletion_with_the_history_kept(
     assert (kept["account"], kept["external_id"]) == (gone.pk, "SF/9")
     assert kept["account_deleted_at"] == tombstone["deleted_at"]
     assert feed(key_for(org_b))["results"] == []
+
+
+def changes(client, since=None, limit=100) -> dict:
+    params = {"limit": limit} | ({"since": since} if since else {})
+    response = client.get("/api/v1/accounts/changes/", params)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+@pytest.mark.django_db(transaction=True)  # the feed serves committed changes only
+def test_the_changes_feed_serves_each_change_once_whoever_wrote_it(
+    worker, org_a, org_b, placed, in_tenant, key_for
+):
+    from recompute.pipeline import accounts_recompute
+
+    from ..conftest import uniform
+    from ..recompute.test_outbox import settled
+
+    client = key_for(org_a)
+    items = [{"external_id": f"SF-{n}", "name": f"Account {n}"} for n in range(5)]
+    assert client.post("/api/v1/accounts/bulk/", items, format="json").status_code == 200
+    settled(org_a, in_tenant)  # the fixtures' recompute is the worker's: let it end first
+    seen, cursor = [], None
+    while True:  # the first read pages through everything
+        page = changes(client, cursor, limit=2)
+        seen += [row["external_id"] for row in page["results"]]
+        cursor = page["next"]
+        if not page["more"]:
+            break
+    assert sorted(seen) == [f"SF-{n}" for n in range(5)]
+    assert changes(client, cursor)["results"] == []
+
+    # A PATCH (updated_at), then recomputes (score stamps, twice): each account once, in the
+    # order of its last change.
+    ids = {
+        row["external_id"]: row["id"] for row in client.get("/api/v1/accounts/").json()["results"]
+    }
+    assert client.patch(f"/api/v1/accounts/{ids['SF-3']}/", {"region": "EMEA"}).status_code == 200
+    with in_tenant(org_a):
+        scored = Account.objects.get(pk=ids["SF-1"])
+    placed(scored, nps=50, answers=uniform(5))  # the worker recomputes its CMI
+    settled(org_a, in_tenant)
+    with in_tenant(org_a):  # and the metric's recompute, as a push through the API asks
+        accounts_recompute(account_ids=[scored.pk])
+    page = changes(client, cursor)
+    assert [(row["external_id"], row["segment"]) for row in page["results"]] == [
+        ("SF-3", None),
+        ("SF-1", "expand_and_leverage"),
+    ]
+    assert page["results"][0]["region"] == "EMEA"
+    # A recompute that changes nothing moves nothing.
+    with in_tenant(org_a):
+        accounts_recompute(account_ids=[scored.pk])
+    assert changes(client, page["next"])["results"] == []
+    assert changes(key_for(org_b))["results"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_late_is_not_skipped(org_a, in_tenant, key_for):
+    import threading
+
+    from django.db import connection, transaction
+
+    early, late = AccountFactory(organization=org_a), AccountFactory(organization=org_a)
+    client = key_for(org_a)
+    start = changes(client)["next"]
+    holding, release = threading.Event(), threading.Event()
+
+    def slow_writer():
+        try:
+            with in_tenant(org_a), transaction.atomic():  # takes its position first
+                Account.objects.get(pk=early.pk).save(update_fields=["name", "updated_at"])
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=slow_writer)
+    writer.start()
+    try:
+        assert holding.wait(10)
+        with in_tenant(org_a):
+            Account.objects.get(pk=late.pk).save(update_fields=["name", "updated_at"])
+        first = changes(client, start)
+        assert first["results"] == [], "served a later change while an earlier one was in flight"
+    finally:
+        release.set()
+        writer.join()
+    second = changes(client, first["next"])
+    assert [row["id"] for row in second["results"]] == [early.pk, late.pk]
+    assert changes(client, second["next"])["results"] == []
+
+
+def test_a_cursor_the_changes_feed_did_not_give_is_404(org_a, key_for):
+    from ..problems import errors
+
+    response = key_for(org_a).get("/api/v1/accounts/changes/", {"since": "garbage"})
+    assert response.status_code == 404 and "since" in errors(response)

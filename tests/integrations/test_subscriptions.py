@@ -20,6 +20,9 @@ from ..recomputing import recompute_run
 
 pytestmark = pytest.mark.django_db
 
+# An `account.deleted` payload as accounts.services.account_delete sends it.
+GONE = {"account": 1, "external_id": None, "name": "Gone", "deleted_at": "2026-12-01T00:00:00Z"}
+
 
 def subscribe(org, in_tenant, events):
     with in_tenant(org):
@@ -81,9 +84,7 @@ def test_a_rotated_secret_keeps_signing_during_its_overlap_only(
     assert new.startswith("whsec_") and new != old
     assert "secret" not in client.get(f"/api/v1/webhooks/{hook.pk}/").json()
     with in_tenant(org_a):
-        services.events_emit(
-            organization_id=org_a.id, event="account.deleted", payloads=[{"account": 1}]
-        )
+        services.events_emit(organization_id=org_a.id, event="account.deleted", payloads=[GONE])
         hook.refresh_from_db()
         delivery = WebhookDelivery.objects.get()
         body, headers = _signed(hook, delivery)
@@ -121,9 +122,7 @@ def test_deleting_an_endpoint_keeps_its_delivery_history(
 ):
     hook = subscribe(org_a, in_tenant, ["account.deleted"])
     with in_tenant(org_a):
-        services.events_emit(
-            organization_id=org_a.id, event="account.deleted", payloads=[{"account": 1}]
-        )
+        services.events_emit(organization_id=org_a.id, event="account.deleted", payloads=[GONE])
     client = key_for(org_a)
     assert key_for(org_b).delete(f"/api/v1/webhooks/{hook.pk}/").status_code == 404
     assert client.delete(f"/api/v1/webhooks/{hook.pk}/").status_code == 204
