@@ -167,5 +167,6 @@ def main():
     pull("migrations", "migrations/", migration)
     pull("changes", "accounts/changes/", change)
 
+
 if __name__ == "__main__":
     main()

@@ -35,6 +35,7 @@ for url in [
     "/org/audit/",
     "/api/v1/audit-events/",
     "/outcomes/lab/scorecard/",
+    "/api/v1/accounts/changes/?limit=1000",
 ]:
     response = client.get(url, HTTP_ACCEPT="application/json" if "/api/" in url else "text/html")
     pages[url] = [response.status_code, account.name in response.content.decode()]
@@ -76,5 +77,7 @@ def test_the_demo_migrates_seeds_and_serves_on_sqlite_with_tasks_in_process(tmp_
         "/org/audit/": 200,  # saying that SQLite records no audit trail
         "/api/v1/audit-events/": 200,
         "/outcomes/lab/scorecard/": 200,
+        "/api/v1/accounts/changes/?limit=1000": 200,  # with no positions: everything, always
     }
     assert pages[f"/accounts/{account}/"][1] and pages["/api/v1/accounts/"][1]  # it shows
+    assert pages["/api/v1/accounts/changes/?limit=1000"][1]
