@@ -12,19 +12,14 @@ from drf_spectacular.utils import (
     OpenApiWebhook,
     PolymorphicProxySerializer,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import serializers
 
 from core.derivation import CauseKind
+from health.api.serializers import RawValueField
 from outcomes.models import Outcome
 
 from ..services import TEST_EVENT
-
-# A number (a score) or a name (a level, tier or cell); null where there was none.
-SCORE_VALUE = {
-    "anyOf": [{"type": "number", "nullable": True}, {"type": "string", "nullable": True}]
-}
 
 
 class Subject(serializers.Serializer):
@@ -56,15 +51,13 @@ class AccountMigratedPayload(Caused):
     to_segment = serializers.CharField(allow_null=True, help_text="The cell it entered.")
 
 
-@extend_schema_field(SCORE_VALUE)
-class ScoreValue(serializers.JSONField):
-    pass
+MOVED = "A score (a number), a level, tier or cell (a name), or null where there was none."
 
 
 class ScoreMove(serializers.Serializer):
     # `from` is a keyword: the field is declared under another name and renamed below.
-    was = ScoreValue()
-    to = ScoreValue()
+    was = RawValueField(help_text=MOVED)
+    to = RawValueField(help_text=MOVED)
 
     def get_fields(self):
         fields = super().get_fields()
