@@ -97,6 +97,29 @@ def test_bulk_upsert_is_all_or_nothing_with_errors_per_item(org_a, account_a, ke
     assert good.status_code == 200 and (good.json()["created"], good.json()["updated"]) == (1, 1)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "n" * 201),  # max_length
+        ("arr", "-1.00"),  # MinValueValidator
+        ("arr", "1234567890123.00"),  # max_digits
+        ("isic_code", "46A1"),  # the model's own RegexValidator
+        ("size_band", "huge"),  # choices
+        ("lifecycle_stage", "dormant"),  # choices
+        ("region", "r" * 51),
+    ],
+)
+def test_bulk_items_meet_every_rule_of_the_model(field, value, org_a, key_for, in_tenant):
+    """The bulk write trusts the items' one validation (AccountBulkItem carries the model
+    fields' validators): each rule of the model is enforced there, and nothing is written."""
+    items = [{"external_id": "OK-1", "name": "Fine"}, {"external_id": "BAD-1", "name": "Bad"}]
+    items[1][field] = value
+    response = key_for(org_a).post("/api/v1/accounts/bulk/", items, format="json")
+    assert response.status_code == 400
+    assert set(errors(response)) == {f"1/{field}"}
+    assert count(org_a, in_tenant) == 0
+
+
 def test_a_bulk_upsert_writes_what_each_item_gives_and_keeps_the_rest(
     org_a, account_a, mike, vera, carol, key_for, in_tenant
 ):
