@@ -91,7 +91,6 @@ def _csm_of(fields: dict[str, Any], default: int | None) -> int | None:
 
 
 @transaction.atomic
-@transaction.atomic
 def account_delete(*, account: Account) -> None:
     """Delete the account, leave its tombstone (polling integrations see it go), hand the
     apps above what should outlive it (account_deleting) and announce `account.deleted`
